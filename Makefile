@@ -1,0 +1,49 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+PORT   ?= 8888
+VOILA  ?=
+EXTRAS ?= test,bench,datasets,dev
+
+.PHONY: demo test lint format bench venv clean browser
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# Installs are stamped so that repeated runs are quick; pyproject changes reinstall.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PIP) install -e ".[$(EXTRAS)]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Debian's Chromium for the real-browser tests (never a Playwright browser download).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+lint: venv
+	$(VENV)/bin/ruff check nnwidgets tests bench
+	$(VENV)/bin/ruff format --check nnwidgets tests bench
+
+format: venv
+	$(VENV)/bin/ruff format nnwidgets tests bench
+	$(VENV)/bin/ruff check --fix nnwidgets tests bench
+
+test: venv browser lint
+	mkdir -p test-results
+	$(PY) -m pytest tests
+
+demo: venv
+	$(PY) -m nnwidgets demo --port $(PORT) $(if $(VOILA),--voila,)
+
+bench: venv
+	$(PY) bench/trainer.py --write bench/RESULTS.md
+
+clean:
+	rm -rf $(VENV) test-results .pytest_cache .ruff_cache
