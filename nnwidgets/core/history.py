@@ -1,0 +1,256 @@
+"""Training history with bounded memory.
+
+Recent rows are kept exactly; older ones are folded into per-series archives
+that keep each bucket's minimum and maximum, so spikes survive however long a
+run goes, and memory stays within ``2 * capacity`` points per series.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+FOLD = 8  # rows folded into two archive points (their min and max)
+
+
+def decimate_minmax(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Reduce ``(x, y)`` to at most ``max_points`` points keeping each bucket's min and max.
+
+    Points stay in x order; NaNs are ignored within a bucket unless it is all NaN.
+    """
+    n = len(y)
+    if max_points < 2:
+        raise ValueError(f"max_points must be >= 2, got {max_points}")
+    if n <= max_points:
+        return x.copy(), y.copy()
+    n_buckets = max_points // 2
+    size = math.ceil(n / n_buckets)
+    n_full = n // size
+    head = y[: n_full * size].reshape(n_full, size)
+    safe_min = np.where(np.isnan(head), np.inf, head)
+    safe_max = np.where(np.isnan(head), -np.inf, head)
+    lo = safe_min.argmin(axis=1) + np.arange(n_full) * size
+    hi = safe_max.argmax(axis=1) + np.arange(n_full) * size
+    idx = [np.minimum(lo, hi), np.maximum(lo, hi)]
+    if n_full * size < n:
+        tail = y[n_full * size :]
+        start = n_full * size
+        t_lo = start + int(np.nanargmin(tail)) if not np.all(np.isnan(tail)) else start
+        t_hi = start + int(np.nanargmax(tail)) if not np.all(np.isnan(tail)) else n - 1
+        idx = [np.append(idx[0], min(t_lo, t_hi)), np.append(idx[1], max(t_lo, t_hi))]
+    keep = np.unique(np.stack(idx, axis=1).ravel())
+    return x[keep], y[keep]
+
+
+class SeriesTable:
+    """Several series sampled at the same x (step or epoch), bounded in memory."""
+
+    def __init__(self, columns: Sequence[str], capacity: int = 20_000) -> None:
+        if capacity < 2 * FOLD:
+            raise ValueError(f"capacity must be >= {2 * FOLD}, got {capacity}")
+        self.columns = list(columns)
+        self._index = {c: i for i, c in enumerate(self.columns)}
+        self.capacity = capacity
+        self._x = np.empty(capacity)
+        self._rows = np.empty((capacity, len(self.columns)))
+        self._n = 0
+        self._archive_x: dict[str, np.ndarray] = {c: np.empty(0) for c in self.columns}
+        self._archive_y: dict[str, np.ndarray] = {c: np.empty(0) for c in self.columns}
+        self.count = 0  # rows ever appended (minus truncated ones)
+
+    def append(self, x: float, values: Sequence[float] | np.ndarray) -> None:
+        """Append one row; ``values`` in column order."""
+        if self._n == self.capacity:
+            self._fold()
+        self._x[self._n] = x
+        self._rows[self._n] = values
+        self._n += 1
+        self.count += 1
+
+    def _fold(self) -> None:
+        # Move the older half of the exact rows into the archives, as min/max pairs.
+        half = (self.capacity // 2) // FOLD * FOLD
+        xs = self._x[:half]
+        for j, c in enumerate(self.columns):
+            ax, ay = decimate_minmax(xs, self._rows[:half, j], 2 * half // FOLD)
+            arch_x = np.concatenate([self._archive_x[c], ax])
+            arch_y = np.concatenate([self._archive_y[c], ay])
+            if len(arch_y) > self.capacity:
+                arch_x, arch_y = decimate_minmax(arch_x, arch_y, self.capacity // 2)
+            self._archive_x[c], self._archive_y[c] = arch_x, arch_y
+        remaining = self._n - half
+        self._x[:remaining] = self._x[half : self._n]
+        self._rows[:remaining] = self._rows[half : self._n]
+        self._n = remaining
+
+    def __len__(self) -> int:
+        return self.count
+
+    def full(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """All stored points of one series: archive (decimated) then exact rows."""
+        j = self._index[name]
+        x = np.concatenate([self._archive_x[name], self._x[: self._n]])
+        y = np.concatenate([self._archive_y[name], self._rows[: self._n, j]])
+        return x, y
+
+    def last(self, name: str) -> float:
+        """The latest value of one series (NaN when empty)."""
+        if self._n:
+            return float(self._rows[self._n - 1, self._index[name]])
+        ay = self._archive_y[name]
+        return float(ay[-1]) if len(ay) else math.nan
+
+    def truncate(self, x_max: float) -> None:
+        """Drop every point with x > x_max (used by rewind)."""
+        keep = int(np.searchsorted(self._x[: self._n], x_max, side="right"))
+        self.count -= self._n - keep
+        self._n = keep
+        for c in self.columns:
+            k = int(np.searchsorted(self._archive_x[c], x_max, side="right"))
+            self._archive_x[c] = self._archive_x[c][:k]
+            self._archive_y[c] = self._archive_y[c][:k]
+        if self._n == 0 and all(len(a) == 0 for a in self._archive_x.values()):
+            self.count = 0
+
+    def clear(self) -> None:
+        """Remove everything."""
+        self.truncate(-math.inf)
+        self.count = 0
+
+    def nbytes(self) -> int:
+        """Memory held by this table's arrays."""
+        arch = sum(a.nbytes for a in self._archive_x.values())
+        arch += sum(a.nbytes for a in self._archive_y.values())
+        return self._x.nbytes + self._rows.nbytes + arch
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Arrays that reproduce this table (for checkpoints and files)."""
+        out = {"x": self._x[: self._n].copy(), "rows": self._rows[: self._n].copy()}
+        for c in self.columns:
+            out[f"archive_x/{c}"] = self._archive_x[c].copy()
+            out[f"archive_y/{c}"] = self._archive_y[c].copy()
+        out["count"] = np.array(self.count)
+        return out
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        """Restore what ``state`` returned."""
+        n = len(state["x"])
+        if n > self.capacity:
+            raise ValueError(f"history state holds {n} rows, more than the capacity")
+        self._x[:n] = state["x"]
+        self._rows[:n] = state["rows"]
+        self._n = n
+        for c in self.columns:
+            self._archive_x[c] = np.array(state[f"archive_x/{c}"], dtype=float)
+            self._archive_y[c] = np.array(state[f"archive_y/{c}"], dtype=float)
+        self.count = int(state["count"])
+
+
+class History:
+    """Per-step and per-epoch series of a training run.
+
+    Step series: ``batch_loss``, ``lr``, and per layer ``grad_norm_i``,
+    ``weight_norm_i``, ``update_ratio_i``. Epoch series: ``train_loss``,
+    ``test_loss``, ``penalty`` and, for classification, ``train_acc``, ``test_acc``.
+    The x of a step series is the step number (1 for the first update); the x
+    of an epoch series is the number of finished epochs (0 = before training).
+    """
+
+    def __init__(self, n_layers: int, classification: bool, capacity: int = 20_000) -> None:
+        self.n_layers = n_layers
+        self.step_columns = ["batch_loss", "lr"] + [
+            f"{kind}_{i}"
+            for kind in ("grad_norm", "weight_norm", "update_ratio")
+            for i in range(n_layers)
+        ]
+        self.epoch_columns = ["train_loss", "test_loss", "penalty"]
+        if classification:
+            self.epoch_columns += ["train_acc", "test_acc"]
+        self.steps = SeriesTable(self.step_columns, capacity)
+        self.epochs = SeriesTable(self.epoch_columns, max(capacity // 4, 2 * FOLD))
+
+    @property
+    def names(self) -> list[str]:
+        """Every series name, step series first."""
+        return self.step_columns + self.epoch_columns
+
+    def _table(self, name: str) -> SeriesTable:
+        if name in self.steps._index:
+            return self.steps
+        if name in self.epochs._index:
+            return self.epochs
+        raise ValueError(f"series {name!r} is unknown; expected one of {self.names}")
+
+    def series(self, name: str, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` of one series, decimated to at most ``max_points`` (min/max kept)."""
+        if isinstance(max_points, bool) or not isinstance(max_points, int):
+            raise TypeError(f"max_points must be an int, got {type(max_points).__name__}")
+        if max_points < 2:
+            raise ValueError(f"max_points must be >= 2, got {max_points}")
+        x, y = self._table(name).full(name)
+        return decimate_minmax(x, y, max_points)
+
+    def last(self, name: str) -> float:
+        """The latest value of a series (NaN when there is none yet)."""
+        return self._table(name).last(name)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def truncate(self, step: int, epoch: int) -> None:
+        """Forget what came after ``step`` and ``epoch`` (rewind)."""
+        self.steps.truncate(step)
+        self.epochs.truncate(epoch)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self.steps.clear()
+        self.epochs.clear()
+
+    def nbytes(self) -> int:
+        """Memory held by the history's arrays."""
+        return self.steps.nbytes() + self.epochs.nbytes()
+
+    def to_dict(self) -> dict:
+        """``{"steps": {name: {"x": [...], "y": [...]}}, "epochs": {...}}``, JSON-ready."""
+
+        def table(t: SeriesTable) -> dict:
+            out = {}
+            for c in t.columns:
+                x, y = t.full(c)
+                out[c] = {"x": x.tolist(), "y": [None if math.isnan(v) else v for v in y.tolist()]}
+            return out
+
+        return {"steps": table(self.steps), "epochs": table(self.epochs)}
+
+    def to_csv(self, path) -> None:
+        """Write every stored point as rows ``series,kind,x,value``."""
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["series", "kind", "x", "value"])
+            for kind, t in (("step", self.steps), ("epoch", self.epochs)):
+                for c in t.columns:
+                    x, y = t.full(c)
+                    for xi, yi in zip(x.tolist(), y.tolist(), strict=True):
+                        w.writerow([c, kind, int(xi), repr(yi)])
+
+    def to_dataframe(self, kind: str = "epochs"):
+        """A pandas DataFrame of the ``"steps"`` or ``"epochs"`` series, one column each."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_dataframe needs pandas: pip install pandas") from None
+        if kind not in ("steps", "epochs"):
+            raise ValueError(f"kind must be 'steps' or 'epochs', got {kind!r}")
+        t = self.steps if kind == "steps" else self.epochs
+        index_name = "step" if kind == "steps" else "epoch"
+        frames = []
+        for c in t.columns:
+            x, y = t.full(c)
+            frames.append(pd.Series(y, index=pd.Index(x.astype(int), name=index_name), name=c))
+        if not frames:
+            return pd.DataFrame()
+        return pd.concat(frames, axis=1)

@@ -1,0 +1,259 @@
+"""A multi-layer perceptron in numpy: forward, backward, parameters and gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .losses import Loss, sigmoid, softmax
+
+INITS = ("xavier", "he", "normal", "zeros")
+DTYPES = ("float32", "float64")
+TASKS = ("regression", "binary", "multiclass")
+
+
+def _check_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_seed(seed, name: str = "seed") -> int | None:
+    """Validate a random seed: None or a non-negative int."""
+    if seed is None:
+        return None
+    return _check_int(name, seed, 0)
+
+
+class MLP:
+    """A fully connected network: ``sizes = [n_in, hidden..., n_out]``.
+
+    Hidden layers use ``activation`` (one name, or a list with one per hidden
+    layer); the output layer is linear, giving logits for classification.
+    ``W_i`` has shape ``(n_in, n_out)`` and ``b_i`` shape ``(n_out,)``.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | Sequence[str] = "tanh",
+        init: str = "xavier",
+        seed: int | None = 0,
+        dtype: str = "float64",
+        task: str | None = None,
+    ) -> None:
+        if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
+            raise TypeError(f"sizes must be a list of layer widths, got {type(sizes).__name__}")
+        sizes = [_check_int(f"sizes[{i}]", s, 1) for i, s in enumerate(sizes)]
+        if len(sizes) < 2:
+            raise ValueError(f"sizes must list at least an input and an output width, got {sizes}")
+        n_hidden = len(sizes) - 2
+        if isinstance(activation, str):
+            names = [activation] * n_hidden
+        elif isinstance(activation, Sequence):
+            names = list(activation)
+            if len(names) != n_hidden:
+                raise ValueError(
+                    f"activation list must have one name per hidden layer ({n_hidden}), "
+                    f"got {len(names)}"
+                )
+        else:
+            raise TypeError(
+                f"activation must be a name or a list of names, got {type(activation).__name__}"
+            )
+        activations = [get_activation(n) for n in names]
+        if isinstance(activation, str):
+            get_activation(activation)  # an unknown name is an error even without hidden layers
+        if not isinstance(init, str):
+            raise TypeError(f"init must be a name (str), got {type(init).__name__}")
+        if init not in INITS:
+            raise ValueError(f"init {init!r} is unknown; expected one of {list(INITS)}")
+        if str(np.dtype(dtype) if not isinstance(dtype, str) else dtype) not in DTYPES:
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        if task is not None and task not in TASKS:
+            raise ValueError(f"task must be one of {list(TASKS)} or None, got {task!r}")
+
+        self.sizes: list[int] = sizes
+        self.activation_names: list[str] = names
+        self.activations: list[Activation] = activations
+        self.init = init
+        self.seed = check_seed(seed)
+        self.dtype = np.dtype(str(np.dtype(dtype)))
+        self.task = task
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self._buffers: dict[int, tuple[list, list, list]] = {}
+        self.initialize(self.seed)
+
+    # ----------------------------------------------------------------- setup
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers."""
+        return len(self.sizes) - 1
+
+    @property
+    def param_keys(self) -> list[str]:
+        """Parameter names in layer order: W0, b0, W1, b1, ..."""
+        return [f"{p}{i}" for i in range(self.n_layers) for p in ("W", "b")]
+
+    def initialize(self, seed: int | None = None) -> None:
+        """Draw fresh weights (in place, so references to the arrays stay valid)."""
+        seed = check_seed(seed)
+        rng = np.random.default_rng(seed)
+        for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True)):
+            if self.init == "xavier":
+                limit = np.sqrt(6.0 / (n_in + n_out))
+                W = rng.uniform(-limit, limit, size=(n_in, n_out))
+            elif self.init == "he":
+                limit = np.sqrt(6.0 / n_in)
+                W = rng.uniform(-limit, limit, size=(n_in, n_out))
+            elif self.init == "normal":
+                W = rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, n_out))
+            else:
+                W = np.zeros((n_in, n_out))
+            for key, value in ((f"W{i}", W), (f"b{i}", np.zeros(n_out))):
+                if key in self.params:
+                    self.params[key][...] = value
+                else:
+                    self.params[key] = value.astype(self.dtype)
+                    self.grads[key] = np.zeros_like(self.params[key])
+        self.seed = seed
+
+    def config(self) -> dict:
+        """The JSON-ready arguments that rebuild this model."""
+        return {
+            "sizes": list(self.sizes),
+            "activation": list(self.activation_names),
+            "init": self.init,
+            "seed": self.seed,
+            "dtype": self.dtype.name,
+            "task": self.task,
+        }
+
+    def __repr__(self) -> str:
+        acts = ",".join(self.activation_names) or "-"
+        return f"MLP({self.sizes}, activation={acts}, init={self.init!r}, dtype={self.dtype.name})"
+
+    # ------------------------------------------------------------- inference
+    def _as_input(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=self.dtype)
+        if X.ndim == 1 and self.sizes[0] == 1:
+            X = X[:, None]
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise ValueError(f"X must have shape (n_samples, {self.sizes[0]}), got {np.shape(X)}")
+        return X
+
+    def forward(self, X) -> np.ndarray:
+        """Raw outputs (logits for classification) for inputs ``X``."""
+        a = self._as_input(X)
+        for i in range(self.n_layers):
+            z = a @ self.params[f"W{i}"] + self.params[f"b{i}"]
+            if i < self.n_layers - 1:
+                a = self.activations[i].forward(z, np.empty_like(z))
+            else:
+                a = z
+        return a
+
+    def hidden_outputs(self, X) -> list[np.ndarray]:
+        """The activations of every hidden layer for inputs ``X`` (for views)."""
+        a = self._as_input(X)
+        outs = []
+        for i in range(self.n_layers - 1):
+            z = a @ self.params[f"W{i}"] + self.params[f"b{i}"]
+            a = self.activations[i].forward(z, np.empty_like(z))
+            outs.append(a)
+        return outs
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities: (n,) for binary, (n, k) for multiclass."""
+        out = self.forward(X)
+        if self._task == "binary":
+            return sigmoid(out[:, 0])
+        if self._task == "multiclass":
+            return softmax(out)
+        raise ValueError("predict_proba needs a classification task; this model does regression")
+
+    def predict(self, X) -> np.ndarray:
+        """Labels for classification, values for regression (1-D for one output)."""
+        out = self.forward(X)
+        if self._task == "binary":
+            return (out[:, 0] > 0).astype(np.int64)
+        if self._task == "multiclass":
+            return out.argmax(axis=1)
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    @property
+    def _task(self) -> str:
+        if self.task is not None:
+            return self.task
+        return "regression"
+
+    # -------------------------------------------------------------- training
+    def _batch_buffers(self, n: int):
+        bufs = self._buffers.get(n)
+        if bufs is None:
+            z = [np.empty((n, w), dtype=self.dtype) for w in self.sizes[1:]]
+            a = [np.empty((n, w), dtype=self.dtype) for w in self.sizes[1:-1]]
+            d = [np.empty((n, w), dtype=self.dtype) for w in self.sizes[1:-1]]
+            if len(self._buffers) > 4:  # batch sizes change rarely; keep memory bounded
+                self._buffers.clear()
+            bufs = self._buffers[n] = (z, a, d)
+        return bufs
+
+    def loss_and_grad(
+        self, X: np.ndarray, y: np.ndarray, loss: Loss, l1: float = 0.0, l2: float = 0.0
+    ) -> tuple[float, float]:
+        """Forward and backward on one batch; fills ``self.grads``.
+
+        ``X`` must already be a contiguous array of the model's dtype. Returns
+        ``(data_loss, penalty)``; the gradient is that of their sum.
+        """
+        n = X.shape[0]
+        Z, A, D = self._batch_buffers(n)
+        L = self.n_layers
+        p, g = self.params, self.grads
+        a = X
+        for i in range(L):
+            z = Z[i]
+            np.matmul(a, p[f"W{i}"], out=z)
+            z += p[f"b{i}"]
+            if i < L - 1:
+                a = self.activations[i].forward(z, A[i])
+        out = Z[L - 1]
+        data_loss = loss.value(out, y)
+        delta = loss.grad(out, y)
+        for i in range(L - 1, -1, -1):
+            a_prev = X if i == 0 else A[i - 1]
+            np.matmul(a_prev.T, delta, out=g[f"W{i}"])
+            np.sum(delta, axis=0, out=g[f"b{i}"])
+            if i > 0:
+                d_prev = D[i - 1]
+                np.matmul(delta, p[f"W{i}"].T, out=d_prev)
+                self.activations[i - 1].backward(Z[i - 1], A[i - 1], d_prev)
+                delta = d_prev
+        penalty = 0.0
+        if l1 or l2:
+            for i in range(L):
+                W, gW = p[f"W{i}"], g[f"W{i}"]
+                if l1:
+                    penalty += l1 * float(np.abs(W).sum())
+                    gW += l1 * np.sign(W)
+                if l2:
+                    penalty += l2 * 0.5 * float(np.vdot(W, W))
+                    gW += l2 * W
+        return data_loss, penalty
+
+    def penalty(self, l1: float = 0.0, l2: float = 0.0) -> float:
+        """``l1 * sum|W| + l2 * 0.5 * sum W**2`` over the weight matrices."""
+        total = 0.0
+        for i in range(self.n_layers):
+            W = self.params[f"W{i}"]
+            if l1:
+                total += l1 * float(np.abs(W).sum())
+            if l2:
+                total += l2 * 0.5 * float(np.vdot(W, W))
+        return total

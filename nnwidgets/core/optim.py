@@ -1,0 +1,370 @@
+"""Optimizers that match ``torch.optim`` update for update.
+
+Each optimizer is one small class: hyper-parameters, per-parameter state, and
+``update(key, p, g, state)`` applying one step to one array in place. The
+trainer calls ``step(params, grads)`` once per minibatch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _check_lr(lr) -> float:
+    if isinstance(lr, bool) or not isinstance(lr, int | float | np.floating | np.integer):
+        raise TypeError(f"lr must be a number, got {type(lr).__name__}")
+    lr = float(lr)
+    if not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    return lr
+
+
+def _check_number(
+    name: str, value, low: float = 0.0, high: float = math.inf, high_open: bool = False
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    too_high = value >= high if high_open else value > high
+    if not math.isfinite(value) or value < low or too_high:
+        bound = f"< {high}" if high_open else f"<= {high}"
+        raise ValueError(f"{name} must be >= {low} and {bound}, got {value!r}")
+    return value
+
+
+class Optimizer:
+    """Base class: learning rate, per-parameter state and (de)serialisation."""
+
+    name = "optimizer"
+    #: names of the per-parameter state arrays, created lazily at the first step
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, lr: float) -> None:
+        self._lr = _check_lr(lr)
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+        self.steps = 0
+
+    @property
+    def lr(self) -> float:
+        """The learning rate of the next step (settable between steps, must be > 0)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _check_lr(value)
+
+    def hyperparameters(self) -> dict:
+        """The constructor arguments, JSON-ready."""
+        raise NotImplementedError
+
+    def _new_state(self, p: np.ndarray) -> dict[str, np.ndarray]:
+        return {name: np.zeros_like(p) for name in self.state_names}
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Apply one update to every parameter, in place."""
+        self.steps += 1
+        for key, p in params.items():
+            state = self.state.get(key)
+            if state is None:
+                state = self.state[key] = self._new_state(p)
+            self.update(p, grads[key], state)
+
+    def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        """Update one parameter array in place from its gradient and state."""
+        raise NotImplementedError
+
+    def reset_state(self) -> None:
+        """Forget all accumulated state (as a freshly built optimizer)."""
+        self.state = {}
+        self.steps = 0
+
+    def state_dict(self) -> dict:
+        """Hyper-parameters, step count and copies of the state arrays."""
+        return {
+            "name": self.name,
+            "hyperparameters": {**self.hyperparameters(), "lr": self._lr},
+            "steps": self.steps,
+            "state": {k: {n: a.copy() for n, a in s.items()} for k, s in self.state.items()},
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what ``state_dict`` returned (hyper-parameters included)."""
+        if state.get("name") != self.name:
+            raise ValueError(
+                f"state must come from a {self.name} optimizer, got {state.get('name')!r}"
+            )
+        fresh = type(self)(**state["hyperparameters"])  # validates every value first
+        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k not in ("state",)})
+        self.steps = int(state["steps"])
+        self.state = {k: {n: np.array(a) for n, a in s.items()} for k, s in state["state"].items()}
+
+    def __repr__(self) -> str:
+        args = ", ".join(
+            f"{k}={v!r}" for k, v in {"lr": self._lr, **self.hyperparameters()}.items()
+        )
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, Nesterov and weight decay."""
+
+    name = "sgd"
+
+    def __init__(
+        self,
+        lr: float = 0.03,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(lr)
+        self.momentum = _check_number("momentum", momentum)
+        self.dampening = _check_number("dampening", dampening)
+        self.weight_decay = _check_number("weight_decay", weight_decay)
+        if not isinstance(nesterov, bool):
+            raise TypeError(f"nesterov must be a bool, got {type(nesterov).__name__}")
+        if nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
+        self.nesterov = nesterov
+
+    def hyperparameters(self) -> dict:
+        return {
+            "momentum": self.momentum,
+            "dampening": self.dampening,
+            "nesterov": self.nesterov,
+            "weight_decay": self.weight_decay,
+        }
+
+    def _new_state(self, p):
+        return {}
+
+    def update(self, p, g, state):
+        d = g + self.weight_decay * p if self.weight_decay else g
+        if self.momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = d.copy()
+            else:
+                buf *= self.momentum
+                buf += (1 - self.dampening) * d
+            d = d + self.momentum * buf if self.nesterov else buf
+        p -= self._lr * d
+
+
+class Adagrad(Optimizer):
+    """Adagrad: per-coordinate rates shrinking with the sum of squared gradients."""
+
+    name = "adagrad"
+    state_names = ("sum",)
+
+    def __init__(
+        self,
+        lr: float = 0.01,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        super().__init__(lr)
+        self.lr_decay = _check_number("lr_decay", lr_decay)
+        self.weight_decay = _check_number("weight_decay", weight_decay)
+        self.initial_accumulator_value = _check_number(
+            "initial_accumulator_value", initial_accumulator_value
+        )
+        self.eps = _check_number("eps", eps)
+
+    def hyperparameters(self) -> dict:
+        return {
+            "lr_decay": self.lr_decay,
+            "weight_decay": self.weight_decay,
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "eps": self.eps,
+        }
+
+    def _new_state(self, p):
+        return {"sum": np.full_like(p, self.initial_accumulator_value)}
+
+    def update(self, p, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        clr = self._lr / (1 + (self.steps - 1) * self.lr_decay)
+        state["sum"] += g * g
+        std = np.sqrt(state["sum"])
+        std += self.eps
+        p -= clr * (g / std)
+
+
+class RMSprop(Optimizer):
+    """RMSprop, optionally centred and with momentum."""
+
+    name = "rmsprop"
+
+    def __init__(
+        self,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(lr)
+        self.alpha = _check_number("alpha", alpha)
+        self.eps = _check_number("eps", eps)
+        self.weight_decay = _check_number("weight_decay", weight_decay)
+        self.momentum = _check_number("momentum", momentum)
+        if not isinstance(centered, bool):
+            raise TypeError(f"centered must be a bool, got {type(centered).__name__}")
+        self.centered = centered
+
+    def hyperparameters(self) -> dict:
+        return {
+            "alpha": self.alpha,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "momentum": self.momentum,
+            "centered": self.centered,
+        }
+
+    def _new_state(self, p):
+        state = {"square_avg": np.zeros_like(p)}
+        if self.momentum:
+            state["momentum_buffer"] = np.zeros_like(p)
+        if self.centered:
+            state["grad_avg"] = np.zeros_like(p)
+        return state
+
+    def update(self, p, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        sq = state["square_avg"]
+        sq *= self.alpha
+        sq += (1 - self.alpha) * g * g
+        if self.centered:
+            ga = state["grad_avg"]
+            ga += (1 - self.alpha) * (g - ga)
+            avg = np.sqrt(sq - ga * ga)
+        else:
+            avg = np.sqrt(sq)
+        avg += self.eps
+        if self.momentum:
+            buf = state["momentum_buffer"]
+            buf *= self.momentum
+            buf += g / avg
+            p -= self._lr * buf
+        else:
+            p -= self._lr * (g / avg)
+
+
+class Adam(Optimizer):
+    """Adam (optionally AMSGrad) with L2 weight decay added to the gradient."""
+
+    name = "adam"
+    decoupled = False
+
+    def __init__(
+        self,
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(lr)
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair of numbers, got {betas!r}")
+        self.betas = (
+            _check_number("betas[0]", betas[0], 0.0, 1.0, high_open=True),
+            _check_number("betas[1]", betas[1], 0.0, 1.0, high_open=True),
+        )
+        self.eps = _check_number("eps", eps)
+        self.weight_decay = _check_number("weight_decay", weight_decay)
+        if not isinstance(amsgrad, bool):
+            raise TypeError(f"amsgrad must be a bool, got {type(amsgrad).__name__}")
+        self.amsgrad = amsgrad
+
+    def hyperparameters(self) -> dict:
+        return {
+            "betas": list(self.betas),
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "amsgrad": self.amsgrad,
+        }
+
+    def _new_state(self, p):
+        state = {"exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
+        if self.amsgrad:
+            state["max_exp_avg_sq"] = np.zeros_like(p)
+        return state
+
+    def update(self, p, g, state):
+        beta1, beta2 = self.betas
+        if self.weight_decay:
+            if self.decoupled:
+                p *= 1 - self._lr * self.weight_decay
+            else:
+                g = g + self.weight_decay * p
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (g - m)
+        v *= beta2
+        v += (1 - beta2) * g * g
+        step_size = self._lr / (1 - beta1**self.steps)
+        bias2_sqrt = math.sqrt(1 - beta2**self.steps)
+        if self.amsgrad:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        denom = np.sqrt(v)
+        denom /= bias2_sqrt
+        denom += self.eps
+        p -= step_size * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (the weights shrink by lr * weight_decay)."""
+
+    name = "adamw"
+    decoupled = True
+
+    def __init__(
+        self,
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(lr, betas, eps, weight_decay, amsgrad)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam, AdamW)
+}
+
+
+def get_optimizer(optimizer) -> Optimizer:
+    """An optimizer instance from an instance or a name (default arguments)."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str):
+        cls = OPTIMIZERS.get(optimizer.lower())
+        if cls is None:
+            raise ValueError(
+                f"optimizer {optimizer!r} is unknown; expected one of {sorted(OPTIMIZERS)}"
+            )
+        return cls()
+    raise TypeError(
+        f"optimizer must be an nw.optim instance or a name, got {type(optimizer).__name__}"
+    )
+
+
+def from_state_dict(state: dict) -> Optimizer:
+    """Rebuild an optimizer of the right class from its ``state_dict``."""
+    cls = OPTIMIZERS.get(state.get("name"))
+    if cls is None:
+        raise ValueError(f"optimizer state names an unknown optimizer: {state.get('name')!r}")
+    opt = cls(**state["hyperparameters"])
+    opt.load_state_dict(state)
+    return opt

@@ -1,0 +1,81 @@
+"""Snapshot: a frozen, read-only picture of a trainer at one moment."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+
+def frozen_copy(a: np.ndarray) -> np.ndarray:
+    """A copy of ``a`` that cannot be written to."""
+    c = np.array(a, copy=True)
+    c.flags.writeable = False
+    return c
+
+
+def frozen_dict(arrays: dict[str, np.ndarray]) -> MappingProxyType:
+    """A read-only mapping of read-only copies."""
+    return MappingProxyType({k: frozen_copy(v) for k, v in arrays.items()})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a view needs to draw the trainer's state; never holds the trainer.
+
+    ``grad_norms``, ``weight_norms`` and ``update_ratios`` have one entry per
+    layer (of its weight matrix W_i); ``update_ratios`` is |last update| / |W|.
+    ``metrics`` holds the latest epoch metrics (as ``Trainer.evaluate()``).
+    ``diverged`` is set when the trainer refused a step; ``divergence`` says
+    which step and why.
+    """
+
+    step: int
+    epoch: int
+    lr: float
+    batch_loss: float
+    metrics: MappingProxyType
+    params: MappingProxyType
+    grads: MappingProxyType
+    grad_norms: tuple[float, ...]
+    weight_norms: tuple[float, ...]
+    update_ratios: tuple[float, ...]
+    layer_sizes: tuple[int, ...] = ()
+    activations: tuple[str, ...] = ()
+    task: str = "binary"
+    batch_in_epoch: int = 0
+    batches_per_epoch: int = 1
+    diverged: bool = False
+    divergence: str | None = None
+    extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers."""
+        return len(self.grad_norms)
+
+    @property
+    def epoch_progress(self) -> float:
+        """Fraction of the current epoch already done (0 to 1)."""
+        return self.batch_in_epoch / max(1, self.batches_per_epoch)
+
+    def status_line(self, steps_per_second: float | None = None) -> str:
+        """One line such as ``epoch 3 · step 57 · loss 0.412 · test 0.398 · acc 91% · lr 0.03``."""
+        parts = [f"epoch {self.epoch}", f"step {self.step}"]
+        if not math.isnan(self.batch_loss):
+            parts.append(f"loss {self.batch_loss:.4g}")
+        test = self.metrics.get("test_loss")
+        if test is not None and not math.isnan(test):
+            parts.append(f"test {test:.4g}")
+        acc = self.metrics.get("test_acc", self.metrics.get("train_acc"))
+        if acc is not None and not math.isnan(acc):
+            parts.append(f"acc {acc:.0%}")
+        parts.append(f"lr {self.lr:.3g}")
+        if steps_per_second:
+            parts.append(f"{steps_per_second:,.0f} steps/s")
+        line = " · ".join(parts)
+        if self.diverged:
+            line = f"⚠ {self.divergence} — {line}"
+        return line

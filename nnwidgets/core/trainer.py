@@ -1,0 +1,440 @@
+"""The stepwise trainer: one minibatch (or one epoch) at a time, reproducibly."""
+
+from __future__ import annotations
+
+import math
+from types import MappingProxyType
+
+import numpy as np
+
+from .datasets import Dataset
+from .history import History
+from .losses import DEFAULT_LOSS, Loss, get_loss
+from .model import MLP, _check_int, check_seed
+from .optim import Optimizer, _check_lr, _check_number, get_optimizer
+from .schedules import Schedule
+from .snapshot import Snapshot, frozen_dict
+
+
+def _norm(a: np.ndarray) -> float:
+    flat = a.ravel()
+    return math.sqrt(float(np.dot(flat, flat)))
+
+
+class Trainer:
+    """Trains an :class:`MLP` on a :class:`Dataset` one minibatch at a time.
+
+    Each epoch is one pass over a permutation of the training set (drawn from
+    the trainer's seeded generator; the identity when ``shuffle=False``), cut
+    into consecutive slices of ``batch_size``, the last smaller slice kept.
+    The same seed gives the same run, bit for bit.
+    """
+
+    def __init__(
+        self,
+        model: MLP,
+        ds: Dataset,
+        loss: str | None = None,
+        optimizer: Optimizer | str | None = None,
+        batch_size: int = 10,
+        shuffle: bool = True,
+        seed: int | None = 0,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        schedule: Schedule | None = None,
+        divergence_factor: float = 1e6,
+    ) -> None:
+        if not isinstance(model, MLP):
+            raise TypeError(f"model must be an nw.MLP, got {type(model).__name__}")
+        if not isinstance(ds, Dataset):
+            raise TypeError(f"ds must be an nw.Dataset, got {type(ds).__name__}")
+        loss_fn = get_loss(DEFAULT_LOSS[ds.task] if loss is None else loss)
+        optimizer = get_optimizer(SGDDefault() if optimizer is None else optimizer)
+        batch_size = _check_int("batch_size", batch_size, 1)
+        if not isinstance(shuffle, bool):
+            raise TypeError(f"shuffle must be a bool, got {type(shuffle).__name__}")
+        seed = check_seed(seed)
+        l1 = _check_number("l1", l1)
+        l2 = _check_number("l2", l2)
+        if schedule is not None and not isinstance(schedule, Schedule):
+            raise TypeError(
+                f"schedule must be an nw.schedules instance or None, got {type(schedule).__name__}"
+            )
+        divergence_factor = _check_number("divergence_factor", divergence_factor, 1.0)
+        self._check_compatible(model, ds, loss_fn)
+
+        self.model = model
+        self.ds = ds
+        self.loss: Loss = loss_fn
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.l1 = l1
+        self.l2 = l2
+        self.schedule = schedule
+        self.divergence_factor = divergence_factor
+        if model.task is None:
+            model.task = "regression" if loss_fn.name == "mse" else ds.task
+        self._base_lr = optimizer.lr
+        dtype = model.dtype
+        self._X_train = np.ascontiguousarray(ds.X_train, dtype=dtype)
+        self._X_test = np.ascontiguousarray(ds.X_test, dtype=dtype)
+        self._y_train = self._targets(ds.y_train)
+        self._y_test = self._targets(ds.y_test)
+        n_w = model.n_layers
+        self._prev = {k: np.empty_like(v) for k, v in model.params.items()}
+        self._backup_threshold = float(np.finfo(dtype).max) * 1e-10
+        self._row = np.empty(2 + 3 * n_w)
+        self._initial_params = {k: v.copy() for k, v in model.params.items()}
+        self._start()
+
+    # ------------------------------------------------------------ validation
+    @staticmethod
+    def _check_compatible(model: MLP, ds: Dataset, loss: Loss) -> None:
+        if model.sizes[0] != ds.n_features:
+            raise ValueError(
+                f"model input width sizes[0]={model.sizes[0]} does not match the data set's "
+                f"{ds.n_features} features"
+            )
+        if loss.name == "cross_entropy":
+            if ds.task != "multiclass" and ds.task != "binary":
+                raise ValueError(
+                    f"loss 'cross_entropy' needs class labels; the data set is {ds.task}"
+                )
+            if model.sizes[-1] < 2:
+                raise ValueError(
+                    "loss 'cross_entropy' needs an output layer of width >= 2, "
+                    f"got sizes[-1]={model.sizes[-1]}"
+                )
+            n_cls = int(max(ds.y_train.max(initial=0), ds.y_test.max(initial=0))) + 1
+            if n_cls > model.sizes[-1]:
+                raise ValueError(
+                    f"labels run up to {n_cls - 1}, out of range for loss "
+                    f"'cross_entropy' with {model.sizes[-1]} outputs"
+                )
+        elif loss.name == "bce":
+            if ds.task != "binary":
+                raise ValueError(f"loss 'bce' needs binary 0/1 labels; the data set is {ds.task}")
+            if model.sizes[-1] != 1:
+                raise ValueError(
+                    f"loss 'bce' needs one output (sizes[-1]=1), got sizes[-1]={model.sizes[-1]}"
+                )
+        else:  # mse
+            if ds.task == "multiclass":
+                raise ValueError(
+                    "loss 'mse' does not fit multiclass labels; use loss='cross_entropy'"
+                )
+            if model.sizes[-1] != ds.n_outputs:
+                raise ValueError(
+                    f"model output width sizes[-1]={model.sizes[-1]} does not match "
+                    f"the data set's {ds.n_outputs} outputs"
+                )
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        if self.loss.name == "cross_entropy":
+            return np.ascontiguousarray(y, dtype=np.int64)
+        y = np.asarray(y, dtype=self.model.dtype)
+        return np.ascontiguousarray(y.reshape(len(y), -1))
+
+    # ----------------------------------------------------------------- state
+    def _start(self) -> None:
+        """Put the trainer at step 0 (weights as they are now)."""
+        self._rng = np.random.default_rng(self.seed)
+        self._perm: np.ndarray | None = None
+        self._pos = 0
+        self.step_count = 0
+        self.epoch = 0
+        self._first_loss: float | None = None
+        self._last_loss = math.nan
+        self._grad_norms = tuple(0.0 for _ in range(self.model.n_layers))
+        self._update_ratios = tuple(0.0 for _ in range(self.model.n_layers))
+        self.divergence: str | None = None
+        self.optimizer.reset_state()
+        for g in self.model.grads.values():
+            g[...] = 0
+        self.history = History(self.model.n_layers, self.ds.task != "regression")
+        self._eval_cache: tuple[int, dict] | None = None
+        self._epoch_metrics = self.evaluate()
+        self._record_epoch(self._epoch_metrics)
+
+    @property
+    def n_train(self) -> int:
+        """Number of training samples."""
+        return len(self._X_train)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """Minibatches in one epoch (the last may be smaller)."""
+        return math.ceil(self.n_train / self.batch_size)
+
+    @property
+    def lr(self) -> float:
+        """The rate the next step uses (the schedule applied to the base rate)."""
+        if self.schedule is None:
+            return self._base_lr
+        return self.schedule.lr(self._base_lr, self.epoch)
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        value = _check_lr(value)
+        if value != self._base_lr and self.divergence is not None:
+            self.divergence = None  # a new rate is a new attempt
+        self._base_lr = value
+
+    @property
+    def base_lr(self) -> float:
+        """The rate the schedule scales (what the slider sets)."""
+        return self._base_lr
+
+    @property
+    def diverged(self) -> bool:
+        """True while the trainer refuses steps after a divergence."""
+        return self.divergence is not None
+
+    # -------------------------------------------------------------- stepping
+    def _next_batch(self) -> np.ndarray:
+        if self._perm is None:
+            n = self.n_train
+            self._perm = self._rng.permutation(n) if self.shuffle else np.arange(n)
+        return self._perm[self._pos : self._pos + self.batch_size]
+
+    def _step(self) -> bool:
+        """One minibatch update without building a snapshot; False if refused."""
+        if self.divergence is not None:
+            return False
+        model = self.model
+        idx = self._next_batch()
+        Xb = self._X_train[idx]
+        yb = self._y_train[idx]
+        data_loss, penalty = model.loss_and_grad(Xb, yb, self.loss, self.l1, self.l2)
+        objective = data_loss + penalty
+        n_w = model.n_layers
+        params, grads = model.params, model.grads
+        grad_norms = [_norm(grads[f"W{i}"]) for i in range(n_w)]
+        reason = self._check_before_update(objective, grad_norms)
+        if reason is not None:
+            self._diverge(reason)
+            return False
+        if self._first_loss is None:
+            self._first_loss = objective
+        for k, v in params.items():
+            np.copyto(self._prev[k], v)
+        lr = self.lr
+        # Finite gradients overflow the weights only with an enormous step; the optimizer
+        # state is copied (to undo such a step exactly) only when one is possible.
+        risky = lr * max(1.0, *grad_norms) > self._backup_threshold
+        opt_backup = self.optimizer.state_dict() if risky else None
+        self.optimizer.lr = lr
+        self.optimizer.step(params, grads)
+        weight_norms = [_norm(params[f"W{i}"]) for i in range(n_w)]
+        if not all(math.isfinite(w) for w in weight_norms) or not all(
+            np.isfinite(params[f"b{i}"]).all() for i in range(n_w)
+        ):
+            self._undo_update(opt_backup)
+            self._diverge("the update made the weights overflow (learning rate too large)")
+            return False
+        ratios = []
+        for i in range(n_w):
+            delta = self._prev[f"W{i}"]
+            delta -= params[f"W{i}"]
+            ratios.append(_norm(delta) / weight_norms[i] if weight_norms[i] else 0.0)
+        self.step_count += 1
+        self._pos += len(idx)
+        self._last_loss = objective
+        self._grad_norms = tuple(grad_norms)
+        self._update_ratios = tuple(ratios)
+        row = self._row
+        row[0] = objective
+        row[1] = lr
+        row[2 : 2 + n_w] = grad_norms
+        row[2 + n_w : 2 + 2 * n_w] = weight_norms
+        row[2 + 2 * n_w :] = ratios
+        self.history.steps.append(self.step_count, row)
+        if self._pos >= self.n_train:
+            self._end_epoch()
+        return True
+
+    def _check_before_update(self, objective: float, grad_norms: list[float]) -> str | None:
+        step = self.step_count + 1
+        if not math.isfinite(objective):
+            return f"diverged at step {step}: the loss is {objective}"
+        for i, g in enumerate(grad_norms):
+            if not math.isfinite(g):
+                return f"diverged at step {step}: the gradient of W{i} is not finite"
+        if not all(
+            np.isfinite(self.model.grads[f"b{i}"]).all() for i in range(self.model.n_layers)
+        ):
+            return f"diverged at step {step}: a bias gradient is not finite"
+        limit = self.divergence_factor * max(1.0, self._first_loss or 1.0)
+        if objective > limit:
+            return (
+                f"diverged at step {step}: the loss {objective:.3g} exceeds "
+                f"{self.divergence_factor:.0e} × the first loss"
+            )
+        return None
+
+    def _undo_update(self, opt_backup: dict | None) -> None:
+        for k, v in self.model.params.items():
+            np.copyto(v, self._prev[k])
+        if opt_backup is not None:
+            self.optimizer.load_state_dict(opt_backup)
+
+    def _diverge(self, reason: str) -> None:
+        self.divergence = f"{reason}; lower the learning rate, reset or rewind"
+
+    def _end_epoch(self) -> None:
+        self.epoch += 1
+        self._pos = 0
+        self._perm = None
+        self._epoch_metrics = self.evaluate()
+        self._record_epoch(self._epoch_metrics)
+
+    def _record_epoch(self, m: dict) -> None:
+        row = [m[c] for c in self.history.epoch_columns]
+        self.history.epochs.append(self.epoch, row)
+
+    def step(self) -> Snapshot:
+        """Exactly one minibatch update; returns a Snapshot."""
+        self._step()
+        return self.snapshot()
+
+    def step_epoch(self) -> Snapshot:
+        """Run to the end of the current epoch; returns a Snapshot."""
+        target = self.epoch + 1
+        while self.epoch < target and self._step():
+            pass
+        return self.snapshot()
+
+    def run(self, epochs: int = 1) -> Snapshot:
+        """Several epochs, the same as calling ``step_epoch()`` that many times."""
+        epochs = _check_int("epochs", epochs, 0)
+        target = self.epoch + epochs
+        while self.epoch < target and self._step():
+            pass
+        return self.snapshot()
+
+    def run_steps(self, n: int) -> int:
+        """Up to ``n`` minibatch updates without snapshots; returns how many were done."""
+        n = _check_int("n", n, 0)
+        done = 0
+        while done < n and self._step():
+            done += 1
+        return done
+
+    # ------------------------------------------------------------ reporting
+    def evaluate(self) -> dict[str, float]:
+        """Data losses on the training and test parts, the penalty, and accuracies."""
+        if self._eval_cache is not None and self._eval_cache[0] == self._version():
+            return dict(self._eval_cache[1])
+        out = {}
+        for part, X, y in (
+            ("train", self._X_train, self._y_train),
+            ("test", self._X_test, self._y_test),
+        ):
+            if len(X) == 0:
+                out[f"{part}_loss"] = math.nan
+                if self.ds.task != "regression":
+                    out[f"{part}_acc"] = math.nan
+                continue
+            raw = self.model.forward(X)
+            out[f"{part}_loss"] = self.loss.value(raw, y)
+            if self.ds.task != "regression":
+                out[f"{part}_acc"] = float(np.mean(self._labels(raw) == self.ds_labels(part)))
+        out["penalty"] = self.model.penalty(self.l1, self.l2)
+        self._eval_cache = (self._version(), out)
+        return dict(out)
+
+    def _version(self) -> tuple:
+        return (self.step_count, self.epoch, id(self._perm), self.divergence is None)
+
+    def _labels(self, raw: np.ndarray) -> np.ndarray:
+        if raw.shape[1] == 1:
+            threshold = 0.5 if self.loss.name == "mse" else 0.0
+            return (raw[:, 0] > threshold).astype(np.int64)
+        return raw.argmax(axis=1)
+
+    def ds_labels(self, part: str) -> np.ndarray:
+        """Integer labels of the training or test part (classification)."""
+        y = self.ds.y_train if part == "train" else self.ds.y_test
+        return np.asarray(y).reshape(len(y), -1)[:, 0].astype(np.int64)
+
+    def predict(self, X) -> np.ndarray:
+        """Labels or values for raw features (the data set's standardisation applied)."""
+        raw = self.model.forward(self.ds.transform(X))
+        if self.ds.task == "regression":
+            return raw[:, 0] if raw.shape[1] == 1 else raw
+        return self._labels(raw)
+
+    def snapshot(self) -> Snapshot:
+        """A frozen, read-only Snapshot of now."""
+        model = self.model
+        n_w = model.n_layers
+        return Snapshot(
+            step=self.step_count,
+            epoch=self.epoch,
+            lr=self.lr,
+            batch_loss=self._last_loss,
+            metrics=MappingProxyType(dict(self._epoch_metrics)),
+            params=frozen_dict(model.params),
+            grads=frozen_dict(model.grads),
+            grad_norms=self._grad_norms,
+            weight_norms=tuple(_norm(model.params[f"W{i}"]) for i in range(n_w)),
+            update_ratios=self._update_ratios,
+            layer_sizes=tuple(model.sizes),
+            activations=tuple(model.activation_names),
+            task=self.ds.task,
+            batch_in_epoch=math.ceil(self._pos / self.batch_size),
+            batches_per_epoch=self.batches_per_epoch,
+            diverged=self.divergence is not None,
+            divergence=self.divergence,
+        )
+
+    # ------------------------------------------------------------- restarts
+    def reset(self, seed: int | None = None) -> Snapshot:
+        """Back to step 0. ``None`` keeps the seed (as a new trainer); an int draws new
+        weights and a new batch order."""
+        seed = check_seed(seed)
+        if seed is None:
+            for k, v in self._initial_params.items():
+                np.copyto(self.model.params[k], v)
+        else:
+            self.seed = seed
+            self.model.initialize(seed)
+            self._initial_params = {k: v.copy() for k, v in self.model.params.items()}
+        self._start()
+        return self.snapshot()
+
+    def config(self) -> dict:
+        """JSON-ready description of this trainer's setup."""
+        return {
+            "model": self.model.config(),
+            "dataset": self.ds.params if hasattr(self.ds, "params") else {"name": self.ds.name},
+            "loss": self.loss.name,
+            "optimizer": {
+                "name": self.optimizer.name,
+                **self.optimizer.hyperparameters(),
+                "lr": self._base_lr,
+            },
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "seed": self.seed,
+            "l1": self.l1,
+            "l2": self.l2,
+            "schedule": None if self.schedule is None else self.schedule.config(),
+            "divergence_factor": self.divergence_factor,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Trainer({self.model!r}, {self.ds.name!r}, loss={self.loss.name!r}, "
+            f"optimizer={self.optimizer!r}, batch_size={self.batch_size}, "
+            f"epoch={self.epoch}, step={self.step_count})"
+        )
+
+
+def SGDDefault() -> Optimizer:
+    """The default optimizer: SGD(lr=0.03)."""
+    from .optim import SGD
+
+    return SGD(lr=0.03)
