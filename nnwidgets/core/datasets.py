@@ -398,7 +398,12 @@ class Dataset:
             )
         if task == "regression":
             y_train = np.array(arrays["y_train"], dtype=np.float64)
-            y_test = np.array(arrays["y_test"], dtype=np.float64).reshape(len(X_test), -1)
+            y_test = np.array(arrays["y_test"], dtype=np.float64)
+            if y_train.ndim != 2 or y_test.ndim != 2 or y_train.shape[1] != y_test.shape[1]:
+                raise ValueError(
+                    f"arrays must hold 2-D y_train and y_test with the same columns for "
+                    f"regression, got {y_train.shape} and {y_test.shape}"
+                )
         else:
             y_train = np.array(arrays["y_train"], dtype=np.int64).reshape(-1)
             y_test = np.array(arrays["y_test"], dtype=np.int64).reshape(-1)

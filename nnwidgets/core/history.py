@@ -153,8 +153,9 @@ class History:
     """Per-step and per-epoch series of a training run.
 
     Step series: ``batch_loss``, ``lr``, and per layer ``grad_norm_i``,
-    ``weight_norm_i``, ``update_ratio_i``. Epoch series: ``train_loss``,
-    ``test_loss``, ``penalty`` and, for classification, ``train_acc``, ``test_acc``.
+    ``weight_norm_i``, ``update_ratio_i``. Epoch series: ``step`` (the step count
+    at the epoch's end), ``train_loss``, ``test_loss``, ``penalty`` and, for
+    classification, ``train_acc``, ``test_acc``.
     The x of a step series is the step number (1 for the first update); the x
     of an epoch series is the number of finished epochs (0 = before training).
     """
@@ -166,7 +167,7 @@ class History:
             for kind in ("grad_norm", "weight_norm", "update_ratio")
             for i in range(n_layers)
         ]
-        self.epoch_columns = ["train_loss", "test_loss", "penalty"]
+        self.epoch_columns = ["step", "train_loss", "test_loss", "penalty"]
         if classification:
             self.epoch_columns += ["train_acc", "test_acc"]
         self.steps = SeriesTable(self.step_columns, capacity)

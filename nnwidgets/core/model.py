@@ -72,7 +72,11 @@ class MLP:
             raise TypeError(f"init must be a name (str), got {type(init).__name__}")
         if init not in INITS:
             raise ValueError(f"init {init!r} is unknown; expected one of {list(INITS)}")
-        if str(np.dtype(dtype) if not isinstance(dtype, str) else dtype) not in DTYPES:
+        try:
+            dtype_name = dtype if isinstance(dtype, str) else str(np.dtype(dtype))
+        except TypeError:
+            raise TypeError(f"dtype must be 'float32' or 'float64', got {dtype!r}") from None
+        if dtype_name not in DTYPES:
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
         if task is not None and task not in TASKS:
             raise ValueError(f"task must be one of {list(TASKS)} or None, got {task!r}")
@@ -257,3 +261,23 @@ class MLP:
             if l2:
                 total += l2 * 0.5 * float(np.vdot(W, W))
         return total
+
+
+def forward_with(
+    params: dict[str, np.ndarray], activations: Sequence[str], X: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Forward pass from a parameter dict (e.g. a Snapshot's): ``(hidden outputs, raw output)``.
+
+    Lets views draw predictions from a Snapshot without holding the model.
+    """
+    n_layers = len(activations) + 1
+    a = np.asarray(X, dtype=params["W0"].dtype)
+    hidden = []
+    for i in range(n_layers):
+        z = a @ params[f"W{i}"] + params[f"b{i}"]
+        if i < n_layers - 1:
+            a = get_activation(activations[i]).forward(z, np.empty_like(z))
+            hidden.append(a)
+        else:
+            a = z
+    return hidden, a

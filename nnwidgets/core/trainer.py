@@ -192,6 +192,40 @@ class Trainer:
         """True while the trainer refuses steps after a divergence."""
         return self.divergence is not None
 
+    def configure(
+        self,
+        *,
+        batch_size: int | None = None,
+        l1: float | None = None,
+        l2: float | None = None,
+        optimizer: Optimizer | str | None = None,
+    ) -> None:
+        """Change settings between steps; every value is checked before any is applied.
+
+        A new optimizer starts with fresh state and keeps the current base rate
+        unless it was given as an instance.
+        """
+        new = {}
+        if batch_size is not None:
+            new["batch_size"] = _check_int("batch_size", batch_size, 1)
+        if l1 is not None:
+            new["l1"] = _check_number("l1", l1)
+        if l2 is not None:
+            new["l2"] = _check_number("l2", l2)
+        if optimizer is not None:
+            keep_lr = isinstance(optimizer, str)
+            opt = get_optimizer(optimizer)
+            if keep_lr:
+                opt.lr = self._base_lr
+            new["optimizer"] = opt
+        for key, value in new.items():
+            setattr(self, key, value)
+        if "optimizer" in new:
+            self._base_lr = new["optimizer"].lr
+            self.divergence = None
+        if "l1" in new or "l2" in new:
+            self._epoch_metrics["penalty"] = self.model.penalty(self.l1, self.l2)
+
     # -------------------------------------------------------------- stepping
     def _next_batch(self) -> np.ndarray:
         if self._perm is None:
@@ -199,6 +233,8 @@ class Trainer:
             self._perm = self._rng.permutation(n) if self.shuffle else np.arange(n)
         return self._perm[self._pos : self._pos + self.batch_size]
 
+    # Overflow is detected and undone below, so numpy must not warn or raise midway.
+    @np.errstate(over="ignore", invalid="ignore")
     def _step(self) -> bool:
         """One minibatch update without building a snapshot; False if refused."""
         if self.divergence is not None:
@@ -232,7 +268,10 @@ class Trainer:
             np.isfinite(params[f"b{i}"]).all() for i in range(n_w)
         ):
             self._undo_update(opt_backup)
-            self._diverge("the update made the weights overflow (learning rate too large)")
+            self._diverge(
+                f"diverged at step {self.step_count + 1}: the update made the weights "
+                "overflow (learning rate too large)"
+            )
             return False
         ratios = []
         for i in range(n_w):
@@ -291,7 +330,7 @@ class Trainer:
         self._record_epoch(self._epoch_metrics)
 
     def _record_epoch(self, m: dict) -> None:
-        row = [m[c] for c in self.history.epoch_columns]
+        row = [self.step_count] + [m[c] for c in self.history.epoch_columns[1:]]
         self.history.epochs.append(self.epoch, row)
 
     def step(self) -> Snapshot:
@@ -314,12 +353,18 @@ class Trainer:
             pass
         return self.snapshot()
 
-    def run_steps(self, n: int) -> int:
-        """Up to ``n`` minibatch updates without snapshots; returns how many were done."""
+    def run_steps(self, n: int, stop_epoch: int | None = None) -> int:
+        """Up to ``n`` minibatch updates without snapshots, stopping early on divergence
+        or when ``epoch`` reaches ``stop_epoch``; returns how many were done."""
         n = _check_int("n", n, 0)
         done = 0
-        while done < n and self._step():
-            done += 1
+        step = self._step
+        if stop_epoch is None:
+            while done < n and step():
+                done += 1
+        else:
+            while done < n and self.epoch < stop_epoch and step():
+                done += 1
         return done
 
     # ------------------------------------------------------------ reporting

@@ -1,0 +1,243 @@
+"""Boundary view: predictions over the input plane (2-D), the fitted curve (1-D),
+or a confusion matrix (anything else)."""
+
+from __future__ import annotations
+
+import numpy as np
+from bqplot import ColorScale, GridHeatMap, HeatMap, LinearScale, Lines, OrdinalScale, Scatter
+
+from ..core.history import History
+from ..core.losses import sigmoid, softmax
+from ..core.model import forward_with
+from ..core.snapshot import Snapshot
+from .base import PALETTE, View, axis, figure
+
+GRID = 60  # cells per side of the prediction grid
+
+
+def prediction_grid(ds, resolution: int = GRID, pad: float = 0.15):
+    """Grid axes and the (resolution**2, 2) points covering the data with a margin."""
+    X = np.vstack([ds.X_train, ds.X_test])
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    lo, hi = lo - pad * span, hi + pad * span
+    gx = np.linspace(lo[0], hi[0], resolution)
+    gy = np.linspace(lo[1], hi[1], resolution)
+    xx, yy = np.meshgrid(gx, gy)
+    return gx, gy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+class BoundaryView(View):
+    """What the network predicts where: the shape of the decision boundary."""
+
+    name = "boundary"
+    title = "Decision boundary"
+
+    def build(self):
+        ctx = self.context
+        ds = ctx.ds
+        self.mode = (
+            "plane"
+            if ds.n_features == 2 and ctx.task != "regression"
+            else "curve"
+            if ds.n_features == 1 and ctx.task == "regression"
+            else "confusion"
+            if ctx.task != "regression"
+            else "fit"
+        )
+        return getattr(self, f"_build_{self.mode}")()
+
+    # ---------------------------------------------------------- 2-D classes
+    def _build_plane(self):
+        ds = self.context.ds
+        self.gx, self.gy, self.grid = prediction_grid(ds)
+        self.x, self.y = LinearScale(), LinearScale()
+        k = ds.n_classes or 2
+        if k == 2:
+            self.cs = ColorScale(
+                min=0.0, max=1.0, mid=0.5, colors=["#f59322", "#e8eaeb", "#0877bd"]
+            )
+        else:
+            self.cs = ColorScale(
+                min=0.0, max=float(k - 1), colors=[PALETTE[c] for c in range(min(k, len(PALETTE)))]
+            )
+        self.heat = HeatMap(
+            x=self.gx,
+            y=self.gy,
+            color=np.zeros((GRID, GRID)),
+            scales={"x": self.x, "y": self.y, "color": self.cs},
+        )
+        pcs = ColorScale(
+            min=0.0,
+            max=float(max(k - 1, 1)),
+            colors=["#f59322", "#0877bd"]
+            if k == 2
+            else [PALETTE[c] for c in range(min(k, len(PALETTE)))],
+        )
+        self.train_pts = Scatter(
+            x=ds.X_train[:, 0],
+            y=ds.X_train[:, 1],
+            color=ds.y_train.astype(float),
+            scales={"x": self.x, "y": self.y, "color": pcs},
+            stroke="white",
+            default_size=28,
+            labels=["train"],
+            display_legend=True,
+        )
+        self.test_pts = Scatter(
+            x=ds.X_test[:, 0],
+            y=ds.X_test[:, 1],
+            color=ds.y_test.astype(float),
+            scales={"x": self.x, "y": self.y, "color": pcs},
+            stroke="black",
+            stroke_width=1.5,
+            marker="triangle-up",
+            default_size=40,
+            labels=["test"],
+            display_legend=True,
+        )
+        names = ds.feature_names if len(ds.feature_names) == 2 else ["x1", "x2"]
+        title = "P(class 1)" if k == 2 else "predicted class"
+        fig = figure(
+            f"Decision boundary: {title}",
+            [self.heat, self.train_pts, self.test_pts],
+            [
+                axis(self.x, names[0], tick_format=".2g"),
+                axis(self.y, names[1], orientation="vertical", tick_format=".2g"),
+            ],
+            width="420px",
+            height="400px",
+            legend_location="top-right",
+        )
+        self.n_classes = k
+        return fig
+
+    def _update_plane(self, snapshot: Snapshot) -> None:
+        _, out = forward_with(snapshot.params, snapshot.activations, self.grid)
+        if self.n_classes == 2:
+            z = sigmoid(out[:, 0]) if self.context.loss != "mse" else np.clip(out[:, 0], 0, 1)
+        else:
+            p = softmax(out)
+            z = p.argmax(axis=1).astype(float)
+        self.heat.color = np.nan_to_num(z, nan=0.5).reshape(GRID, GRID)
+
+    # --------------------------------------------------- 1-D regression fit
+    def _build_curve(self):
+        ds = self.context.ds
+        X = np.vstack([ds.X_train, ds.X_test])[:, 0]
+        lo, hi = X.min(), X.max()
+        pad = 0.1 * (hi - lo or 1.0)
+        self.curve_x = np.linspace(lo - pad, hi + pad, 300)
+        self.x, self.y = LinearScale(), LinearScale()
+        self.train_pts = Scatter(
+            x=ds.X_train[:, 0],
+            y=ds.y_train[:, 0],
+            scales={"x": self.x, "y": self.y},
+            colors=["#1f77b4"],
+            default_size=20,
+            labels=["train"],
+            display_legend=True,
+        )
+        self.test_pts = Scatter(
+            x=ds.X_test[:, 0],
+            y=ds.y_test[:, 0],
+            scales={"x": self.x, "y": self.y},
+            colors=["#ff7f0e"],
+            marker="triangle-up",
+            default_size=32,
+            labels=["test"],
+            display_legend=True,
+        )
+        self.curve = Lines(
+            x=self.curve_x,
+            y=np.zeros_like(self.curve_x),
+            scales={"x": self.x, "y": self.y},
+            colors=["#d62728"],
+            stroke_width=3,
+            labels=["network"],
+            display_legend=True,
+        )
+        name = ds.feature_names[0] if ds.feature_names else "x"
+        return figure(
+            "Fitted curve",
+            [self.train_pts, self.test_pts, self.curve],
+            [
+                axis(self.x, name, tick_format=".2g"),
+                axis(self.y, "y", orientation="vertical", tick_format=".2g"),
+            ],
+            width="420px",
+            height="400px",
+            legend_location="top-right",
+        )
+
+    def _update_curve(self, snapshot: Snapshot) -> None:
+        _, out = forward_with(snapshot.params, snapshot.activations, self.curve_x[:, None])
+        self.curve.y = np.nan_to_num(out[:, 0])
+
+    # -------------------------------------------- regression, many features
+    def _build_fit(self):
+        ds = self.context.ds
+        self.x, self.y = LinearScale(), LinearScale()
+        self.pred_pts = Scatter(
+            x=[], y=[], scales={"x": self.x, "y": self.y}, colors=["#ff7f0e"], default_size=24
+        )
+        t = ds.y_test[:, 0] if len(ds.y_test) else ds.y_train[:, 0]
+        self.diag = Lines(
+            x=[t.min(), t.max()],
+            y=[t.min(), t.max()],
+            scales={"x": self.x, "y": self.y},
+            colors=["#999"],
+            line_style="dashed",
+        )
+        return figure(
+            "Predicted vs true (test)",
+            [self.diag, self.pred_pts],
+            [
+                axis(self.x, "true", tick_format=".2g"),
+                axis(self.y, "predicted", orientation="vertical", tick_format=".2g"),
+            ],
+            width="420px",
+            height="400px",
+        )
+
+    def _update_fit(self, snapshot: Snapshot) -> None:
+        ds = self.context.ds
+        X, y = (ds.X_test, ds.y_test) if len(ds.y_test) else (ds.X_train, ds.y_train)
+        _, out = forward_with(snapshot.params, snapshot.activations, X)
+        with self.pred_pts.hold_sync():
+            self.pred_pts.x, self.pred_pts.y = y[:, 0], np.nan_to_num(out[:, 0])
+
+    # ------------------------------------------------ many-feature classes
+    def _build_confusion(self):
+        k = self.context.ds.n_classes or 2
+        self.k = k
+        self.cm_cs = ColorScale(scheme="Blues", min=0.0, max=1.0)
+        rows, cols = OrdinalScale(), OrdinalScale()
+        self.cm = GridHeatMap(
+            color=np.zeros((k, k)),
+            scales={"row": rows, "column": cols, "color": self.cm_cs},
+            display_format=".0f",
+            font_style={"font-size": "11px"},
+            stroke="white",
+        )
+        return figure(
+            "Confusion matrix (test)",
+            [self.cm],
+            [axis(cols, "predicted"), axis(rows, "true", orientation="vertical")],
+            width="420px",
+            height="400px",
+        )
+
+    def _update_confusion(self, snapshot: Snapshot) -> None:
+        ds = self.context.ds
+        X, y = (ds.X_test, ds.y_test) if len(ds.y_test) else (ds.X_train, ds.y_train)
+        _, out = forward_with(snapshot.params, snapshot.activations, X)
+        pred = (out[:, 0] > 0).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
+        cm = np.zeros((self.k, self.k))
+        np.add.at(cm, (np.asarray(y).astype(int).ravel(), pred), 1)
+        with self.cm.hold_sync():
+            self.cm_cs.max = float(max(cm.max(), 1))
+            self.cm.color = cm
+
+    def update(self, snapshot: Snapshot, history: History) -> None:
+        getattr(self, f"_update_{self.mode}")(snapshot)

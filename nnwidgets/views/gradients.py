@@ -1,0 +1,143 @@
+"""Gradients view: gradient flow per layer over steps, histograms, update/weight ratios."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from bqplot import Bars, Bins, LinearScale, Lines, LogScale, OrdinalScale
+from ipywidgets import HTML, HBox, Layout, VBox
+
+from ..core.history import History
+from ..core.snapshot import Snapshot
+from .base import PALETTE, View, axis, figure
+
+VANISHING = 1e-7
+EXPLODING = 1e3
+MAX_POINTS = 800
+FLOOR = 1e-12  # where a log axis shows zero
+
+
+def gradient_warnings(grad_norms, layer_names) -> list[str]:
+    """Human-readable warnings for vanishing or exploding layer gradients."""
+    out = []
+    for norm, name in zip(grad_norms, layer_names, strict=True):
+        if not math.isfinite(norm):
+            out.append(f"{name}: gradient is not finite")
+        elif norm > EXPLODING:
+            out.append(f"{name}: exploding gradient (norm {norm:.2g} > {EXPLODING:.0e})")
+        elif norm < VANISHING:
+            out.append(f"{name}: vanishing gradient (norm {norm:.2g} < {VANISHING:.0e})")
+    return out
+
+
+class GradientsView(View):
+    """Per-layer gradient norm over steps (log axis), gradient histograms, update ratios."""
+
+    name = "gradients"
+    title = "Gradients"
+
+    def build(self):
+        n = self.context.n_layers
+        self.layer_names = [f"W{i}" for i in range(n)]
+        colors = [PALETTE[i % len(PALETTE)] for i in range(n)]
+        self.flow_x, self.flow_y = LinearScale(), LogScale()
+        self.flow = Lines(
+            x=[],
+            y=[],
+            scales={"x": self.flow_x, "y": self.flow_y},
+            colors=colors,
+            labels=self.layer_names,
+            display_legend=True,
+            stroke_width=1.5,
+        )
+        self.flow_fig = figure(
+            "Gradient flow: |∇W| per layer",
+            [self.flow],
+            [
+                axis(self.flow_x, "step", tick_format="d"),
+                axis(self.flow_y, "gradient norm", orientation="vertical", tick_format=".0e"),
+            ],
+            legend_location="top-right",
+        )
+        self.ratio_x, self.ratio_y = OrdinalScale(), LogScale()
+        self.ratio_bars = Bars(
+            x=self.layer_names,
+            y=np.ones(n) * FLOOR,
+            scales={"x": self.ratio_x, "y": self.ratio_y},
+            colors=colors,
+            color_mode="element",
+            base=FLOOR,
+        )
+        self.ratio_fig = figure(
+            "Update / weight ratio (≈1e-3 is healthy)",
+            [self.ratio_bars],
+            [
+                axis(self.ratio_x, "layer"),
+                axis(self.ratio_y, "|ΔW| / |W|", orientation="vertical", tick_format=".0e"),
+            ],
+            width="300px",
+        )
+        self.hists = []
+        hist_figs = []
+        for i in range(n):
+            hx, hy = LinearScale(), LinearScale()
+            h = Bins(
+                sample=np.zeros(2),
+                bins=30,
+                scales={"x": hx, "y": hy},
+                colors=[colors[i]],
+                stroke="white",
+            )
+            self.hists.append(h)
+            hist_figs.append(
+                figure(
+                    f"∇W{i} at this step",
+                    [h],
+                    [
+                        axis(hx, "gradient", tick_format=".1e", num_ticks=4),
+                        axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4),
+                    ],
+                    width="240px",
+                    height="200px",
+                )
+            )
+        self.warning = HTML(value="")
+        self.warning.add_class("nnw-gradient-warning")
+        return VBox(
+            [
+                HBox([self.flow_fig, self.ratio_fig]),
+                HBox(hist_figs, layout=Layout(flex_flow="row wrap")),
+                self.warning,
+            ]
+        )
+
+    def update(self, snapshot: Snapshot, history: History) -> None:
+        n = self.context.n_layers
+        xs, ys = [], []
+        for i in range(n):
+            x, y = history.series(f"grad_norm_{i}", MAX_POINTS)
+            xs.append(x)
+            ys.append(np.clip(y, FLOOR, None))
+        longest = max((len(x) for x in xs), default=0)
+        X = np.full((n, longest), np.nan)
+        Y = np.full((n, longest), np.nan)
+        for i in range(n):
+            X[i, : len(xs[i])] = xs[i]
+            Y[i, : len(ys[i])] = ys[i]
+        with self.flow.hold_sync():
+            self.flow.x, self.flow.y = X, Y
+        ratios = np.clip(np.nan_to_num(np.array(snapshot.update_ratios, dtype=float)), FLOOR, None)
+        self.ratio_bars.y = ratios
+        for i, h in enumerate(self.hists):
+            g = np.nan_to_num(snapshot.grads[f"W{i}"].ravel())
+            lim = float(np.abs(g).max()) or 1e-12
+            with h.hold_sync():
+                h.min, h.max = -lim, lim
+                h.sample = g
+        warnings = gradient_warnings(snapshot.grad_norms, self.layer_names) if snapshot.step else []
+        self.warning.value = (
+            "<div style='color:#b00020;font-weight:600'>⚠ " + "<br>⚠ ".join(warnings) + "</div>"
+            if warnings
+            else ""
+        )

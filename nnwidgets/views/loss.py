@@ -1,0 +1,125 @@
+"""Loss view: batch loss per step (faint), train/test loss per epoch, accuracy beside it."""
+
+from __future__ import annotations
+
+import numpy as np
+from bqplot import LinearScale, Lines, LogScale
+from ipywidgets import HBox, Layout, ToggleButtons, VBox
+
+from ..core.history import History
+from ..core.snapshot import Snapshot
+from .base import View, axis, figure
+
+MAX_POINTS = 1000  # per line and refresh: enough for a 400-pixel-wide figure
+
+
+def epoch_steps(history: History, epochs: np.ndarray) -> np.ndarray:
+    """Map epoch numbers to the step counts at which those epochs ended."""
+    ex, steps = history.series("step", max_points=10**9)
+    if len(ex) == 0:
+        return epochs.astype(float)
+    return np.interp(epochs, ex, steps)
+
+
+class LossView(View):
+    """Loss over steps on a linear or log axis, and accuracy per epoch."""
+
+    name = "loss"
+    title = "Loss"
+
+    def build(self):
+        self.x = LinearScale()
+        self.y_linear = LinearScale()
+        self.y_log = LogScale()
+        y = self.y_linear
+        self.batch_line = Lines(
+            x=[],
+            y=[],
+            scales={"x": self.x, "y": y},
+            colors=["#9ecae1"],
+            stroke_width=1,
+            opacities=[0.8],
+            labels=["batch"],
+            display_legend=True,
+        )
+        self.epoch_lines = Lines(
+            x=[],
+            y=[],
+            scales={"x": self.x, "y": y},
+            colors=["#1f77b4", "#ff7f0e"],
+            stroke_width=2.5,
+            labels=["train", "test"],
+            display_legend=True,
+            marker="circle",
+            marker_size=16,
+        )
+        self.y_axis = axis(y, "loss", orientation="vertical", tick_format=".3g")
+        self.loss_fig = figure(
+            "Loss",
+            [self.batch_line, self.epoch_lines],
+            [axis(self.x, "step", tick_format="d"), self.y_axis],
+            legend_location="top-right",
+        )
+        self.scale_toggle = ToggleButtons(
+            options=["linear", "log"],
+            value="linear",
+            tooltips=["linear axis", "log axis"],
+            style={"button_width": "60px"},
+            layout=Layout(width="auto"),
+        )
+        self.scale_toggle.add_class("nnw-loss-scale")
+        self.scale_toggle.observe(self._on_scale, names="value")
+        children = [self.loss_fig]
+        self.acc_fig = None
+        if self.context.task != "regression":
+            self.acc_x = LinearScale()
+            self.acc_y = LinearScale(min=0.0, max=1.0)
+            self.acc_lines = Lines(
+                x=[],
+                y=[],
+                scales={"x": self.acc_x, "y": self.acc_y},
+                colors=["#1f77b4", "#ff7f0e"],
+                stroke_width=2.5,
+                labels=["train", "test"],
+                display_legend=True,
+                marker="circle",
+                marker_size=16,
+            )
+            self.acc_fig = figure(
+                "Accuracy",
+                [self.acc_lines],
+                [
+                    axis(self.acc_x, "epoch", tick_format="d"),
+                    axis(self.acc_y, "accuracy", orientation="vertical", tick_format=".0%"),
+                ],
+                width="300px",
+                legend_location="bottom-right",
+            )
+            children.append(self.acc_fig)
+        return VBox([HBox(children), self.scale_toggle])
+
+    def _on_scale(self, change) -> None:
+        y = self.y_log if change["new"] == "log" else self.y_linear
+        with self.loss_fig.hold_sync():
+            self.batch_line.scales = {"x": self.x, "y": y}
+            self.epoch_lines.scales = {"x": self.x, "y": y}
+            self.y_axis.scale = y
+
+    def update(self, snapshot: Snapshot, history: History) -> None:
+        sx, sy = history.series("batch_loss", MAX_POINTS)
+        ex, train = history.series("train_loss", MAX_POINTS)
+        _, test = history.series("test_loss", MAX_POINTS)
+        ex_steps = epoch_steps(history, ex)
+        if self.scale_toggle.value == "log":  # a log axis cannot show zeros
+            sy = np.where(sy > 0, sy, np.nan)
+        with self.batch_line.hold_sync():
+            self.batch_line.x, self.batch_line.y = sx, sy
+        with self.epoch_lines.hold_sync():
+            self.epoch_lines.x = ex_steps
+            self.epoch_lines.y = np.vstack([train, test])
+        if self.acc_fig is not None:
+            ax, tr_acc = history.series("train_acc", MAX_POINTS)
+            _, te_acc = history.series("test_acc", MAX_POINTS)
+            with self.acc_lines.hold_sync():
+                self.acc_lines.x = ax
+                self.acc_lines.y = np.vstack([tr_acc, te_acc])

@@ -1,0 +1,236 @@
+"""Weights view: a heatmap and a histogram per layer, and followed weights over steps."""
+
+from __future__ import annotations
+
+import numpy as np
+from bqplot import Bins, ColorScale, GridHeatMap, LinearScale, Lines, OrdinalScale
+from ipywidgets import Checkbox, HBox, Layout, VBox
+
+from ..core.history import History
+from ..core.snapshot import Snapshot
+from .base import PALETTE, View, axis, figure
+
+MAX_FOLLOWED = 8
+MAX_TRACE = 4000  # points kept per followed weight
+
+
+def symmetric_limit(values: np.ndarray) -> float:
+    """Half-width of a colour range centred on zero that covers ``values``."""
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+class WeightsView(View):
+    """One diverging heatmap (centred on zero) and one histogram per weight matrix.
+
+    Click a heatmap cell to follow that weight: its value is drawn over the
+    steps at which the dashboard refreshed (every step when stepping by hand).
+    """
+
+    name = "weights"
+    title = "Weights"
+
+    def build(self):
+        self.fixed = Checkbox(
+            value=False, description="fixed colour range", indent=False, layout=Layout(width="auto")
+        )
+        self.fixed.add_class("nnw-weights-fixed")
+        self.fixed.observe(lambda _: self._on_fixed(), names="value")
+        self._fixed_limit: float | None = None
+        self.heatmaps: list[GridHeatMap] = []
+        self.color_scales: list[ColorScale] = []
+        self.hists: list[Bins] = []
+        self._last_params: dict[str, np.ndarray] = {}
+        columns = []
+        for i in range(self.context.n_layers):
+            n_in, n_out = self.context.layer_sizes[i], self.context.layer_sizes[i + 1]
+            cs = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
+            hm = GridHeatMap(
+                color=np.zeros((n_in, n_out)),
+                scales={"row": OrdinalScale(reverse=False), "column": OrdinalScale(), "color": cs},
+                interactions={"click": "select"},
+                selected_style={"stroke": "black", "stroke-width": "2"},
+                stroke="white" if n_in * n_out <= 400 else None,
+                tooltip=None,
+            )
+            hm.observe(lambda change, i=i: self._on_select(i, change), names="selected")
+            size = self._heatmap_size(n_in, n_out)
+            hm_fig = figure(
+                f"W{i}  ({n_in}→{n_out})",
+                [hm],
+                [
+                    axis(
+                        hm.scales["column"], f"to (layer {i + 1})", tick_values=self._ticks(n_out)
+                    ),
+                    axis(
+                        hm.scales["row"],
+                        f"from (layer {i})",
+                        orientation="vertical",
+                        tick_values=self._ticks(n_in),
+                    ),
+                    _color_axis(cs),
+                ],
+                width=f"{size[0]}px",
+                height=f"{size[1]}px",
+                margin={"right": 64},
+            )
+            hx, hy = LinearScale(), LinearScale()
+            hist = Bins(
+                sample=np.zeros(2),
+                bins=30,
+                scales={"x": hx, "y": hy},
+                colors=[PALETTE[i % len(PALETTE)]],
+                stroke="white",
+            )
+            hist_fig = figure(
+                f"W{i} values",
+                [hist],
+                [
+                    axis(hx, "weight", tick_format=".2g", num_ticks=5),
+                    axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4),
+                ],
+                width=f"{size[0]}px",
+                height="200px",
+            )
+            self.heatmaps.append(hm)
+            self.color_scales.append(cs)
+            self.hists.append(hist)
+            columns.append(VBox([hm_fig, hist_fig]))
+        self.trace_x = LinearScale()
+        self.trace_y = LinearScale()
+        self.trace_lines = Lines(
+            x=[],
+            y=[],
+            scales={"x": self.trace_x, "y": self.trace_y},
+            colors=PALETTE,
+            stroke_width=2,
+            display_legend=True,
+            labels=[],
+        )
+        self.trace_fig = figure(
+            "Followed weights (click a heatmap cell)",
+            [self.trace_lines],
+            [
+                axis(self.trace_x, "step", tick_format="d"),
+                axis(self.trace_y, "value", orientation="vertical", tick_format=".3g"),
+            ],
+            width="420px",
+            height="240px",
+            legend_location="top-left",
+        )
+        self.followed: list[tuple[int, int, int]] = []
+        self._traces: dict[tuple[int, int, int], tuple[list[int], list[float]]] = {}
+        return VBox(
+            [HBox(columns, layout=Layout(flex_flow="row wrap")), HBox([self.trace_fig, self.fixed])]
+        )
+
+    @staticmethod
+    def _heatmap_size(n_in: int, n_out: int) -> tuple[int, int]:
+        cell = max(4, min(28, 240 // max(n_in, n_out)))
+        return (max(200, cell * n_out + 130), max(180, cell * n_in + 80))
+
+    @staticmethod
+    def _ticks(n: int) -> list[int]:
+        step = max(1, int(np.ceil(n / 8)))
+        return list(range(0, n, step))
+
+    # ------------------------------------------------------------- following
+    def follow(self, layer: int, row: int, col: int) -> None:
+        """Start following weight ``W{layer}[row, col]`` (the oldest is dropped past 8)."""
+        key = (layer, row, col)
+        if key in self.followed:
+            return
+        self.followed.append(key)
+        if len(self.followed) > MAX_FOLLOWED:
+            self._traces.pop(self.followed.pop(0), None)
+        self._traces.setdefault(key, ([], []))
+        W = self._last_params.get(f"W{layer}")
+        if W is not None and self._last_step is not None:
+            self._record(key, self._last_step, W)
+        self._draw_traces()
+
+    def unfollow_all(self) -> None:
+        """Stop following every weight."""
+        self.followed.clear()
+        self._traces.clear()
+        for hm in self.heatmaps:
+            hm.selected = None
+        self._draw_traces()
+
+    def _on_select(self, layer: int, change) -> None:
+        for cell in change["new"] or []:
+            row, col = (int(v) for v in cell)
+            self.follow(layer, row, col)
+
+    def _record(self, key, step: int, W: np.ndarray) -> None:
+        xs, ys = self._traces[key]
+        if xs and xs[-1] >= step:  # a reset or rewind went back in time
+            while xs and xs[-1] >= step:
+                xs.pop()
+                ys.pop()
+        xs.append(step)
+        ys.append(float(W[key[1], key[2]]))
+        if len(xs) > MAX_TRACE:
+            del xs[: len(xs) - MAX_TRACE]
+            del ys[: len(ys) - MAX_TRACE]
+
+    def _draw_traces(self) -> None:
+        with self.trace_lines.hold_sync():
+            if not self.followed:
+                self.trace_lines.x, self.trace_lines.y, self.trace_lines.labels = [], [], []
+                return
+            longest = max(len(self._traces[k][0]) for k in self.followed)
+            xs = np.full((len(self.followed), longest), np.nan)
+            ys = np.full_like(xs, np.nan)
+            for j, k in enumerate(self.followed):
+                tx, ty = self._traces[k]
+                xs[j, : len(tx)] = tx
+                ys[j, : len(ty)] = ty
+            self.trace_lines.x = xs
+            self.trace_lines.y = ys
+            self.trace_lines.labels = [f"W{k[0]}[{k[1]},{k[2]}]" for k in self.followed]
+
+    # ---------------------------------------------------------------- update
+    _last_step: int | None = None
+
+    def _on_fixed(self) -> None:
+        self._fixed_limit = None
+        if self._last_params:
+            self._update_heatmaps(self._last_params)
+
+    def _update_heatmaps(self, params) -> None:
+        limits = [symmetric_limit(params[f"W{i}"]) for i in range(self.context.n_layers)]
+        if self.fixed.value:
+            if self._fixed_limit is None:
+                self._fixed_limit = max(limits)
+            limits = [self._fixed_limit] * len(limits)
+        for i, hm in enumerate(self.heatmaps):
+            W = params[f"W{i}"]
+            with self.color_scales[i].hold_sync():
+                self.color_scales[i].min = -limits[i]
+                self.color_scales[i].max = limits[i]
+            with hm.hold_sync():
+                hm.color = np.nan_to_num(W, nan=0.0, posinf=limits[i], neginf=-limits[i])
+
+    def update(self, snapshot: Snapshot, history: History) -> None:
+        self._last_params = dict(snapshot.params)
+        self._last_step = snapshot.step
+        self._update_heatmaps(snapshot.params)
+        for i, hist in enumerate(self.hists):
+            W = snapshot.params[f"W{i}"].ravel()
+            lim = symmetric_limit(W)
+            with hist.hold_sync():
+                hist.min, hist.max = -lim, lim
+                hist.sample = np.nan_to_num(W)
+        for key in self.followed:
+            self._record(key, snapshot.step, snapshot.params[f"W{key[0]}"])
+        if self.followed:
+            self._draw_traces()
+
+
+def _color_axis(scale: ColorScale):
+    from bqplot import ColorAxis
+
+    return ColorAxis(
+        scale=scale, side="right", orientation="vertical", tick_format=".2g", num_ticks=5
+    )

@@ -1,0 +1,281 @@
+"""The Dashboard: controls and views around one trainer, with the Runner playing it."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import time
+from collections.abc import Iterable, Sequence
+
+from ipywidgets import HBox, Layout, VBox
+
+from ..core import optim
+from ..views import VIEWS, View, ViewContext
+from .controls import LR_MAX_EXP, LR_MIN_EXP, MAIN_ARGUMENT, Controls
+from .runner import Runner
+
+DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
+FIRST_ROW = ("loss", "boundary")  # views that sit side by side at the top
+
+
+def _check_views(views) -> tuple[str, ...]:
+    if isinstance(views, str) or not isinstance(views, Iterable):
+        raise TypeError(f"views must be a list of view names, got {type(views).__name__}")
+    views = tuple(views)
+    for name in views:
+        if name not in VIEWS:
+            raise ValueError(f"view {name!r} is unknown; expected some of {sorted(VIEWS)}")
+    if len(set(views)) != len(views):
+        raise ValueError(f"views must not repeat a name, got {list(views)}")
+    return views
+
+
+class Dashboard(VBox):
+    """A live training dashboard: Step / Epoch / Play / Reset, a learning-rate slider,
+    optimizer and regularisation controls, a status line, and bqplot views.
+
+    ``dash.step()``, ``dash.step_epoch()``, ``dash.play()`` and ``dash.pause()`` do
+    what the buttons do. A click refreshes every view before it returns; play
+    refreshes at most ``refresh_hz`` times a second.
+    """
+
+    def __init__(
+        self,
+        trainer,
+        views: Sequence[str] = DEFAULT_VIEWS,
+        refresh_hz: float = 20.0,
+        **kwargs,
+    ) -> None:
+        view_names = _check_views(views)
+        for attr in ("step", "step_epoch", "snapshot", "history", "evaluate", "reset"):
+            if not hasattr(trainer, attr):
+                raise TypeError(
+                    f"trainer must speak the trainer protocol (no .{attr}): "
+                    f"got {type(trainer).__name__}"
+                )
+        super().__init__(**kwargs)
+        self.add_class("nnw-dashboard")
+        self.controls = Controls(n_train=len(trainer.ds.X_train))
+        self.runner = Runner(trainer, self.refresh, refresh_hz, on_stop=self._on_stop)
+        self.view_names = view_names
+        self._syncing = False
+        self.trainer = trainer
+        self.views: dict[str, View] = {}
+        self._build_views()
+        self._wire()
+        self._sync_controls()
+        self.refresh()
+
+    # ---------------------------------------------------------------- layout
+    def _build_views(self) -> None:
+        ctx = ViewContext.from_trainer(self.trainer)
+        self.views = {name: VIEWS[name](ctx) for name in self.view_names}
+        top = [self.views[n].widget for n in self.view_names if n in FIRST_ROW]
+        rest = [self.views[n].widget for n in self.view_names if n not in FIRST_ROW]
+        rows = []
+        if top:
+            rows.append(HBox(top, layout=Layout(flex_flow="row wrap", align_items="flex-start")))
+        rows.extend(rest)
+        self.children = [self.controls.widget(), *rows]
+
+    def set_trainer(self, trainer) -> None:
+        """Watch another trainer (views are rebuilt for its network and data)."""
+        self.pause()
+        self.trainer = trainer
+        self.runner.trainer = trainer
+        self.controls.batch_size.max = max(1, len(trainer.ds.X_train))
+        self._build_views()
+        self._sync_controls()
+        self.refresh()
+
+    # --------------------------------------------------------------- wiring
+    def _wire(self) -> None:
+        c = self.controls
+        c.step.on_click(lambda _: self._guard(self.step))
+        c.epoch.on_click(lambda _: self._guard(self.step_epoch))
+        c.reset.on_click(lambda _: self._guard(self.reset))
+        c.play.observe(self._on_play, names="value")
+        c.lr.observe(lambda ch: self._from_control(self._set_lr, ch["new"]), names="value")
+        c.batch_size.observe(
+            lambda ch: self._from_control(self._configure, batch_size=ch["new"]), names="value"
+        )
+        c.l1.observe(lambda ch: self._from_control(self._configure, l1=ch["new"]), names="value")
+        c.l2.observe(lambda ch: self._from_control(self._configure, l2=ch["new"]), names="value")
+        c.optimizer.observe(lambda ch: self._from_control(self._on_optimizer), names="value")
+        c.opt_arg.observe(lambda ch: self._from_control(self._on_optimizer), names="value")
+        c.stop_after.observe(
+            lambda ch: self._from_control(self._set_stop_after, ch["new"]), names="value"
+        )
+
+    def _guard(self, action, *args, **kwargs) -> None:
+        """Run a control's action; show a refused input in the dashboard, not a traceback."""
+        try:
+            action(*args, **kwargs)
+            self.controls.message.value = ""
+        except (ValueError, TypeError) as exc:
+            self._say(str(exc), error=True)
+
+    def _from_control(self, action, *args, **kwargs) -> None:
+        if not self._syncing:
+            self._guard(action, *args, **kwargs)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        color = "#b00020" if error else "#333"
+        self.controls.message.value = (
+            f"<span style='color:{color}'>{html.escape(text)}</span>" if text else ""
+        )
+
+    def _set_lr(self, value: float) -> None:
+        self.trainer.lr = value
+        if not self.runner.playing:
+            self.refresh()
+
+    def _configure(self, **kwargs) -> None:
+        self.trainer.configure(**kwargs)
+        if not self.runner.playing:
+            self.refresh()
+
+    def _set_stop_after(self, value: int) -> None:
+        if value < 0:
+            raise ValueError(f"stop after must be >= 0 epochs, got {value}")
+        self.runner.stop_after_epochs = int(value)
+
+    def _on_optimizer(self) -> None:
+        c = self.controls
+        name = c.optimizer.value
+        spec = MAIN_ARGUMENT.get(name)
+        if spec is not None and c.opt_arg.description != spec[1]:
+            with self._syncing_controls():
+                c.set_optimizer_argument(name, None)
+        kwargs = {"lr": self.trainer.base_lr}
+        if spec is not None:
+            arg = c.opt_arg.value
+            if spec[0] == "beta1":
+                kwargs["betas"] = (arg, 0.999)
+            else:
+                kwargs["momentum"] = arg
+        self.trainer.configure(optimizer=optim.OPTIMIZERS[name](**kwargs))
+        if not self.runner.playing:
+            self.refresh()
+
+    @contextlib.contextmanager
+    def _syncing_controls(self):
+        old, self._syncing = self._syncing, True
+        try:
+            yield
+        finally:
+            self._syncing = old
+
+    def _sync_controls(self) -> None:
+        """Show the trainer's settings in the controls without sending them back."""
+        tr, c = self.trainer, self.controls
+        with self._syncing_controls():
+            lr = min(max(tr.base_lr, 10.0**LR_MIN_EXP), 10.0**LR_MAX_EXP)
+            c.lr.value = lr
+            c.batch_size.value = min(tr.batch_size, c.batch_size.max)
+            name = getattr(tr.optimizer, "name", None)
+            if name in optim.OPTIMIZERS and name in dict((v, k) for k, v in c.optimizer.options):
+                c.optimizer.value = name
+                opt = tr.optimizer
+                arg = getattr(opt, "momentum", None)
+                if hasattr(opt, "betas"):
+                    arg = opt.betas[0]
+                c.set_optimizer_argument(name, arg)
+            for attr in ("l1", "l2"):
+                value = getattr(tr, attr, 0.0)
+                widget = getattr(c, attr)
+                if value not in widget.options:
+                    widget.options = sorted({*widget.options, value})
+                widget.value = value
+
+    # -------------------------------------------------------------- actions
+    def step(self) -> None:
+        """One minibatch, then refresh every view."""
+        self.trainer.step()
+        self.refresh()
+
+    def step_epoch(self) -> None:
+        """To the end of the current epoch, then refresh every view."""
+        self.trainer.step_epoch()
+        self.refresh()
+
+    def play(self):
+        """Start playing (as the Play button); returns the asyncio task."""
+        if not self.controls.play.value:
+            with self._syncing_controls():
+                self.controls.play.value = True
+        return self._start_runner()
+
+    def pause(self) -> None:
+        """Stop playing at the next step boundary (as the Pause button)."""
+        self.runner.stop()
+        if self.controls.play.value:
+            with self._syncing_controls():
+                self.controls.play.value = False
+        self._show_play_state(False)
+
+    def reset(self) -> None:
+        """Back to step 0 with the same weights and batch order."""
+        self.pause()
+        self.trainer.reset()
+        self._sync_controls()
+        self.refresh()
+
+    def _on_play(self, change) -> None:
+        if self._syncing:
+            return
+        if change["new"]:
+            self._start_runner()
+        else:
+            self.pause()
+
+    def _start_runner(self):
+        if self.trainer.diverged if hasattr(self.trainer, "diverged") else False:
+            self._say(
+                "Training diverged: lower the learning rate, reset or rewind first.", error=True
+            )
+            with self._syncing_controls():
+                self.controls.play.value = False
+            return None
+        self._say("")
+        self._show_play_state(True)
+        return self.runner.start()
+
+    def _show_play_state(self, playing: bool) -> None:
+        p = self.controls.play
+        p.description, p.icon = ("Pause", "pause") if playing else ("Play", "play")
+
+    def _on_stop(self, reason: str) -> None:
+        with self._syncing_controls():
+            self.controls.play.value = False
+        self._show_play_state(False)
+        if reason.startswith("error"):
+            self._say(f"Play stopped: {reason}", error=True)
+        elif reason == "finished":
+            self._say(f"Played {self.runner.stop_after_epochs} epochs.")
+        self.refresh()
+
+    # -------------------------------------------------------------- refresh
+    def refresh(self) -> None:
+        """Draw the trainer's current state in the status line and every view."""
+        t0 = time.perf_counter()
+        snap = self.trainer.snapshot()
+        history = self.trainer.history
+        for view in self.views.values():
+            view.update(snap, history)
+        rate = self.runner.steps_per_second if self.runner.playing else None
+        line = html.escape(snap.status_line(rate))
+        if snap.diverged:
+            line = f"<span style='color:#b00020;font-weight:600'>{line}</span>"
+        self.controls.status.value = line
+        self.last_refresh_seconds = time.perf_counter() - t0
+
+
+def demo(refresh_hz: float = 20.0) -> Dashboard:
+    """A ready Dashboard: two moons, a 2-8-8-1 tanh network, SGD."""
+    from .. import core
+
+    ds = core.datasets.moons(n_samples=200, noise=0.15, seed=0)
+    model = core.MLP([2, 8, 8, 1], activation="tanh", seed=0)
+    tr = core.Trainer(model, ds, optimizer=optim.SGD(lr=0.1), batch_size=10, seed=0)
+    return Dashboard(tr, refresh_hz=refresh_hz)

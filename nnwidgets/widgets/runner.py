@@ -1,0 +1,116 @@
+"""The Runner: plays a trainer as an asyncio task, refreshing views at a throttled rate."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+CHUNK_SECONDS = 0.002  # steps are run in chunks of about this long between clock checks
+
+
+class Runner:
+    """Run training steps in slices of one refresh interval, refresh once per slice, yield.
+
+    Because it yields to the event loop after every slice, button clicks, slider
+    moves and other cells are handled while it plays; their changes take effect
+    at the next step boundary.
+    """
+
+    def __init__(
+        self,
+        trainer,
+        refresh: Callable[[], None],
+        refresh_hz: float = 20.0,
+        on_stop: Callable[[str], None] | None = None,
+    ) -> None:
+        self.trainer = trainer
+        self.refresh = refresh
+        self.refresh_hz = refresh_hz
+        self.on_stop = on_stop
+        self.playing = False
+        self.stop_after_epochs = 0
+        self.steps_per_second = 0.0
+        self.refreshes = 0
+        self.error: BaseException | None = None
+        self._task: asyncio.Task | None = None
+        self._chunk = 1
+
+    @property
+    def refresh_hz(self) -> float:
+        """Refreshes per second while playing."""
+        return self._refresh_hz
+
+    @refresh_hz.setter
+    def refresh_hz(self, value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"refresh_hz must be a number, got {type(value).__name__}")
+        if not 0.5 <= value <= 120:
+            raise ValueError(f"refresh_hz must be between 0.5 and 120, got {value}")
+        self._refresh_hz = float(value)
+
+    def start(self) -> asyncio.Task | None:
+        """Start playing on the running event loop (the kernel's, in a notebook)."""
+        if self.playing:
+            return self._task
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+        self.playing = True
+        self.error = None
+        self._task = loop.create_task(self._play())
+        return self._task
+
+    def stop(self) -> None:
+        """Stop after the current step; the views keep the last refresh."""
+        self.playing = False
+
+    async def wait(self) -> None:
+        """Wait until the play task has finished."""
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _play(self) -> None:
+        tr = self.trainer
+        stop_epoch = tr.epoch + self.stop_after_epochs if self.stop_after_epochs else None
+        reason = "paused"
+        last = time.perf_counter()
+        last_steps = tr.step_count
+        try:
+            while self.playing:
+                interval = 1.0 / self._refresh_hz
+                deadline = time.perf_counter() + interval
+                while self.playing and time.perf_counter() < deadline:
+                    t0 = time.perf_counter()
+                    want = self._chunk
+                    done = tr.run_steps(want, stop_epoch)
+                    elapsed = time.perf_counter() - t0
+                    if done < want:
+                        break
+                    if elapsed < CHUNK_SECONDS / 2:
+                        self._chunk = min(self._chunk * 2, 100_000)
+                    elif elapsed > CHUNK_SECONDS * 2 and self._chunk > 1:
+                        self._chunk //= 2
+                if getattr(tr, "diverged", False):
+                    reason, self.playing = "diverged", False
+                elif stop_epoch is not None and tr.epoch >= stop_epoch:
+                    reason, self.playing = "finished", False
+                now = time.perf_counter()
+                if now > last:
+                    self.steps_per_second = (tr.step_count - last_steps) / (now - last)
+                last, last_steps = now, tr.step_count
+                self.refresh()
+                self.refreshes += 1
+                await asyncio.sleep(0)
+        except Exception as exc:  # shown in the dashboard, never as a traceback
+            self.error = exc
+            reason = f"error: {type(exc).__name__}: {exc}"
+        finally:
+            self.playing = False
+            self.steps_per_second = 0.0
+            if self.on_stop is not None:
+                self.on_stop(reason)
