@@ -59,6 +59,7 @@ class SeriesTable:
         self._n = 0
         self._archive_x: dict[str, np.ndarray] = {c: np.empty(0) for c in self.columns}
         self._archive_y: dict[str, np.ndarray] = {c: np.empty(0) for c in self.columns}
+        self._fold_rows = FOLD  # rows per archived min/max pair; doubles as the archive fills
         self.count = 0  # rows ever appended (minus truncated ones)
 
     def append(self, x: float, values: Sequence[float] | np.ndarray) -> None:
@@ -71,16 +72,22 @@ class SeriesTable:
         self.count += 1
 
     def _fold(self) -> None:
-        # Move the older half of the exact rows into the archives, as min/max pairs.
+        # Move the older half of the exact rows into the archives, as min/max pairs of
+        # `_fold_rows` rows each, so that the archive stays evenly spread over the run.
         half = (self.capacity // 2) // FOLD * FOLD
         xs = self._x[:half]
+        n_points = 2 * max(1, half // self._fold_rows)
         for j, c in enumerate(self.columns):
-            ax, ay = decimate_minmax(xs, self._rows[:half, j], 2 * half // FOLD)
-            arch_x = np.concatenate([self._archive_x[c], ax])
-            arch_y = np.concatenate([self._archive_y[c], ay])
-            if len(arch_y) > self.capacity:
-                arch_x, arch_y = decimate_minmax(arch_x, arch_y, self.capacity // 2)
-            self._archive_x[c], self._archive_y[c] = arch_x, arch_y
+            ax, ay = decimate_minmax(xs, self._rows[:half, j], n_points)
+            self._archive_x[c] = np.concatenate([self._archive_x[c], ax])
+            self._archive_y[c] = np.concatenate([self._archive_y[c], ay])
+        if max(len(a) for a in self._archive_y.values()) > self.capacity:
+            # Halve every archive (two pairs into one) and the resolution of later folds.
+            for c in self.columns:
+                ax, ay = self._archive_x[c], self._archive_y[c]
+                ax, ay = decimate_minmax(ax, ay, 2 * math.ceil(len(ay) / 4))
+                self._archive_x[c], self._archive_y[c] = ax, ay
+            self._fold_rows *= 2
         remaining = self._n - half
         self._x[:remaining] = self._x[half : self._n]
         self._rows[:remaining] = self._rows[half : self._n]
@@ -119,6 +126,7 @@ class SeriesTable:
         """Remove everything."""
         self.truncate(-math.inf)
         self.count = 0
+        self._fold_rows = FOLD
 
     def nbytes(self) -> int:
         """Memory held by this table's arrays."""
@@ -133,6 +141,7 @@ class SeriesTable:
             out[f"archive_x/{c}"] = self._archive_x[c].copy()
             out[f"archive_y/{c}"] = self._archive_y[c].copy()
         out["count"] = np.array(self.count)
+        out["fold_rows"] = np.array(self._fold_rows)
         return out
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
@@ -147,6 +156,7 @@ class SeriesTable:
             self._archive_x[c] = np.array(state[f"archive_x/{c}"], dtype=float)
             self._archive_y[c] = np.array(state[f"archive_y/{c}"], dtype=float)
         self.count = int(state["count"])
+        self._fold_rows = int(state.get("fold_rows", FOLD))
 
 
 class History:

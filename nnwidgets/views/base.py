@@ -102,10 +102,42 @@ def figure(
 
 def axis(scale, label: str = "", orientation: str = "horizontal", **kw) -> Axis:
     """An axis with a readable label."""
-    kw.setdefault("label_offset", "34px" if orientation == "horizontal" else "-44px")
+    kw.setdefault("label_offset", "34px" if orientation == "horizontal" else "44px")
     return Axis(scale=scale, label=label, orientation=orientation, **kw)
 
 
 def finite_or(value: float, default: float) -> float:
     """``value`` if it is finite, else ``default``."""
     return value if np.isfinite(value) else default
+
+
+def nice_limit(value: float) -> float:
+    """``value`` rounded up to two significant figures (a tidy axis end)."""
+    if not np.isfinite(value) or value <= 0:
+        return 1.0
+    exponent = np.floor(np.log10(value)) - 1
+    return float(np.ceil(value / 10**exponent) * 10**exponent)
+
+
+def symmetric_ticks(limit: float) -> list[float]:
+    """Five ticks from -limit to limit through zero."""
+    return [-limit, -limit / 2, 0.0, limit / 2, limit]
+
+
+def decade_ticks(lo: float, hi: float) -> list[float]:
+    """Powers of ten covering [lo, hi] (at most about eight of them)."""
+    lo = max(lo, 1e-300)
+    a, b = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(max(hi, lo * 10))))
+    step = max(1, (b - a) // 7)
+    return [10.0**e for e in range(a, b + 1, step)]
+
+
+def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
+    """Show ``values`` in a Bins mark over a tidy range symmetric about zero."""
+    values = np.nan_to_num(values.ravel())
+    lim = nice_limit(float(np.abs(values).max()) if values.size else 1.0)
+    if x_axis.tick_values is None or len(x_axis.tick_values) == 0 or x_axis.tick_values[-1] != lim:
+        x_axis.tick_values = symmetric_ticks(lim)
+    with hist.hold_sync():
+        hist.min, hist.max = -lim, lim
+        hist.sample = values

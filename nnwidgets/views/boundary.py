@@ -13,6 +13,30 @@ from ..core.snapshot import Snapshot
 from .base import PALETTE, View, axis, figure
 
 GRID = 60  # cells per side of the prediction grid
+LIGHT = [
+    "#93bfe3",
+    "#f8c58e",
+    "#a8dca8",
+    "#eda3a3",
+    "#cbb6e0",
+    "#cfb0a8",
+    "#f2bfe1",
+    "#cccccc",
+    "#e3e39a",
+    "#a3e2ea",
+]  # lighter PALETTE, behind the points
+LIGHT = [
+    "#93bfe3",
+    "#f8c58e",
+    "#a8dca8",
+    "#eda3a3",
+    "#cbb6e0",
+    "#cfb0a8",
+    "#f2bfe1",
+    "#cccccc",
+    "#e3e39a",
+    "#a3e2ea",
+]
 
 
 def prediction_grid(ds, resolution: int = GRID, pad: float = 0.15):
@@ -55,11 +79,11 @@ class BoundaryView(View):
         k = ds.n_classes or 2
         if k == 2:
             self.cs = ColorScale(
-                min=0.0, max=1.0, mid=0.5, colors=["#f59322", "#e8eaeb", "#0877bd"]
+                min=0.0, max=1.0, mid=0.5, colors=["#f8c58e", "#f4f4f4", "#93bfe3"]
             )
         else:
             self.cs = ColorScale(
-                min=0.0, max=float(k - 1), colors=[PALETTE[c] for c in range(min(k, len(PALETTE)))]
+                min=0.0, max=float(k - 1), colors=[LIGHT[c % len(LIGHT)] for c in range(k)]
             )
         self.heat = HeatMap(
             x=self.gx,
@@ -80,7 +104,8 @@ class BoundaryView(View):
             color=ds.y_train.astype(float),
             scales={"x": self.x, "y": self.y, "color": pcs},
             stroke="white",
-            default_size=28,
+            stroke_width=0.8,
+            default_size=44,
             labels=["train"],
             display_legend=True,
         )
@@ -90,9 +115,9 @@ class BoundaryView(View):
             color=ds.y_test.astype(float),
             scales={"x": self.x, "y": self.y, "color": pcs},
             stroke="black",
-            stroke_width=1.5,
+            stroke_width=1.2,
             marker="triangle-up",
-            default_size=40,
+            default_size=52,
             labels=["test"],
             display_legend=True,
         )

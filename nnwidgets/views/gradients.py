@@ -10,12 +10,13 @@ from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import PALETTE, View, axis, figure
+from .base import PALETTE, View, axis, decade_ticks, figure, update_symmetric_histogram
 
 VANISHING = 1e-7
 EXPLODING = 1e3
 MAX_POINTS = 800
 FLOOR = 1e-12  # where a log axis shows zero
+RATIO_MIN = 1e-8
 
 
 def gradient_warnings(grad_norms, layer_names) -> list[str]:
@@ -42,6 +43,9 @@ class GradientsView(View):
         self.layer_names = [f"W{i}" for i in range(n)]
         colors = [PALETTE[i % len(PALETTE)] for i in range(n)]
         self.flow_x, self.flow_y = LinearScale(), LogScale()
+        self.flow_axis = axis(
+            self.flow_y, "gradient norm", orientation="vertical", tick_format=".0e"
+        )
         self.flow = Lines(
             x=[],
             y=[],
@@ -56,29 +60,36 @@ class GradientsView(View):
             [self.flow],
             [
                 axis(self.flow_x, "step", tick_format="d"),
-                axis(self.flow_y, "gradient norm", orientation="vertical", tick_format=".0e"),
+                self.flow_axis,
             ],
             legend_location="top-right",
         )
-        self.ratio_x, self.ratio_y = OrdinalScale(), LogScale()
+        self.ratio_x, self.ratio_y = OrdinalScale(), LogScale(min=RATIO_MIN, max=1.0)
         self.ratio_bars = Bars(
             x=self.layer_names,
             y=np.ones(n) * FLOOR,
             scales={"x": self.ratio_x, "y": self.ratio_y},
             colors=colors,
             color_mode="element",
-            base=FLOOR,
+            base=RATIO_MIN,
         )
         self.ratio_fig = figure(
             "Update / weight ratio (≈1e-3 is healthy)",
             [self.ratio_bars],
             [
                 axis(self.ratio_x, "layer"),
-                axis(self.ratio_y, "|ΔW| / |W|", orientation="vertical", tick_format=".0e"),
+                axis(
+                    self.ratio_y,
+                    "|ΔW| / |W|",
+                    orientation="vertical",
+                    tick_format=".0e",
+                    tick_values=decade_ticks(RATIO_MIN, 1.0),
+                ),
             ],
             width="300px",
         )
         self.hists = []
+        self.hist_axes = []
         hist_figs = []
         for i in range(n):
             hx, hy = LinearScale(), LinearScale()
@@ -95,7 +106,7 @@ class GradientsView(View):
                     f"∇W{i} at this step",
                     [h],
                     [
-                        axis(hx, "gradient", tick_format=".1e", num_ticks=4),
+                        self._hist_axis(hx),
                         axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4),
                     ],
                     width="240px",
@@ -112,6 +123,11 @@ class GradientsView(View):
             ]
         )
 
+    def _hist_axis(self, scale):
+        ax = axis(scale, "gradient", tick_format=".2g")
+        self.hist_axes.append(ax)
+        return ax
+
     def update(self, snapshot: Snapshot, history: History) -> None:
         n = self.context.n_layers
         xs, ys = [], []
@@ -127,14 +143,19 @@ class GradientsView(View):
             Y[i, : len(ys[i])] = ys[i]
         with self.flow.hold_sync():
             self.flow.x, self.flow.y = X, Y
-        ratios = np.clip(np.nan_to_num(np.array(snapshot.update_ratios, dtype=float)), FLOOR, None)
+        ratios = np.clip(
+            np.nan_to_num(np.array(snapshot.update_ratios, dtype=float)), RATIO_MIN, 1.0
+        )
         self.ratio_bars.y = ratios
         for i, h in enumerate(self.hists):
-            g = np.nan_to_num(snapshot.grads[f"W{i}"].ravel())
-            lim = float(np.abs(g).max()) or 1e-12
-            with h.hold_sync():
-                h.min, h.max = -lim, lim
-                h.sample = g
+            update_symmetric_histogram(h, self.hist_axes[i], snapshot.grads[f"W{i}"])
+        finite = Y[np.isfinite(Y)]
+        if finite.size:
+            ticks = decade_ticks(float(finite.min()), float(finite.max()))
+            if ticks != list(
+                self.flow_axis.tick_values if self.flow_axis.tick_values is not None else []
+            ):
+                self.flow_axis.tick_values = ticks
         warnings = gradient_warnings(snapshot.grad_norms, self.layer_names) if snapshot.step else []
         self.warning.value = (
             "<div style='color:#b00020;font-weight:600'>⚠ " + "<br>⚠ ".join(warnings) + "</div>"

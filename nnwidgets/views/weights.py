@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from bqplot import Bins, ColorScale, GridHeatMap, LinearScale, Lines, OrdinalScale
-from ipywidgets import Checkbox, HBox, Layout, VBox
+from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import PALETTE, View, axis, figure
+from .base import PALETTE, View, axis, figure, update_symmetric_histogram
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
@@ -40,39 +40,41 @@ class WeightsView(View):
         self.heatmaps: list[GridHeatMap] = []
         self.color_scales: list[ColorScale] = []
         self.hists: list[Bins] = []
+        self.hist_axes = []
         self._last_params: dict[str, np.ndarray] = {}
-        columns = []
+        heat_figs, hist_figs = [], []
+        self.heat_figs = []
         for i in range(self.context.n_layers):
             n_in, n_out = self.context.layer_sizes[i], self.context.layer_sizes[i + 1]
             cs = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
             hm = GridHeatMap(
-                color=np.zeros((n_in, n_out)),
+                color=padded(np.zeros((n_in, n_out))),
                 scales={"row": OrdinalScale(reverse=False), "column": OrdinalScale(), "color": cs},
                 interactions={"click": "select"},
-                selected_style={"stroke": "black", "stroke-width": "2"},
+                selected_style={"stroke": "black", "stroke-width": "3"},
                 stroke="white" if n_in * n_out <= 400 else None,
-                tooltip=None,
+                null_color="white",
             )
             hm.observe(lambda change, i=i: self._on_select(i, change), names="selected")
-            size = self._heatmap_size(n_in, n_out)
+            width, height = self._heatmap_size(n_in, n_out)
             hm_fig = figure(
-                f"W{i}  ({n_in}→{n_out})",
+                self._heat_title(i, 1.0),
                 [hm],
                 [
                     axis(
-                        hm.scales["column"], f"to (layer {i + 1})", tick_values=self._ticks(n_out)
+                        hm.scales["column"],
+                        f"to unit (layer {i + 1})",
+                        tick_values=self._ticks(n_out),
                     ),
                     axis(
                         hm.scales["row"],
-                        f"from (layer {i})",
+                        f"from unit (layer {i})",
                         orientation="vertical",
                         tick_values=self._ticks(n_in),
                     ),
-                    _color_axis(cs),
                 ],
-                width=f"{size[0]}px",
-                height=f"{size[1]}px",
-                margin={"right": 64},
+                width=f"{width}px",
+                height=f"{height}px",
             )
             hx, hy = LinearScale(), LinearScale()
             hist = Bins(
@@ -82,20 +84,30 @@ class WeightsView(View):
                 colors=[PALETTE[i % len(PALETTE)]],
                 stroke="white",
             )
+            hist_x_axis = axis(hx, "weight", tick_format=".2g")
             hist_fig = figure(
                 f"W{i} values",
                 [hist],
                 [
-                    axis(hx, "weight", tick_format=".2g", num_ticks=5),
+                    hist_x_axis,
                     axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4),
                 ],
-                width=f"{size[0]}px",
+                width="260px",
                 height="200px",
             )
+            self.hist_axes.append(hist_x_axis)
             self.heatmaps.append(hm)
             self.color_scales.append(cs)
             self.hists.append(hist)
-            columns.append(VBox([hm_fig, hist_fig]))
+            self.heat_figs.append(hm_fig)
+            heat_figs.append(hm_fig)
+            hist_figs.append(hist_fig)
+        legend = HTML(
+            "<span style='font-size:12px;color:#444'>colour: "
+            "<b style='color:#b2182b'>negative</b> · white 0 · "
+            "<b style='color:#2166ac'>positive</b>; each map scaled to its largest "
+            "|w| unless the range is fixed; click a cell to follow it</span>"
+        )
         self.trace_x = LinearScale()
         self.trace_y = LinearScale()
         self.trace_lines = Lines(
@@ -120,14 +132,23 @@ class WeightsView(View):
         )
         self.followed: list[tuple[int, int, int]] = []
         self._traces: dict[tuple[int, int, int], tuple[list[int], list[float]]] = {}
+        wrap = Layout(flex_flow="row wrap", align_items="flex-start")
         return VBox(
-            [HBox(columns, layout=Layout(flex_flow="row wrap")), HBox([self.trace_fig, self.fixed])]
+            [
+                HBox(heat_figs, layout=wrap),
+                HBox([legend, self.fixed]),
+                HBox([*hist_figs, self.trace_fig], layout=wrap),
+            ]
         )
+
+    def _heat_title(self, i: int, limit: float) -> str:
+        n_in, n_out = self.context.layer_sizes[i], self.context.layer_sizes[i + 1]
+        return f"W{i} ({n_in}→{n_out}), |w| ≤ {limit:.2g}"
 
     @staticmethod
     def _heatmap_size(n_in: int, n_out: int) -> tuple[int, int]:
-        cell = max(4, min(28, 240 // max(n_in, n_out)))
-        return (max(200, cell * n_out + 130), max(180, cell * n_in + 80))
+        cell = max(3, min(26, 260 // max(n_in, n_out, 1)))
+        return (max(170, cell * max(n_out, 2) + 90), max(150, cell * max(n_in, 2) + 90))
 
     @staticmethod
     def _ticks(n: int) -> list[int]:
@@ -158,9 +179,11 @@ class WeightsView(View):
         self._draw_traces()
 
     def _on_select(self, layer: int, change) -> None:
+        n_in, n_out = self.context.layer_sizes[layer], self.context.layer_sizes[layer + 1]
         for cell in change["new"] or []:
             row, col = (int(v) for v in cell)
-            self.follow(layer, row, col)
+            if row < n_in and col < n_out:  # not the blank padding
+                self.follow(layer, row, col)
 
     def _record(self, key, step: int, W: np.ndarray) -> None:
         xs, ys = self._traces[key]
@@ -210,27 +233,28 @@ class WeightsView(View):
                 self.color_scales[i].min = -limits[i]
                 self.color_scales[i].max = limits[i]
             with hm.hold_sync():
-                hm.color = np.nan_to_num(W, nan=0.0, posinf=limits[i], neginf=-limits[i])
+                hm.color = padded(np.nan_to_num(W, nan=0.0, posinf=limits[i], neginf=-limits[i]))
+            self.heat_figs[i].title = self._heat_title(i, limits[i])
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         self._last_params = dict(snapshot.params)
         self._last_step = snapshot.step
         self._update_heatmaps(snapshot.params)
         for i, hist in enumerate(self.hists):
-            W = snapshot.params[f"W{i}"].ravel()
-            lim = symmetric_limit(W)
-            with hist.hold_sync():
-                hist.min, hist.max = -lim, lim
-                hist.sample = np.nan_to_num(W)
+            update_symmetric_histogram(hist, self.hist_axes[i], snapshot.params[f"W{i}"])
         for key in self.followed:
             self._record(key, snapshot.step, snapshot.params[f"W{key[0]}"])
         if self.followed:
             self._draw_traces()
 
 
-def _color_axis(scale: ColorScale):
-    from bqplot import ColorAxis
+def padded(W: np.ndarray) -> np.ndarray:
+    """``W`` with a blank (zero, drawn white) row or column where a side has length 1.
 
-    return ColorAxis(
-        scale=scale, side="right", orientation="vertical", tick_format=".2g", num_ticks=5
-    )
+    bqplot squeezes arrays, which would turn an (n, 1) matrix into a vector.
+    """
+    if W.shape[0] == 1:
+        W = np.vstack([W, np.zeros((1, W.shape[1]))])
+    if W.shape[1] == 1:
+        W = np.hstack([W, np.zeros((W.shape[0], 1))])
+    return W
