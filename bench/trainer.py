@@ -239,16 +239,25 @@ def matmul_floor(case: Case, ds: nw.Dataset, dtype: str, repeats: int, n: int) -
 
 
 # -------------------------------------------------------------------------- timing
-def time_runs(run: Callable[[int], None], warmup: int, n: int, repeats: int) -> float:
-    """Median seconds per step over ``repeats`` runs of ``n`` steps, after a warm-up."""
-    run(warmup)
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        t0 = time.perf_counter()
-        run(n)
-        times.append((time.perf_counter() - t0) / n)
-    return statistics.median(times)
+def time_interleaved(
+    runs: dict[str, Callable[[int], None]], warmup: int, n: int, repeats: int
+) -> dict[str, list[float]]:
+    """Seconds per step of each run, ``repeats`` times, after a warm-up of each.
+
+    The runs take turns (in a rotating order), so that a change in the machine's load during
+    the measurement falls on every side alike rather than on whichever ran at the time.
+    """
+    for run in runs.values():
+        run(warmup)
+    names = list(runs)
+    times: dict[str, list[float]] = {k: [] for k in names}
+    for r in range(repeats):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            gc.collect()
+            t0 = time.perf_counter()
+            runs[name](n)
+            times[name].append((time.perf_counter() - t0) / n)
+    return times
 
 
 def check_equivalence(case: Case, ds: nw.Dataset, opt: str) -> float:
@@ -273,6 +282,7 @@ class Row:
     torch_noeval: float
     floor: float
     floor_eval: float
+    spread: float  # largest (max - min) / median over the three timed sides
 
     @property
     def ratio(self) -> float:
@@ -291,18 +301,26 @@ def bench_case(case: Case, quick: bool, repeats: int, log) -> tuple[list[Row], d
             tr = make_ours(case, ds, dtype, opt)
             spe = tr.batches_per_epoch
             n, w = epochs * spe, warm * spe
-            t_ours = time_runs(lambda k, tr=tr: run_ours(tr, k), w, n, repeats)
             loop = TorchLoop(case, ds, make_ours(case, ds, dtype, opt), evaluate=True)
-            t_torch = time_runs(loop.run_steps, w, n, repeats)
             plain = TorchLoop(case, ds, make_ours(case, ds, dtype, opt), evaluate=False)
-            t_plain = time_runs(plain.run_steps, w, n, repeats)
+            runs = {
+                "ours": lambda k, tr=tr: run_ours(tr, k),
+                "torch": loop.run_steps,
+                "plain": plain.run_steps,
+            }
+            t = time_interleaved(runs, w, n, repeats)
             f_step, f_eval = matmul_floor(case, ds, dtype, repeats, max(20, n // 4))
-            row = Row(case, dtype, opt, spe, t_ours, t_torch, t_plain, f_step, f_eval)
+            med = {k: statistics.median(v) for k, v in t.items()}
+            spread = max((max(v) - min(v)) / statistics.median(v) for v in t.values())
+            row = Row(
+                case, dtype, opt, spe, med["ours"], med["torch"], med["plain"], f_step, f_eval,
+                spread,
+            )  # fmt: skip
             rows.append(row)
             log(
-                f"  ({case.key}) {dtype} {opt:4s}: ours {1 / t_ours:9.0f}/s  "
-                f"torch {1 / t_torch:9.0f}/s  ratio {row.ratio:5.2f}x  "
-                f"(torch without eval {1 / t_plain:9.0f}/s)"
+                f"  ({case.key}) {dtype} {opt:4s}: ours {1 / row.ours:9.0f}/s  "
+                f"torch {1 / row.torch:9.0f}/s  ratio {row.ratio:5.2f}x  "
+                f"(torch without eval {1 / row.torch_noeval:9.0f}/s; spread {spread:.0%})"
             )
     return rows, checks
 
@@ -357,8 +375,8 @@ def profile_case_a(quick: bool) -> dict:
 
 
 def _short(path: str | None) -> str:
-    if not path:
-        return ""
+    if not path or path == "~" or path.startswith("<"):
+        return "(C)"
     p = Path(path)
     try:
         return str(p.resolve().relative_to(ROOT))
@@ -401,6 +419,13 @@ def machine_info() -> dict[str, str]:
     return info
 
 
+def load_average() -> str:
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def blas_threads() -> tuple[int, str]:
     """Threads numpy's BLAS uses, and a one-line description of that BLAS."""
     try:
@@ -425,15 +450,15 @@ def fmt_rate(seconds: float) -> str:
 def results_table(rows: list[Row]) -> str:
     head = (
         "| case | dtype | optimizer | ours steps/s | torch steps/s | ratio ours/torch "
-        "| torch no-eval steps/s | ratio vs no-eval | floor steps/s | ours / floor |\n"
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|\n"
+        "| torch no-eval steps/s | ratio vs no-eval | floor steps/s | ours / floor | spread |\n"
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n"
     )
     lines = []
     for r in rows:
         lines.append(
             f"| ({r.case.key}) | {r.dtype} | {r.opt} | {fmt_rate(r.ours)} | {fmt_rate(r.torch)} "
             f"| **{r.ratio:.2f}x** | {fmt_rate(r.torch_noeval)} | {r.torch_noeval / r.ours:.2f}x "
-            f"| {fmt_rate(r.floor)} | {r.ours / r.floor:.1f}x |"
+            f"| {fmt_rate(r.floor)} | {r.ours / r.floor:.1f}x | {r.spread:.0%} |"
         )
     return head + "\n".join(lines) + "\n"
 
@@ -486,7 +511,8 @@ def profile_text(prof: dict) -> str:
             "|---|---|--:|--:|",
         ]
         for (func, path, line), share, per in prof["sampled"]:
-            lines.append(f"| `{func}` | {path}:{line} | {share:.1%} | {per * 1e6:.1f} |")
+            where = f"{path}:{line}" if line else path
+            lines.append(f"| `{func}` | {where} | {share:.1%} | {per * 1e6:.1f} |")
         lines.append("")
     lines += [
         f"Traced with cProfile over {prof['traced_steps']:,} steps (tracing inflates small "
@@ -497,7 +523,7 @@ def profile_text(prof: dict) -> str:
         "|---|---|--:|--:|--:|",
     ]
     for (func, path, line), calls, share, per in prof["traced"]:
-        where = f"{path}:{line}" if line else path or "(C)"
+        where = f"{path}:{line}" if line else path
         lines.append(f"| `{func}` | {where} | {calls:.2f} | {share:.1%} | {per * 1e6:.1f} |")
     return "\n".join(lines) + "\n"
 
@@ -525,7 +551,8 @@ Generated by `bench/trainer.py` (see `bench/README.md` for what each number mean
 - mode: {"quick" if ctx["quick"] else "full"}; median of {ctx["repeats"]} timed repeats after a
   warm-up, each repeat a whole number of epochs: {steps}
 - threads: numpy BLAS {ctx["blas_threads"]} ({ctx["blas"]}); torch.set_num_threads({ctx["torch_threads"]})
-- total run time: {ctx["elapsed"]:.0f} s
+- total run time: {ctx["elapsed"]:.0f} s; load average (1, 5, 15 min) before
+  {ctx["load"][0]}, after {ctx["load"][1]} (this process alone adds about 1 to 2)
 
 ## Machine
 
@@ -589,6 +616,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  numpy BLAS threads: {n_blas} — {blas}")
     print(f"  torch threads: {torch.get_num_threads()} (torch.set_num_threads({n_blas}))")
 
+    load_before = load_average()
+    print(f"  load average (1, 5, 15 min) before: {load_before}")
     start = time.perf_counter()
     rows: list[Row] = []
     checks: dict[str, dict[str, float]] = {}
@@ -603,6 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         print("profiling case (a) ...")
         prof = profile_case_a(args.quick)
     elapsed = time.perf_counter() - start
+    load_after = load_average()
 
     print()
     print(results_table(rows))
@@ -611,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
     if prof is not None:
         print()
         print(profile_text(prof))
-    print(f"total {elapsed:.0f} s")
+    print(f"total {elapsed:.0f} s; load average after: {load_after}")
 
     if args.write:
         if prof is None:
@@ -629,6 +659,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": shlex.join([sys.executable, *sys.argv]),
             "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
             "elapsed": elapsed,
+            "load": (load_before, load_after),
             "profile": prof,
         }
         write_markdown(Path(args.write), ctx)

@@ -52,7 +52,9 @@ def test_same_seed_gives_the_same_run_bit_for_bit():
     b.run(3)
     assert a.step_count == b.step_count == 3 * 16
     assert same_params(a.model.params, b.model.params)
-    np.testing.assert_array_equal(a.history.series("batch_loss")[1], b.history.series("batch_loss")[1])
+    np.testing.assert_array_equal(
+        a.history.series("batch_loss")[1], b.history.series("batch_loss")[1]
+    )
     assert a.evaluate() == b.evaluate()
 
 

@@ -103,7 +103,8 @@ def figure(
 def axis(scale, label: str = "", orientation: str = "horizontal", **kw) -> Axis:
     """An axis with a readable label."""
     kw.setdefault("label_offset", "34px" if orientation == "horizontal" else "44px")
-    return Axis(scale=scale, label=label, orientation=orientation, **kw)
+    side = "bottom" if orientation == "horizontal" else "left"
+    return Axis(scale=scale, label=label, side=side, **kw)
 
 
 def finite_or(value: float, default: float) -> float:
@@ -141,3 +142,18 @@ def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
     with hist.hold_sync():
         hist.min, hist.max = -lim, lim
         hist.sample = values
+
+
+def stacked_lines(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Several series of unequal length as 2-D arrays for one Lines mark, NaN-padded.
+
+    At least two columns, because bqplot squeezes arrays: a (k, 1) array would
+    otherwise be read as a single line.
+    """
+    width = max([2, *(len(x) for x in xs)])
+    X = np.full((len(xs), width), np.nan)
+    Y = np.full((len(xs), width), np.nan)
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        X[i, : len(x)] = x
+        Y[i, : len(y)] = y
+    return X, Y

@@ -10,7 +10,15 @@ from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import PALETTE, View, axis, decade_ticks, figure, update_symmetric_histogram
+from .base import (
+    PALETTE,
+    View,
+    axis,
+    decade_ticks,
+    figure,
+    stacked_lines,
+    update_symmetric_histogram,
+)
 
 VANISHING = 1e-7
 EXPLODING = 1e3
@@ -135,12 +143,7 @@ class GradientsView(View):
             x, y = history.series(f"grad_norm_{i}", MAX_POINTS)
             xs.append(x)
             ys.append(np.clip(y, FLOOR, None))
-        longest = max((len(x) for x in xs), default=0)
-        X = np.full((n, longest), np.nan)
-        Y = np.full((n, longest), np.nan)
-        for i in range(n):
-            X[i, : len(xs[i])] = xs[i]
-            Y[i, : len(ys[i])] = ys[i]
+        X, Y = stacked_lines(xs, ys)
         with self.flow.hold_sync():
             self.flow.x, self.flow.y = X, Y
         ratios = np.clip(

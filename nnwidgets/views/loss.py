@@ -8,7 +8,7 @@ from ipywidgets import HBox, Layout, ToggleButtons, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import View, axis, figure
+from .base import View, axis, figure, stacked_lines
 
 MAX_POINTS = 1000  # per line and refresh: enough for a 400-pixel-wide figure
 
@@ -115,11 +115,11 @@ class LossView(View):
         with self.batch_line.hold_sync():
             self.batch_line.x, self.batch_line.y = sx, sy
         with self.epoch_lines.hold_sync():
-            self.epoch_lines.x = ex_steps
-            self.epoch_lines.y = np.vstack([train, test])
+            self.epoch_lines.x, self.epoch_lines.y = stacked_lines(
+                [ex_steps, ex_steps], [train, test]
+            )
         if self.acc_fig is not None:
             ax, tr_acc = history.series("train_acc", MAX_POINTS)
             _, te_acc = history.series("test_acc", MAX_POINTS)
             with self.acc_lines.hold_sync():
-                self.acc_lines.x = ax
-                self.acc_lines.y = np.vstack([tr_acc, te_acc])
+                self.acc_lines.x, self.acc_lines.y = stacked_lines([ax, ax], [tr_acc, te_acc])

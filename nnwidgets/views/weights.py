@@ -8,7 +8,7 @@ from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import PALETTE, View, axis, figure, update_symmetric_histogram
+from .base import PALETTE, View, axis, figure, stacked_lines, update_symmetric_histogram
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
@@ -180,7 +180,8 @@ class WeightsView(View):
 
     def _on_select(self, layer: int, change) -> None:
         n_in, n_out = self.context.layer_sizes[layer], self.context.layer_sizes[layer + 1]
-        for cell in change["new"] or []:
+        selected = change["new"]
+        for cell in [] if selected is None else np.asarray(selected).reshape(-1, 2):
             row, col = (int(v) for v in cell)
             if row < n_in and col < n_out:  # not the blank padding
                 self.follow(layer, row, col)
@@ -202,13 +203,10 @@ class WeightsView(View):
             if not self.followed:
                 self.trace_lines.x, self.trace_lines.y, self.trace_lines.labels = [], [], []
                 return
-            longest = max(len(self._traces[k][0]) for k in self.followed)
-            xs = np.full((len(self.followed), longest), np.nan)
-            ys = np.full_like(xs, np.nan)
-            for j, k in enumerate(self.followed):
-                tx, ty = self._traces[k]
-                xs[j, : len(tx)] = tx
-                ys[j, : len(ty)] = ty
+            xs, ys = stacked_lines(
+                [self._traces[k][0] for k in self.followed],
+                [self._traces[k][1] for k in self.followed],
+            )
             self.trace_lines.x = xs
             self.trace_lines.y = ys
             self.trace_lines.labels = [f"W{k[0]}[{k[1]},{k[2]}]" for k in self.followed]

@@ -1,0 +1,330 @@
+"""Widget tests without a browser: controls drive the trainer, views show its state."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import numpy as np
+import pytest
+from ipywidgets import Widget
+
+import nnwidgets as nw
+from nnwidgets.views import VIEWS, ViewContext
+from nnwidgets.views.weights import padded
+
+
+def make_trainer(**kw):
+    ds = nw.datasets.moons(n_samples=120, noise=0.15, seed=0)
+    model = nw.MLP([2, 6, 5, 1], activation=kw.pop("activation", "tanh"), seed=0)
+    return nw.Trainer(model, ds, optimizer=nw.optim.SGD(lr=kw.pop("lr", 0.1)), batch_size=10, **kw)
+
+
+@pytest.fixture
+def dash():
+    tr = make_trainer()
+    return nw.Dashboard(tr, views=tuple(VIEWS))
+
+
+def classes(widget) -> list[str]:
+    return list(widget._dom_classes)
+
+
+def test_controls_and_views_carry_css_classes(dash):
+    c = dash.controls
+    for widget, css in [
+        (c.step, "nnw-step"),
+        (c.epoch, "nnw-epoch"),
+        (c.play, "nnw-play"),
+        (c.reset, "nnw-reset"),
+        (c.lr, "nnw-lr"),
+        (c.status, "nnw-status"),
+    ]:
+        assert css in classes(widget)
+    for name, view in dash.views.items():
+        assert f"nnw-view-{name}" in classes(view.widget)
+
+
+def test_step_button_steps_and_refreshes_every_view(dash):
+    tr = dash.trainer
+    for _ in range(5):
+        dash.controls.step.click()
+    assert tr.step_count == 5
+    assert "step 5" in dash.controls.status.value
+    loss = dash.views["loss"]
+    assert len(loss.batch_line.x) == 5
+    np.testing.assert_array_equal(loss.batch_line.y, tr.history.series("batch_loss")[1])
+    weights = dash.views["weights"]
+    for i, hm in enumerate(weights.heatmaps):
+        W = tr.model.params[f"W{i}"]
+        np.testing.assert_allclose(np.asarray(hm.color)[: W.shape[0], : W.shape[1]], W)
+    grads = dash.views["gradients"]
+    assert np.asarray(grads.flow.y).shape == (3, 5)
+
+
+def test_epoch_button_completes_an_epoch(dash):
+    dash.controls.step.click()
+    dash.controls.epoch.click()
+    assert dash.trainer.epoch == 1
+    assert dash.trainer.step_count == dash.trainer.batches_per_epoch
+    assert "epoch 1" in dash.controls.status.value
+    acc = dash.views["loss"].acc_lines
+    assert np.asarray(acc.x).shape == (2, 2)  # train and test at epochs 0 and 1
+
+
+def test_learning_rate_slider_sets_trainer_rate(dash):
+    dash.controls.lr.value = 0.5
+    assert dash.trainer.lr == pytest.approx(0.5)
+    assert "lr 0.5" in dash.controls.status.value
+    dash.controls.step.click()
+    assert dash.trainer.optimizer.lr == pytest.approx(0.5)
+
+
+def test_optimizer_dropdown_and_argument(dash):
+    c = dash.controls
+    c.optimizer.value = "adam"
+    assert isinstance(dash.trainer.optimizer, nw.optim.Adam)
+    assert c.opt_arg.description == "β1"
+    c.opt_arg.value = 0.8
+    assert dash.trainer.optimizer.betas[0] == pytest.approx(0.8)
+    assert dash.trainer.lr == pytest.approx(0.1)  # the rate carries over
+    c.optimizer.value = "sgd"
+    c.opt_arg.value = 0.9
+    assert dash.trainer.optimizer.momentum == pytest.approx(0.9)
+
+
+def test_batch_size_and_penalties(dash):
+    c = dash.controls
+    c.batch_size.value = 32
+    c.l2.value = 0.01
+    c.l1.value = 0.001
+    assert (dash.trainer.batch_size, dash.trainer.l2, dash.trainer.l1) == (32, 0.01, 0.001)
+    dash.step()
+    assert dash.trainer.evaluate()["penalty"] > 0
+
+
+def test_refused_control_value_is_shown_not_raised(dash):
+    dash.controls.stop_after.value = -3
+    assert "stop after" in dash.controls.message.value
+    assert dash.runner.stop_after_epochs == 0
+
+
+def test_reset_button_returns_to_step_zero(dash):
+    before = {k: v.copy() for k, v in dash.trainer.model.params.items()}
+    dash.step_epoch()
+    dash.controls.reset.click()
+    assert dash.trainer.step_count == 0
+    assert "step 0" in dash.controls.status.value
+    for k, v in before.items():
+        np.testing.assert_array_equal(dash.trainer.model.params[k], v)
+    assert len(dash.views["loss"].batch_line.x) == 0
+
+
+def test_marks_are_created_once_and_mutated(dash):
+    def marks():
+        out = []
+        for view in dash.views.values():
+            out.extend(id(m) for fig in _figures(view.widget) for m in fig.marks)
+        return out
+
+    first = marks()
+    for _ in range(3):
+        dash.step()
+    dash.step_epoch()
+    assert marks() == first
+
+
+def _figures(widget):
+    from bqplot import Figure
+
+    if isinstance(widget, Figure):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _figures(child)
+
+
+def test_refresh_sends_numeric_arrays_as_binary_buffers(dash, monkeypatch):
+    sent = []
+
+    def record(self, msg, buffers=None):
+        sent.append((self, msg, buffers or []))
+
+    monkeypatch.setattr(Widget, "_send", record)
+    dash.step()
+    assert sent, "a refresh must send updates"
+    total = 0
+    for _widget, msg, buffers in sent:
+        text = json.dumps(msg)
+        total += len(text) + sum(len(memoryview(b).cast("B")) for b in buffers)
+        state = msg.get("state", {})
+        for key, value in state.items():
+            # arrays travel as binary buffers: the JSON part holds only their description
+            if isinstance(value, dict) and "dtype" in value:
+                assert value.get("value") is None or not isinstance(value["value"], list), key
+    assert total < 64 * 1024, f"one refresh sent {total} bytes"
+
+
+def test_views_update_from_hand_made_snapshot():
+    tr = make_trainer()
+    ctx = ViewContext.from_trainer(tr)
+    snap = tr.step()
+    for name, cls in VIEWS.items():
+        view = cls(ctx)
+        view.update(snap, tr.history)  # no trainer needed, only the snapshot
+        assert f"nnw-view-{name}" in classes(view.widget)
+
+
+def test_weight_following_records_values(dash):
+    weights = dash.views["weights"]
+    weights.heatmaps[1].selected = [[2, 3]]
+    for _ in range(4):
+        dash.step()
+    xs, ys = np.asarray(weights.trace_lines.x), np.asarray(weights.trace_lines.y)
+    assert np.count_nonzero(~np.isnan(xs)) == 5  # at selection time, then four steps
+    assert ys[np.isfinite(ys)][-1] == dash.trainer.model.params["W1"][2, 3]
+    weights.heatmaps[2].selected = [[0, 1]]  # the blank padding cell of a 5x1 matrix
+    assert len(weights.followed) == 1
+
+
+def test_padded_keeps_matrix_shape_two_dimensional():
+    assert padded(np.ones((5, 1))).shape == (5, 2)
+    assert padded(np.ones((1, 5))).shape == (2, 5)
+    assert padded(np.ones((3, 4))).shape == (3, 4)
+
+
+def test_gradient_warning_names_the_layer():
+    from nnwidgets.views.gradients import gradient_warnings
+
+    out = gradient_warnings([1e-9, 0.5, 5e3], ["W0", "W1", "W2"])
+    assert any("W0" in w and "vanishing" in w for w in out)
+    assert any("W2" in w and "exploding" in w for w in out)
+    assert not any("W1" in w for w in out)
+
+
+def test_activations_view_reports_dead_relu_units():
+    from nnwidgets.views.activations import unit_health
+
+    a = np.array([[0.0, 1.0, 0.0], [0.0, 2.0, 0.5]])
+    text, fraction = unit_health("relu", a)
+    assert text.startswith("1/3 dead") and fraction == pytest.approx(1 / 3)
+
+
+def test_boundary_modes():
+    tr = make_trainer()
+    assert VIEWS["boundary"](ViewContext.from_trainer(tr)).mode == "plane"
+    ds = nw.datasets.sine(n_samples=50)
+    tr = nw.Trainer(nw.MLP([1, 8, 1]), ds)
+    view = VIEWS["boundary"](ViewContext.from_trainer(tr))
+    assert view.mode == "curve"
+    view.update(tr.step(), tr.history)
+    _, out = tr.model.forward(view.curve_x[:, None]), None
+    np.testing.assert_allclose(view.curve.y, tr.model.forward(view.curve_x[:, None])[:, 0])
+
+
+def test_play_runs_and_pause_stops_within_one_interval():
+    dash = nw.Dashboard(make_trainer(), refresh_hz=20)
+
+    async def scenario():
+        dash.play()
+        await asyncio.sleep(0.4)
+        assert dash.runner.playing
+        playing_steps = dash.trainer.step_count
+        assert playing_steps > 0
+        assert dash.runner.refreshes >= 3
+        dash.controls.play.value = False  # the Pause button
+        await asyncio.sleep(1 / 20 + 0.05)
+        frozen = dash.trainer.step_count
+        await asyncio.sleep(0.2)
+        assert dash.trainer.step_count == frozen
+        assert not dash.runner.playing
+
+    asyncio.run(scenario())
+    assert "Play" == dash.controls.play.description
+
+
+def test_slider_moves_apply_while_playing():
+    dash = nw.Dashboard(make_trainer(), refresh_hz=30)
+
+    async def scenario():
+        dash.play()
+        await asyncio.sleep(0.2)
+        dash.controls.lr.value = 0.01
+        await asyncio.sleep(0.2)
+        dash.pause()
+        await dash.runner.wait()
+
+    asyncio.run(scenario())
+    assert dash.trainer.lr == pytest.approx(0.01)
+    lrs = dash.trainer.history.series("lr", max_points=10**9)[1]
+    assert lrs[-1] == pytest.approx(0.01) and lrs[0] == pytest.approx(0.1)
+
+
+def test_play_stops_after_n_epochs():
+    dash = nw.Dashboard(make_trainer())
+    dash.controls.stop_after.value = 3
+
+    async def scenario():
+        dash.play()
+        await asyncio.wait_for(dash.runner.wait(), timeout=20)
+
+    asyncio.run(scenario())
+    assert dash.trainer.epoch == 3
+    assert dash.trainer.step_count == 3 * dash.trainer.batches_per_epoch
+    assert not dash.controls.play.value
+
+
+def test_play_stops_on_divergence_and_says_so():
+    ds = nw.datasets.sine(n_samples=100, noise=0.1, seed=0)
+    model = nw.MLP([1, 16, 16, 1], activation="relu", init="he", seed=0)
+    tr = nw.Trainer(model, ds, optimizer=nw.optim.SGD(lr=10.0), batch_size=10)
+    dash = nw.Dashboard(tr)
+
+    async def scenario():
+        dash.play()
+        await asyncio.wait_for(dash.runner.wait(), timeout=20)
+
+    asyncio.run(scenario())
+    assert tr.diverged
+    assert "diverged" in dash.controls.status.value
+    assert all(np.isfinite(v).all() for v in tr.model.params.values())
+    assert not dash.controls.play.value
+    dash.controls.step.click()  # refused quietly, no exception
+    assert "diverged" in dash.controls.status.value
+
+
+def test_bad_dashboard_arguments():
+    tr = make_trainer()
+    with pytest.raises(ValueError, match="view 'nope'"):
+        nw.Dashboard(tr, views=("loss", "nope"))
+    with pytest.raises(TypeError, match="views"):
+        nw.Dashboard(tr, views="loss")
+    with pytest.raises(ValueError, match="refresh_hz"):
+        nw.Dashboard(tr, refresh_hz=0)
+    with pytest.raises(TypeError, match="trainer"):
+        nw.Dashboard(object())
+
+
+def test_playground_rebuilds_on_setup_changes_but_not_on_lr():
+    pg = nw.playground()
+    first = pg.trainer
+    pg.dashboard.controls.lr.value = 0.05
+    assert pg.trainer is first
+    pg.dataset.value = "circles"
+    assert pg.trainer is not first and pg.trainer.ds.name == "circles"
+    assert pg.trainer.lr == pytest.approx(0.05)
+    pg.layers.value = 3
+    assert pg.trainer.model.sizes == [2, 8, 8, 8, 1]
+    pg.step()
+    assert pg.trainer.step_count == 1
+
+
+def test_core_import_does_not_load_widgets():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nnwidgets, nnwidgets.core; "
+        "print(any(m.split('.')[0] in ('ipywidgets', 'bqplot') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
