@@ -56,9 +56,15 @@ def make_trainer(kind: str, optimizer, **kwargs) -> nw.Trainer:
     ds, sizes, loss = make_data(kind)
     model = nw.MLP(sizes, activation="tanh", seed=0)
     return nw.Trainer(
-        model, ds, loss=loss, optimizer=optimizer, batch_size=BATCH, seed=SEED, shuffle=True,
+        model,
+        ds,
+        loss=loss,
+        optimizer=optimizer,
+        batch_size=BATCH,
+        seed=SEED,
+        shuffle=True,
         **kwargs,
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------- torch side
@@ -181,11 +187,6 @@ CASES = [
 def case_id(case) -> str:
     name, kw = case
     return name + "(" + ",".join(f"{k}={v}" for k, v in kw.items()) + ")"
-
-
-def both(name: str, kw: dict, side: TorchSide):
-    """Our optimizer and torch's, built from the same keyword arguments."""
-    return getattr(nw.optim, name)(**kw), getattr(torch.optim, name)(side.params(), **kw)
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])

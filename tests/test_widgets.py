@@ -217,7 +217,6 @@ def test_boundary_modes():
     view = VIEWS["boundary"](ViewContext.from_trainer(tr))
     assert view.mode == "curve"
     view.update(tr.step(), tr.history)
-    _, out = tr.model.forward(view.curve_x[:, None]), None
     np.testing.assert_allclose(view.curve.y, tr.model.forward(view.curve_x[:, None])[:, 0])
 
 
