@@ -45,6 +45,9 @@ class Optimizer:
         self._lr = _check_lr(lr)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self.steps = 0
+        self._backup_store: dict[str, dict[str, np.ndarray]] = {}
+        self._backup_names: dict[str, tuple[str, ...]] | None = None
+        self._backup_steps = 0
 
     @property
     def lr(self) -> float:
@@ -75,6 +78,33 @@ class Optimizer:
         """Update one parameter array in place from its gradient and state."""
         raise NotImplementedError
 
+    def backup(self) -> None:
+        """Copy the state into preallocated arrays so that ``restore`` can undo one step."""
+        store = self._backup_store
+        names = {}
+        for key, state in self.state.items():
+            slot = store.get(key)
+            if slot is None:
+                slot = store[key] = {}
+            for name, arr in state.items():
+                dst = slot.get(name)
+                if dst is None or dst.shape != arr.shape or dst.dtype != arr.dtype:
+                    dst = slot[name] = np.empty_like(arr)
+                np.copyto(dst, arr)
+            names[key] = tuple(state)
+        self._backup_names = names
+        self._backup_steps = self.steps
+
+    def restore(self) -> None:
+        """Go back to the state of the last ``backup``."""
+        names = self._backup_names
+        if names is None:
+            raise RuntimeError("restore() needs an earlier backup()")
+        self.state = {
+            key: {n: self._backup_store[key][n].copy() for n in ns} for key, ns in names.items()
+        }
+        self.steps = self._backup_steps
+
     def reset_state(self) -> None:
         """Forget all accumulated state (as a freshly built optimizer)."""
         self.state = {}
@@ -96,7 +126,8 @@ class Optimizer:
                 f"state must come from a {self.name} optimizer, got {state.get('name')!r}"
             )
         fresh = type(self)(**state["hyperparameters"])  # validates every value first
-        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k not in ("state",)})
+        keep = ("state", "_backup_store", "_backup_names", "_backup_steps")
+        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k not in keep})
         self.steps = int(state["steps"])
         self.state = {k: {n: np.array(a) for n, a in s.items()} for k, s in state["state"].items()}
 

@@ -84,7 +84,7 @@ class Trainer:
         self._y_test = self._targets(ds.y_test)
         n_w = model.n_layers
         self._prev = {k: np.empty_like(v) for k, v in model.params.items()}
-        self._backup_threshold = float(np.finfo(dtype).max) * 1e-10
+        self._delta = [np.empty_like(model.params[f"W{i}"]) for i in range(n_w)]
         self._row = np.empty(2 + 3 * n_w)
         self._initial_params = {k: v.copy() for k, v in model.params.items()}
         self._start()
@@ -150,6 +150,8 @@ class Trainer:
         self._grad_norms = tuple(0.0 for _ in range(self.model.n_layers))
         self._update_ratios = tuple(0.0 for _ in range(self.model.n_layers))
         self.divergence: str | None = None
+        self._can_undo = False
+        self._undo: tuple | None = None
         self.optimizer.reset_state()
         for g in self.model.grads.values():
             g[...] = 0
@@ -240,6 +242,17 @@ class Trainer:
         if self.divergence is not None:
             return False
         model = self.model
+        undo = (
+            self._pos,
+            self._perm,
+            self.epoch,
+            self._first_loss,
+            self._last_loss,
+            self._grad_norms,
+            self._update_ratios,
+            self._epoch_metrics,
+            self._rng.bit_generator.state if self._perm is None else None,
+        )
         idx = self._next_batch()
         Xb = self._X_train[idx]
         yb = self._y_train[idx]
@@ -250,24 +263,30 @@ class Trainer:
         grad_norms = [_norm(grads[f"W{i}"]) for i in range(n_w)]
         reason = self._check_before_update(objective, grad_norms)
         if reason is not None:
+            # The weights this batch saw came from the previous update: undo that one.
+            self._perm = undo[1]
+            if undo[8] is not None:
+                self._rng.bit_generator.state = undo[8]
+            self._undo_last_step()
             self._diverge(reason)
             return False
         if self._first_loss is None:
             self._first_loss = objective
         for k, v in params.items():
             np.copyto(self._prev[k], v)
+        self.optimizer.backup()
         lr = self.lr
-        # Finite gradients overflow the weights only with an enormous step; the optimizer
-        # state is copied (to undo such a step exactly) only when one is possible.
-        risky = lr * max(1.0, *grad_norms) > self._backup_threshold
-        opt_backup = self.optimizer.state_dict() if risky else None
-        self.optimizer.lr = lr
+        self.optimizer._lr = lr  # unchecked: a schedule may reach 0 (cosine at T_max), as torch
         self.optimizer.step(params, grads)
         weight_norms = [_norm(params[f"W{i}"]) for i in range(n_w)]
         if not all(math.isfinite(w) for w in weight_norms) or not all(
             np.isfinite(params[f"b{i}"]).all() for i in range(n_w)
         ):
-            self._undo_update(opt_backup)
+            self._restore_before_update()
+            (self._pos, self._perm, self.epoch, self._first_loss) = undo[:4]
+            if undo[8] is not None:
+                self._rng.bit_generator.state = undo[8]
+            self._can_undo = False
             self._diverge(
                 f"diverged at step {self.step_count + 1}: the update made the weights "
                 "overflow (learning rate too large)"
@@ -275,9 +294,11 @@ class Trainer:
             return False
         ratios = []
         for i in range(n_w):
-            delta = self._prev[f"W{i}"]
-            delta -= params[f"W{i}"]
+            delta = self._delta[i]
+            np.subtract(self._prev[f"W{i}"], params[f"W{i}"], out=delta)
             ratios.append(_norm(delta) / weight_norms[i] if weight_norms[i] else 0.0)
+        self._undo = undo
+        self._can_undo = True
         self.step_count += 1
         self._pos += len(idx)
         self._last_loss = objective
@@ -294,30 +315,53 @@ class Trainer:
             self._end_epoch()
         return True
 
+    def _restore_before_update(self) -> None:
+        for k, v in self.model.params.items():
+            np.copyto(v, self._prev[k])
+        self.optimizer.restore()
+
+    def _undo_last_step(self) -> None:
+        """Return to the state before the last completed update (the last good weights)."""
+        if not self._can_undo:
+            return
+        self._restore_before_update()
+        (
+            self._pos,
+            self._perm,
+            self.epoch,
+            self._first_loss,
+            self._last_loss,
+            self._grad_norms,
+            self._update_ratios,
+            self._epoch_metrics,
+            rng_state,
+        ) = self._undo
+        if rng_state is not None:
+            self._rng.bit_generator.state = rng_state
+        self.step_count -= 1
+        self.history.truncate(self.step_count, self.epoch)
+        self._eval_cache = None
+        self._can_undo = False
+
     def _check_before_update(self, objective: float, grad_norms: list[float]) -> str | None:
-        step = self.step_count + 1
+        step = self.step_count
+        where = f"diverged at step {step}" if step else "diverged at the first step"
         if not math.isfinite(objective):
-            return f"diverged at step {step}: the loss is {objective}"
+            return f"{where}: the loss became {objective}"
         for i, g in enumerate(grad_norms):
             if not math.isfinite(g):
-                return f"diverged at step {step}: the gradient of W{i} is not finite"
+                return f"{where}: the gradient of W{i} became infinite"
         if not all(
             np.isfinite(self.model.grads[f"b{i}"]).all() for i in range(self.model.n_layers)
         ):
-            return f"diverged at step {step}: a bias gradient is not finite"
+            return f"{where}: a bias gradient became infinite"
         limit = self.divergence_factor * max(1.0, self._first_loss or 1.0)
         if objective > limit:
             return (
-                f"diverged at step {step}: the loss {objective:.3g} exceeds "
+                f"{where}: the loss rose to {objective:.3g}, over "
                 f"{self.divergence_factor:.0e} × the first loss"
             )
         return None
-
-    def _undo_update(self, opt_backup: dict | None) -> None:
-        for k, v in self.model.params.items():
-            np.copyto(v, self._prev[k])
-        if opt_backup is not None:
-            self.optimizer.load_state_dict(opt_backup)
 
     def _diverge(self, reason: str) -> None:
         self.divergence = f"{reason}; lower the learning rate, reset or rewind"
