@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 
+from .checkpoint import CheckpointStore, capture, restore
+from .checkpoint import load as load_trainer
+from .checkpoint import save as save_trainer
 from .datasets import Dataset
 from .history import History
 from .losses import DEFAULT_LOSS, Loss, get_loss
@@ -43,6 +47,7 @@ class Trainer:
         l2: float = 0.0,
         schedule: Schedule | None = None,
         divergence_factor: float = 1e6,
+        checkpoint_budget: int = 64 * 2**20,
     ) -> None:
         if not isinstance(model, MLP):
             raise TypeError(f"model must be an nw.MLP, got {type(model).__name__}")
@@ -61,6 +66,7 @@ class Trainer:
                 f"schedule must be an nw.schedules instance or None, got {type(schedule).__name__}"
             )
         divergence_factor = _check_number("divergence_factor", divergence_factor, 1.0)
+        checkpoint_budget = _check_int("checkpoint_budget", checkpoint_budget, 0)
         self._check_compatible(model, ds, loss_fn)
 
         self.model = model
@@ -74,6 +80,7 @@ class Trainer:
         self.l2 = l2
         self.schedule = schedule
         self.divergence_factor = divergence_factor
+        self._checkpoints = CheckpointStore(checkpoint_budget)
         if model.task is None:
             model.task = "regression" if loss_fn.name == "mse" else ds.task
         self._base_lr = optimizer.lr
@@ -159,6 +166,8 @@ class Trainer:
         self._eval_cache: tuple[int, dict] | None = None
         self._epoch_metrics = self.evaluate()
         self._record_epoch(self._epoch_metrics)
+        self._checkpoints.clear()
+        self._keep_checkpoint(epoch_end=True)
 
     @property
     def n_train(self) -> int:
@@ -180,9 +189,11 @@ class Trainer:
     @lr.setter
     def lr(self, value: float) -> None:
         value = _check_lr(value)
-        if value != self._base_lr and self.divergence is not None:
-            self.divergence = None  # a new rate is a new attempt
+        if value == self._base_lr:
+            return
+        self.divergence = None  # a new rate is a new attempt
         self._base_lr = value
+        self._settings_changed()
 
     @property
     def base_lr(self) -> float:
@@ -227,6 +238,21 @@ class Trainer:
             self.divergence = None
         if "l1" in new or "l2" in new:
             self._epoch_metrics["penalty"] = self.model.penalty(self.l1, self.l2)
+        if new:
+            self._settings_changed()
+
+    def _settings_changed(self) -> None:
+        # Replays from earlier checkpoints would use the new settings: mark where they stop
+        # being exact, and keep the state here with its new settings.
+        self._checkpoints.settings_changed(self.step_count)
+        self._keep_checkpoint(epoch_end=False)
+
+    def _keep_checkpoint(self, epoch_end: bool) -> None:
+        if self._checkpoints.budget_bytes == 0:
+            return
+        cp = capture(self)
+        cp.is_epoch_end = epoch_end
+        self._checkpoints.add(cp)
 
     # -------------------------------------------------------------- stepping
     def _next_batch(self) -> np.ndarray:
@@ -340,6 +366,7 @@ class Trainer:
             self._rng.bit_generator.state = rng_state
         self.step_count -= 1
         self.history.truncate(self.step_count, self.epoch)
+        self._checkpoints.drop_after(self.step_count)
         self._eval_cache = None
         self._can_undo = False
 
@@ -372,6 +399,7 @@ class Trainer:
         self._perm = None
         self._epoch_metrics = self.evaluate()
         self._record_epoch(self._epoch_metrics)
+        self._keep_checkpoint(epoch_end=True)
 
     def _record_epoch(self, m: dict) -> None:
         row = [self.step_count] + [m[c] for c in self.history.epoch_columns[1:]]
@@ -457,26 +485,42 @@ class Trainer:
 
     def snapshot(self) -> Snapshot:
         """A frozen, read-only Snapshot of now."""
+        return self._snapshot_of(None)
+
+    def _snapshot_of(self, cp) -> Snapshot:
         model = self.model
         n_w = model.n_layers
+        params = model.params if cp is None else cp.params
+        grads = model.grads if cp is None else cp.grads
+        if cp is None:
+            step, epoch, pos, base_lr = self.step_count, self.epoch, self._pos, self._base_lr
+            loss, metrics = self._last_loss, self._epoch_metrics
+            grad_norms, ratios, divergence = self._grad_norms, self._update_ratios, self.divergence
+            batch_size = self.batch_size
+        else:
+            step, epoch, pos, base_lr = cp.step, cp.epoch, cp.pos, cp.base_lr
+            loss, metrics = cp.last_loss, cp.epoch_metrics
+            grad_norms, ratios, divergence = cp.grad_norms, cp.update_ratios, None
+            batch_size = cp.settings["batch_size"]
+        lr = base_lr if self.schedule is None else self.schedule.lr(base_lr, epoch)
         return Snapshot(
-            step=self.step_count,
-            epoch=self.epoch,
-            lr=self.lr,
-            batch_loss=self._last_loss,
-            metrics=MappingProxyType(dict(self._epoch_metrics)),
-            params=frozen_dict(model.params),
-            grads=frozen_dict(model.grads),
-            grad_norms=self._grad_norms,
-            weight_norms=tuple(_norm(model.params[f"W{i}"]) for i in range(n_w)),
-            update_ratios=self._update_ratios,
+            step=step,
+            epoch=epoch,
+            lr=lr,
+            batch_loss=loss,
+            metrics=MappingProxyType(dict(metrics)),
+            params=frozen_dict(params),
+            grads=frozen_dict(grads),
+            grad_norms=tuple(grad_norms),
+            weight_norms=tuple(_norm(params[f"W{i}"]) for i in range(n_w)),
+            update_ratios=tuple(ratios),
             layer_sizes=tuple(model.sizes),
             activations=tuple(model.activation_names),
             task=self.ds.task,
-            batch_in_epoch=math.ceil(self._pos / self.batch_size),
-            batches_per_epoch=self.batches_per_epoch,
-            diverged=self.divergence is not None,
-            divergence=self.divergence,
+            batch_in_epoch=math.ceil(pos / batch_size),
+            batches_per_epoch=math.ceil(self.n_train / batch_size),
+            diverged=divergence is not None,
+            divergence=divergence,
         )
 
     # ------------------------------------------------------------- restarts
@@ -484,15 +528,79 @@ class Trainer:
         """Back to step 0. ``None`` keeps the seed (as a new trainer); an int draws new
         weights and a new batch order."""
         seed = check_seed(seed)
-        if seed is None:
+        if seed is None and self._initial_params is not None:
             for k, v in self._initial_params.items():
                 np.copyto(self.model.params[k], v)
+        elif seed is None:
+            self.model.initialize(self.model.seed)
+            self._initial_params = {k: v.copy() for k, v in self.model.params.items()}
         else:
             self.seed = seed
             self.model.initialize(seed)
             self._initial_params = {k: v.copy() for k, v in self.model.params.items()}
         self._start()
         return self.snapshot()
+
+    # ---------------------------------------------------------- time travel
+    @property
+    def checkpoints(self) -> list[tuple[int, int]]:
+        """``(step, epoch)`` of every kept checkpoint, oldest first."""
+        return [(cp.step, cp.epoch) for cp in self._checkpoints.items]
+
+    def can_rewind(self, step: int) -> bool:
+        """True when ``rewind(step=step)`` can reach that step exactly."""
+        return 0 <= step <= self.step_count and self._checkpoints.base_for(step) is not None
+
+    def rewind(self, step: int | None = None, epoch: int | None = None) -> Snapshot:
+        """Back to an earlier step (or the end of an earlier epoch), exactly as it was:
+        parameters, optimizer and schedule state, generator state, position in the
+        epoch; the history is truncated, and stepping on reproduces the original run
+        bit for bit. Settings (learning rate, batch size, ...) return to what they were.
+        """
+        if (step is None) == (epoch is None):
+            raise TypeError("rewind takes exactly one of step=... or epoch=...")
+        if epoch is not None:
+            epoch = _check_int("epoch", epoch, 0)
+            if epoch > self.epoch:
+                raise ValueError(f"epoch must be <= the current epoch {self.epoch}, got {epoch}")
+            ex, steps = self.history.series("step", max_points=10**9)
+            match = np.flatnonzero(ex == epoch)
+            if len(match) == 0:
+                raise ValueError(f"epoch {epoch} is no longer in the history; cannot rewind there")
+            step = int(steps[match[0]])
+        step = _check_int("step", step, 0)
+        if step > self.step_count:
+            raise ValueError(f"step must be <= the current step {self.step_count}, got {step}")
+        base = self._checkpoints.base_for(step)
+        if base is None:
+            kept = [s for s, _ in self.checkpoints]
+            raise ValueError(
+                f"step {step} cannot be reached exactly any more (its checkpoints were thinned "
+                f"or a setting changed); kept checkpoints are at steps {kept}"
+            )
+        restore(self, base)
+        self.history.truncate(base.step, base.epoch)
+        self._checkpoints.drop_after(base.step)
+        while self.step_count < step:
+            if not self._step():  # cannot happen on an exact replay; be safe
+                break
+        return self.snapshot()
+
+    def checkpoint_snapshot(self, step: int) -> Snapshot:
+        """A Snapshot of the kept checkpoint at ``step``, without changing the trainer."""
+        for cp in self._checkpoints.items:
+            if cp.step == step:
+                return self._snapshot_of(cp)
+        raise ValueError(f"step {step} has no kept checkpoint; kept: {self.checkpoints}")
+
+    def save(self, path) -> Path:
+        """Write everything needed to continue bit for bit to one ``.npz`` file."""
+        return save_trainer(self, path)
+
+    @classmethod
+    def load(cls, path) -> Trainer:
+        """A trainer from a file written by ``save``; it continues bit for bit."""
+        return load_trainer(path)
 
     def config(self) -> dict:
         """JSON-ready description of this trainer's setup."""
