@@ -12,6 +12,8 @@ from ipywidgets import (
     HBox,
     IntText,
     Layout,
+    SelectionSlider,
+    Text,
     ToggleButton,
     VBox,
 )
@@ -33,6 +35,7 @@ MAIN_ARGUMENT = {
     "adagrad": None,
 }
 LR_MIN_EXP, LR_MAX_EXP = -5, 1
+LIVE = -1  # the scrubber's value for "the trainer as it is now"
 
 
 def _button(description: str, css: str, icon: str, tooltip: str) -> Button:
@@ -127,6 +130,31 @@ class Controls:
             layout=Layout(width="150px"),
         )
         self.stop_after.add_class("nnw-stop-after")
+        self.scrubber = SelectionSlider(
+            options=[("now", LIVE)],
+            value=LIVE,
+            description="look back",
+            continuous_update=True,
+            style={"description_width": "70px"},
+            layout=Layout(width="420px"),
+        )
+        self.scrubber.add_class("nnw-scrubber")
+        self.rewind = _button(
+            "Continue from here",
+            "nnw-rewind",
+            "history",
+            "rewind training to the step shown and go on from there",
+        )
+        self.rewind.disabled = True
+        self.path = Text(
+            value="nnwidgets-run.npz",
+            description="file",
+            style={"description_width": "30px"},
+            layout=Layout(width="240px"),
+        )
+        self.path.add_class("nnw-path")
+        self.save = _button("Save", "nnw-save", "save", "save the whole run to the file")
+        self.load = _button("Load", "nnw-load", "folder-open", "load a saved run from the file")
         self.status = HTML(value="")
         self.status.add_class("nnw-status")
         self.message = HTML(value="")
@@ -156,6 +184,10 @@ class Controls:
             [self.optimizer, self.opt_arg, self.batch_size, self.l1, self.l2],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
-        box = VBox([row1, row2, self.status, self.message])
+        row3 = HBox(
+            [self.scrubber, self.rewind, self.path, self.save, self.load],
+            layout=Layout(flex_flow="row wrap", align_items="center"),
+        )
+        box = VBox([row1, row2, row3, self.status, self.message])
         box.add_class("nnw-controls")
         return box

@@ -11,7 +11,7 @@ from ipywidgets import HBox, Layout, VBox
 
 from ..core import optim
 from ..views import VIEWS, View, ViewContext
-from .controls import LR_MAX_EXP, LR_MIN_EXP, MAIN_ARGUMENT, Controls
+from .controls import LIVE, LR_MAX_EXP, LR_MIN_EXP, MAIN_ARGUMENT, Controls
 from .runner import Runner
 
 DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
@@ -103,16 +103,20 @@ class Dashboard(VBox):
         c.l2.observe(lambda ch: self._from_control(self._configure, l2=ch["new"]), names="value")
         c.optimizer.observe(lambda ch: self._from_control(self._on_optimizer), names="value")
         c.opt_arg.observe(lambda ch: self._from_control(self._on_optimizer), names="value")
+        c.scrubber.observe(lambda ch: self._from_control(self._on_scrub, ch["new"]), names="value")
+        c.rewind.on_click(lambda _: self._guard(self.continue_from_here))
+        c.save.on_click(lambda _: self._guard(self.save, c.path.value))
+        c.load.on_click(lambda _: self._guard(self.load, c.path.value))
         c.stop_after.observe(
             lambda ch: self._from_control(self._set_stop_after, ch["new"]), names="value"
         )
 
     def _guard(self, action, *args, **kwargs) -> None:
         """Run a control's action; show a refused input in the dashboard, not a traceback."""
+        self.controls.message.value = ""
         try:
             action(*args, **kwargs)
-            self.controls.message.value = ""
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OSError) as exc:
             self._say(str(exc), error=True)
 
     def _from_control(self, action, *args, **kwargs) -> None:
@@ -188,14 +192,67 @@ class Dashboard(VBox):
                     widget.options = sorted({*widget.options, value})
                 widget.value = value
 
+    # ---------------------------------------------------------- time travel
+    def _on_scrub(self, step: int) -> None:
+        if step != LIVE and self.runner.playing:
+            self.pause()
+        self.refresh()
+
+    @property
+    def viewing_step(self) -> int | None:
+        """The earlier step the scrubber shows, or None when it shows the trainer now."""
+        value = self.controls.scrubber.value
+        return None if value == LIVE else value
+
+    def continue_from_here(self) -> None:
+        """Rewind the trainer to the step the scrubber shows, and go on from there."""
+        step = self.viewing_step
+        if step is None:
+            return
+        self.pause()
+        self.trainer.rewind(step=step)
+        with self._syncing_controls():
+            self.controls.scrubber.value = LIVE
+        self._sync_controls()
+        self._say(f"Rewound to step {step}; the later history is gone.")
+        self.refresh()
+
+    def save(self, path: str) -> None:
+        """Save the whole run (as the Save button)."""
+        written = self.trainer.save(path)
+        self._say(f"Saved step {self.trainer.step_count} to {written}.")
+
+    def load(self, path: str) -> None:
+        """Load a saved run and watch it (as the Load button); the current one is kept if
+        the file cannot be read."""
+        from ..core.trainer import Trainer
+
+        trainer = Trainer.load(path)
+        self.set_trainer(trainer)
+        self._say(f"Loaded {path}: step {trainer.step_count}, epoch {trainer.epoch}.")
+
+    def _sync_scrubber(self) -> None:
+        points = getattr(self.trainer, "checkpoints", [])
+        options = [(f"step {s} · epoch {e}", s) for s, e in points if s < self.trainer.step_count]
+        options.append(("now", LIVE))
+        scrub = self.controls.scrubber
+        if tuple(options) != tuple(scrub.options):
+            with self._syncing_controls():
+                keep = scrub.value if scrub.value in {v for _, v in options} else LIVE
+                scrub.options = options
+                scrub.value = keep
+        self.controls.rewind.disabled = scrub.value == LIVE
+
     # -------------------------------------------------------------- actions
     def step(self) -> None:
         """One minibatch, then refresh every view."""
+        self._go_live()
         self.trainer.step()
         self.refresh()
 
     def step_epoch(self) -> None:
         """To the end of the current epoch, then refresh every view."""
+        self._go_live()
         self.trainer.step_epoch()
         self.refresh()
 
@@ -217,6 +274,7 @@ class Dashboard(VBox):
     def reset(self) -> None:
         """Back to step 0 with the same weights and batch order."""
         self.pause()
+        self._go_live()
         self.trainer.reset()
         self._sync_controls()
         self.refresh()
@@ -229,7 +287,13 @@ class Dashboard(VBox):
         else:
             self.pause()
 
+    def _go_live(self) -> None:
+        if self.controls.scrubber.value != LIVE:
+            with self._syncing_controls():
+                self.controls.scrubber.value = LIVE
+
     def _start_runner(self):
+        self._go_live()
         if self.trainer.diverged if hasattr(self.trainer, "diverged") else False:
             self._say(
                 "Training diverged: lower the learning rate, reset or rewind first.", error=True
@@ -259,7 +323,9 @@ class Dashboard(VBox):
     def refresh(self) -> None:
         """Draw the trainer's current state in the status line and every view."""
         t0 = time.perf_counter()
-        snap = self.trainer.snapshot()
+        self._sync_scrubber()
+        step = self.viewing_step
+        snap = self.trainer.snapshot() if step is None else self.trainer.checkpoint_snapshot(step)
         history = self.trainer.history
         for view in self.views.values():
             view.update(snap, history)
@@ -267,6 +333,11 @@ class Dashboard(VBox):
         line = html.escape(snap.status_line(rate))
         if snap.diverged:
             line = f"<span style='color:#b00020;font-weight:600'>{line}</span>"
+        if step is not None:
+            line = (
+                f"<b>viewing step {step}</b> (training is at step {self.trainer.step_count}; "
+                f"“Continue from here” rewinds to it) · {line}"
+            )
         self.controls.status.value = line
         self.last_refresh_seconds = time.perf_counter() - t0
 
