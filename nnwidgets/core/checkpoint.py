@@ -14,6 +14,7 @@ import copy
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -292,6 +293,8 @@ def load(path):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"path {str(path)!r} does not exist")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"path {str(path)!r} is not an nnwidgets save file (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
