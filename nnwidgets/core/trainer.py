@@ -463,7 +463,14 @@ class Trainer:
         return dict(out)
 
     def _version(self) -> tuple:
-        return (self.step_count, self.epoch, id(self._perm), self.divergence is None)
+        return (
+            self.step_count,
+            self.epoch,
+            id(self._perm),
+            self.divergence is None,
+            self.l1,
+            self.l2,
+        )
 
     def _labels(self, raw: np.ndarray) -> np.ndarray:
         if raw.shape[1] == 1:
