@@ -129,6 +129,7 @@ class CheckpointStore:
     def __init__(self, budget_bytes: int = 64 * 2**20) -> None:
         self.budget_bytes = budget_bytes
         self.items: list[Checkpoint] = []
+        self._total = 0  # bytes held, kept up to date so that adding stays O(1)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -136,12 +137,14 @@ class CheckpointStore:
     def clear(self) -> None:
         """Forget every checkpoint."""
         self.items.clear()
+        self._total = 0
 
     def add(self, cp: Checkpoint) -> None:
         """Keep ``cp`` (replacing one of the same step) and stay within the budget."""
         while self.items and self.items[-1].step >= cp.step:
-            self.items.pop()
+            self._total -= self.items.pop().nbytes()
         self.items.append(cp)
+        self._total += cp.nbytes()
         self._thin()
 
     def settings_changed(self, step: int) -> None:
@@ -155,7 +158,7 @@ class CheckpointStore:
     def drop_after(self, step: int) -> None:
         """Forget checkpoints later than ``step`` (after a rewind or an undone step)."""
         while self.items and self.items[-1].step > step:
-            self.items.pop()
+            self._total -= self.items.pop().nbytes()
         if self.items:
             last = self.items[-1]
             if last.valid_until is not None and last.valid_until > step:
@@ -163,22 +166,23 @@ class CheckpointStore:
 
     def nbytes(self) -> int:
         """Memory held by all checkpoints."""
-        return sum(cp.nbytes() for cp in self.items)
+        return self._total
 
     def _thin(self) -> None:
         # Removing a checkpoint never makes a replay wrong: each keeps the step of the
         # next change of settings after it; it only makes replays longer or, once
         # settings boundaries go, some old steps unreachable.
-        total = self.nbytes()
-        while total > self.budget_bytes and len(self.items) > 2:
+        while self._total > self.budget_bytes and len(self.items) > 2:
             middle = self.items[1:-1]
             epoch_ends = [cp for cp in middle if cp.is_epoch_end]
             victims = epoch_ends[::2] if epoch_ends else middle[:1]
+            drop = set()
             for cp in victims:
-                self.items.remove(cp)
-                total -= cp.nbytes()
-                if total <= self.budget_bytes:
+                drop.add(id(cp))
+                self._total -= cp.nbytes()
+                if self._total <= self.budget_bytes:
                     break
+            self.items = [cp for cp in self.items if id(cp) not in drop]
 
     def base_for(self, step: int) -> Checkpoint | None:
         """The latest checkpoint from which ``step`` can be replayed exactly."""
