@@ -53,7 +53,7 @@ def test_step_button_steps_and_refreshes_every_view(dash):
     assert "step 5" in dash.controls.status.value
     loss = dash.views["loss"]
     assert len(loss.batch_line.x) == 5
-    np.testing.assert_array_equal(loss.batch_line.y, tr.history.series("batch_loss")[1])
+    np.testing.assert_array_equal(loss.batch_line.y, np.float32(tr.history.series("batch_loss")[1]))
     weights = dash.views["weights"]
     for i, hm in enumerate(weights.heatmaps):
         W = tr.model.params[f"W{i}"]

@@ -10,7 +10,7 @@ from ..core.history import History
 from ..core.losses import sigmoid, softmax
 from ..core.model import forward_with
 from ..core.snapshot import Snapshot
-from .base import PALETTE, View, axis, figure
+from .base import PALETTE, View, axis, figure, plot_array
 
 GRID = 60  # cells per side of the prediction grid
 LIGHT = [
@@ -144,7 +144,7 @@ class BoundaryView(View):
         else:
             p = softmax(out)
             z = p.argmax(axis=1).astype(float)
-        self.heat.color = np.nan_to_num(z, nan=0.5).reshape(GRID, GRID)
+        self.heat.color = plot_array(np.nan_to_num(z, nan=0.5).reshape(GRID, GRID))
 
     # --------------------------------------------------- 1-D regression fit
     def _build_curve(self):
@@ -197,7 +197,7 @@ class BoundaryView(View):
 
     def _update_curve(self, snapshot: Snapshot) -> None:
         _, out = forward_with(snapshot.params, snapshot.activations, self.curve_x[:, None])
-        self.curve.y = np.nan_to_num(out[:, 0])
+        self.curve.y = plot_array(np.nan_to_num(out[:, 0]))
 
     # -------------------------------------------- regression, many features
     def _build_fit(self):

@@ -16,6 +16,7 @@ from .base import (
     axis,
     decade_ticks,
     figure,
+    plot_array,
     stacked_lines,
     update_symmetric_histogram,
 )
@@ -145,7 +146,7 @@ class GradientsView(View):
             ys.append(np.clip(y, FLOOR, None))
         X, Y = stacked_lines(xs, ys)
         with self.flow.hold_sync():
-            self.flow.x, self.flow.y = X, Y
+            self.flow.x, self.flow.y = plot_array(X), plot_array(Y)
         ratios = np.clip(
             np.nan_to_num(np.array(snapshot.update_ratios, dtype=float)), RATIO_MIN, 1.0
         )

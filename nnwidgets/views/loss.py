@@ -8,7 +8,7 @@ from ipywidgets import HBox, Layout, ToggleButtons, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import View, axis, figure, stacked_lines
+from .base import View, axis, figure, plot_array, stacked_lines
 
 MAX_POINTS = 1000  # per line and refresh: enough for a 400-pixel-wide figure
 
@@ -113,13 +113,13 @@ class LossView(View):
         if self.scale_toggle.value == "log":  # a log axis cannot show zeros
             sy = np.where(sy > 0, sy, np.nan)
         with self.batch_line.hold_sync():
-            self.batch_line.x, self.batch_line.y = sx, sy
+            self.batch_line.x, self.batch_line.y = plot_array(sx), plot_array(sy)
         with self.epoch_lines.hold_sync():
-            self.epoch_lines.x, self.epoch_lines.y = stacked_lines(
-                [ex_steps, ex_steps], [train, test]
-            )
+            X, Y = stacked_lines([ex_steps, ex_steps], [train, test])
+            self.epoch_lines.x, self.epoch_lines.y = plot_array(X), plot_array(Y)
         if self.acc_fig is not None:
             ax, tr_acc = history.series("train_acc", MAX_POINTS)
             _, te_acc = history.series("test_acc", MAX_POINTS)
             with self.acc_lines.hold_sync():
-                self.acc_lines.x, self.acc_lines.y = stacked_lines([ax, ax], [tr_acc, te_acc])
+                X, Y = stacked_lines([ax, ax], [tr_acc, te_acc])
+                self.acc_lines.x, self.acc_lines.y = plot_array(X), plot_array(Y)
