@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 PLAYGROUND_APP = """\
@@ -48,24 +50,30 @@ def main(argv: list[str] | None = None) -> int:
         voila = shutil.which("voila", path=str(bindir)) or shutil.which("voila")
         if voila is None:
             parser.error("Voila is not installed: pip install 'nnwidgets[notebook]'")
-        folder = Path.cwd()
-        app = _playground_notebook(folder)
+        app = _playground_notebook(Path(tempfile.mkdtemp(prefix="nnwidgets-")))
         url = f"http://127.0.0.1:{args.port}/"
         print(f"nnwidgets playground (Voila): {url}", flush=True)
-        cmd = [voila, str(app), f"--port={args.port}", "--Voila.ip=127.0.0.1", "--no-browser"]
+        cmd = [
+            voila,
+            str(app),
+            f"--port={args.port}",
+            "--Voila.ip=127.0.0.1",
+            "--no-browser",
+            f"--Voila.root_dir={app.parent}",
+        ]
     else:
         lab = shutil.which("jupyter-lab", path=str(bindir)) or shutil.which("jupyter-lab")
         if lab is None:
             parser.error("JupyterLab is not installed: pip install 'nnwidgets[notebook]'")
         nb = _repo_notebook()
-        target = ["--notebook-dir", str(nb.parent), nb.name] if nb else []
+        target = [f"--ServerApp.root_dir={nb.parent}", str(nb)] if nb else []
         print(
             f"nnwidgets demo (JupyterLab) on http://127.0.0.1:{args.port}/lab "
             "(the full URL with its token follows)",
             flush=True,
         )
         cmd = [lab, "--ip=127.0.0.1", f"--port={args.port}", *target]
-        if hasattr(__import__("os"), "geteuid") and __import__("os").geteuid() == 0:
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
     return subprocess.call(cmd)
 
