@@ -173,6 +173,13 @@ class Dashboard(VBox):
     def _sync_controls(self) -> None:
         """Show the trainer's settings in the controls without sending them back."""
         tr, c = self.trainer, self.controls
+        # Trainers that only speak the basic protocol (e.g. the PyTorch adapter) keep
+        # their own optimizer and settings: those controls are shown but disabled.
+        configurable = hasattr(tr, "configure")
+        for widget in (c.optimizer, c.opt_arg, c.batch_size, c.l1, c.l2):
+            widget.disabled = not configurable
+        c.scrubber.disabled = not hasattr(tr, "rewind")
+        c.save.disabled = c.load.disabled = c.path.disabled = not hasattr(tr, "save")
         with self._syncing_controls():
             lr = min(max(tr.base_lr, 10.0**LR_MIN_EXP), 10.0**LR_MAX_EXP)
             c.lr.value = lr

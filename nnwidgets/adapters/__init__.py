@@ -1,0 +1,1 @@
+"""Optional bridges that speak the trainer protocol (for example a PyTorch model)."""
