@@ -1,0 +1,74 @@
+"""The optimizer race: identical starts, one set of controls, overlaid curves."""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+import nnwidgets as nw
+
+OPTIMIZERS = {
+    "SGD": nw.optim.SGD(lr=0.1),
+    "momentum": nw.optim.SGD(lr=0.05, momentum=0.9),
+    "Adam": nw.optim.Adam(lr=0.01),
+}
+
+
+def make_race(**kw):
+    ds = nw.datasets.moons(n_samples=120, noise=0.2, seed=0)
+    return nw.compare(lambda: nw.MLP([2, 8, 1], seed=0), ds, optimizers=dict(OPTIMIZERS), **kw)
+
+
+def test_race_starts_from_identical_weights_and_batches():
+    race = make_race()
+    first = race.trainers[0].model.params
+    for t in race.trainers[1:]:
+        for k, v in t.model.params.items():
+            np.testing.assert_array_equal(v, first[k])
+    race.step()
+    losses = [t.history.series("batch_loss")[1][0] for t in race.trainers]
+    assert losses[0] == losses[1] == losses[2]  # same weights, same first batch
+    assert len({t.model.params["W0"].tobytes() for t in race.trainers}) == 3
+
+
+def test_controls_step_every_trainer_and_draw_one_line_each():
+    race = make_race()
+    race.step_button.click()
+    race.epoch_button.click()
+    assert {t.epoch for t in race.trainers} == {1}
+    assert np.asarray(race.batch_lines.y).shape[0] == 3
+    assert race.test_lines.labels == ["SGD", "momentum", "Adam"]
+    for name in OPTIMIZERS:
+        assert name in race.status.value
+    race.reset_button.click()
+    assert all(t.step_count == 0 for t in race.trainers)
+
+
+def test_race_plays_and_pauses():
+    race = make_race()
+
+    async def scenario():
+        race.play()
+        await asyncio.sleep(0.3)
+        race.pause()
+        await race.runner.wait()
+
+    asyncio.run(scenario())
+    counts = {t.step_count for t in race.trainers}
+    assert len(counts) == 1 and counts.pop() > 0  # in lockstep
+
+
+def test_compare_existing_trainers_and_bad_input():
+    ds = nw.datasets.moons(n_samples=60)
+    a = nw.Trainer(nw.MLP([2, 4, 1], seed=0), ds)
+    b = nw.Trainer(nw.MLP([2, 4, 1], seed=0), ds, optimizer="adam")
+    race = nw.compare([a, b])
+    race.step()
+    assert a.step_count == b.step_count == 1
+    with pytest.raises(ValueError, match="identical initial weights"):
+        seeds = iter(range(5))
+        nw.compare(lambda: nw.MLP([2, 4, 1], seed=next(seeds)), ds, optimizers=dict(OPTIMIZERS))
+    with pytest.raises(ValueError, match="optimizer"):
+        nw.compare(lambda: nw.MLP([2, 4, 1]), ds)
+    with pytest.raises(TypeError, match="trainer protocol"):
+        nw.compare([object()])
