@@ -236,6 +236,7 @@ class Trainer:
         if "optimizer" in new:
             self._base_lr = new["optimizer"].lr
             self.divergence = None
+            new["optimizer"].backup()  # undoing the last step leaves the new one as it is
         if "l1" in new or "l2" in new:
             self._epoch_metrics["penalty"] = self.model.penalty(self.l1, self.l2)
         if new:
@@ -547,6 +548,27 @@ class Trainer:
             self._initial_params = {k: v.copy() for k, v in self.model.params.items()}
         self._start()
         return self.snapshot()
+
+    def set_param(self, key: str, index: tuple[int, ...], value: float) -> None:
+        """Set one weight or bias by hand (then step on from there)."""
+        if key not in self.model.params:
+            raise ValueError(f"key must be one of {self.model.param_keys}, got {key!r}")
+        array = self.model.params[key]
+        if (
+            not isinstance(index, tuple)
+            or len(index) != array.ndim
+            or not all(
+                isinstance(i, int | np.integer) and 0 <= i < n
+                for i, n in zip(index, array.shape, strict=False)
+            )
+        ):
+            raise ValueError(f"index must be a tuple within {array.shape} for {key}, got {index!r}")
+        value = _check_number("value", value, -math.inf)
+        array[index] = value
+        self._eval_cache = None
+        self._epoch_metrics = self.evaluate()
+        self._can_undo = False
+        self._settings_changed()
 
     # ---------------------------------------------------------- time travel
     @property

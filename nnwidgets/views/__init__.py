@@ -8,10 +8,12 @@ from .base import View, ViewContext
 from .boundary import BoundaryView
 from .gradients import GradientsView
 from .loss import LossView
+from .network import NetworkView
 from .weights import WeightsView
 
 VIEWS: dict[str, type[View]] = {
-    v.name: v for v in (LossView, WeightsView, GradientsView, ActivationsView, BoundaryView)
+    v.name: v
+    for v in (LossView, WeightsView, GradientsView, ActivationsView, BoundaryView, NetworkView)
 }
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "BoundaryView",
     "GradientsView",
     "LossView",
+    "NetworkView",
     "View",
     "ViewContext",
     "WeightsView",

@@ -49,11 +49,12 @@ class ActivationsView(View):
             X = X[np.random.default_rng(0).choice(len(X), MAX_SAMPLES, replace=False)]
         self._X = X
         self.hists: list[Bins] = []
+        self.x_axes = []
         self.labels: list[HTML] = []
         boxes = []
         acts = self.context.activations
         for i, act in enumerate(acts):
-            hx, hy = LinearScale(), LinearScale()
+            hx, hy = LinearScale(), LinearScale(min=0.0, allow_padding=False)
             h = Bins(
                 sample=np.zeros(2),
                 bins=30,
@@ -66,7 +67,7 @@ class ActivationsView(View):
                 f"layer {i + 1} ({act}, {self.context.layer_sizes[i + 1]} units)",
                 [h],
                 [
-                    axis(hx, "output", tick_format=".2g", num_ticks=5),
+                    self._x_axis(hx),
                     axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4),
                 ],
                 width="280px",
@@ -80,6 +81,11 @@ class ActivationsView(View):
             boxes.append(HTML("<i>This network has no hidden layer.</i>"))
         return HBox(boxes, layout=Layout(flex_flow="row wrap"))
 
+    def _x_axis(self, scale):
+        ax = axis(scale, "output", tick_format=".2g")
+        self.x_axes.append(ax)
+        return ax
+
     def update(self, snapshot: Snapshot, history: History) -> None:
         if not self.hists:
             return
@@ -90,6 +96,12 @@ class ActivationsView(View):
             lo, hi = RANGES.get(act, (float(values.min()), float(values.max())))
             if hi <= lo:
                 hi = lo + 1.0
+            ticks = [float(t) for t in np.linspace(lo, hi, 5)]
+            if (
+                list(self.x_axes[i].tick_values if self.x_axes[i].tick_values is not None else [])
+                != ticks
+            ):
+                self.x_axes[i].tick_values = ticks
             with h.hold_sync():
                 h.min, h.max = lo, hi
                 h.sample = values

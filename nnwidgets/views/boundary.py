@@ -123,8 +123,10 @@ class BoundaryView(View):
         )
         names = ds.feature_names if len(ds.feature_names) == 2 else ["x1", "x2"]
         title = "P(class 1)" if k == 2 else "predicted class"
+        self._title = f"Decision boundary: {title}"
+        self._last = None
         fig = figure(
-            f"Decision boundary: {title}",
+            self._title,
             [self.heat, self.train_pts, self.test_pts],
             [
                 axis(self.x, names[0], tick_format=".2g"),
@@ -137,8 +139,33 @@ class BoundaryView(View):
         self.n_classes = k
         return fig
 
+    neuron: tuple[int, int] | None = None
+
+    def show_neuron(self, neuron: tuple[int, int] | None) -> None:
+        """Show one neuron's output over the plane instead of the prediction (None: back).
+
+        ``neuron`` is ``(layer, unit)`` with layer 1 the first hidden layer.
+        """
+        if self.mode != "plane":
+            return
+        self.neuron = neuron
+        if neuron is None:
+            self.widget.title = self._title
+        else:
+            self.widget.title = f"Output of neuron {neuron[1]} in layer {neuron[0]} (scaled)"
+        if self._last is not None:
+            self._update_plane(self._last)
+
     def _update_plane(self, snapshot: Snapshot) -> None:
-        _, out = forward_with(snapshot.params, snapshot.activations, self.grid)
+        self._last = snapshot
+        hidden, out = forward_with(snapshot.params, snapshot.activations, self.grid)
+        if self.neuron is not None:
+            layer, unit = self.neuron
+            values = [*hidden, out][layer - 1][:, unit]
+            peak = float(np.nanmax(np.abs(values))) or 1.0
+            z = 0.5 + 0.5 * values / (peak if np.isfinite(peak) else 1.0)
+            self.heat.color = plot_array(np.nan_to_num(z, nan=0.5).reshape(GRID, GRID))
+            return
         if self.n_classes == 2:
             z = sigmoid(out[:, 0]) if self.context.loss != "mse" else np.clip(out[:, 0], 0, 1)
         else:

@@ -101,7 +101,7 @@ class GradientsView(View):
         self.hist_axes = []
         hist_figs = []
         for i in range(n):
-            hx, hy = LinearScale(), LinearScale()
+            hx, hy = LinearScale(), LinearScale(min=0.0, allow_padding=False)
             h = Bins(
                 sample=np.zeros(2),
                 bins=30,

@@ -76,7 +76,7 @@ class WeightsView(View):
                 width=f"{width}px",
                 height=f"{height}px",
             )
-            hx, hy = LinearScale(), LinearScale()
+            hx, hy = LinearScale(), LinearScale(min=0.0, allow_padding=False)
             hist = Bins(
                 sample=np.zeros(2),
                 bins=30,

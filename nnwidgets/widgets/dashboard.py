@@ -7,7 +7,7 @@ import html
 import time
 from collections.abc import Iterable, Sequence
 
-from ipywidgets import HBox, Layout, VBox
+from ipywidgets import HTML, Button, FloatText, HBox, Layout, VBox
 
 from ..core import optim
 from ..views import VIEWS, View, ViewContext
@@ -76,7 +76,32 @@ class Dashboard(VBox):
         if top:
             rows.append(HBox(top, layout=Layout(flex_flow="row wrap", align_items="flex-start")))
         rows.extend(rest)
+        network = self.views.get("network")
+        if network is not None:
+            self._wire_network(network)
+            rows.insert(
+                rows.index(network.widget) + 1 if network.widget in rows else 1, self.weight_editor
+            )
         self.children = [self.controls.widget(), *rows]
+
+    def _wire_network(self, network) -> None:
+        boundary = self.views.get("boundary")
+        if boundary is not None:
+            network.on_select_neuron = boundary.show_neuron
+        self.weight_editor = WeightEditor(self._set_weight)
+        network.on_select_edge = self._select_edge
+
+    def _select_edge(self, layer: int, i: int, j: int) -> None:
+        value = float(self.trainer.snapshot().params[f"W{layer}"][i, j])
+        self.weight_editor.show(layer, i, j, value, editable=hasattr(self.trainer, "set_param"))
+
+    def _set_weight(self, layer: int, i: int, j: int, value: float) -> None:
+        self._guard(self._apply_weight, layer, i, j, value)
+
+    def _apply_weight(self, layer: int, i: int, j: int, value: float) -> None:
+        self.trainer.set_param(f"W{layer}", (i, j), value)
+        self._say(f"W{layer}[{i},{j}] set to {value:.4g}; step on from here.")
+        self.refresh()
 
     def set_trainer(self, trainer) -> None:
         """Watch another trainer (views are rebuilt for its network and data)."""
@@ -347,6 +372,32 @@ class Dashboard(VBox):
             )
         self.controls.status.value = line
         self.last_refresh_seconds = time.perf_counter() - t0
+
+
+class WeightEditor(HBox):
+    """Set one weight by hand: shown when an edge of the network view is clicked."""
+
+    def __init__(self, apply) -> None:
+        self.label = HTML()
+        self.value = FloatText(value=0.0, step=0.1, layout=Layout(width="120px"))
+        self.value.add_class("nnw-weight-value")
+        self.button = Button(description="Set weight", icon="pencil", layout=Layout(width="auto"))
+        self.button.add_class("nnw-set-weight")
+        self._target: tuple[int, int, int] | None = None
+        self.button.on_click(lambda _: self._target and apply(*self._target, self.value.value))
+        super().__init__(
+            [self.label, self.value, self.button],
+            layout=Layout(display="none", align_items="center"),
+        )
+        self.add_class("nnw-weight-editor")
+
+    def show(self, layer: int, i: int, j: int, value: float, editable: bool = True) -> None:
+        """Edit ``W{layer}[i, j]``, now ``value``."""
+        self._target = (layer, i, j)
+        self.label.value = f"W{layer}[{i},{j}] from unit {i} to unit {j}:&nbsp;"
+        self.value.value = value
+        self.button.disabled = not editable
+        self.layout.display = "flex"
 
 
 def demo(refresh_hz: float = 20.0) -> Dashboard:

@@ -1,0 +1,187 @@
+"""Network view: neurons as nodes per layer, edges coloured by sign and faded by size.
+
+For 2-D inputs every neuron carries a thumbnail of its output over the input
+plane, so one sees features being built layer by layer. Selecting a neuron (a
+click on its node) calls ``on_select_neuron``; selecting an edge (a click on its
+midpoint marker) calls ``on_select_edge`` — the Dashboard wires those to the
+boundary view and to a hand-edit of that weight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from bqplot import ColorScale, HeatMap, LinearScale, Lines, Scatter
+
+from ..core.history import History
+from ..core.losses import sigmoid
+from ..core.model import forward_with
+from ..core.snapshot import Snapshot
+from .base import View, figure, plot_array
+from .boundary import prediction_grid
+
+MAX_UNITS = 16  # nodes drawn per layer; wider layers show their first units
+MAX_EDGES = 1200  # the strongest edges are drawn when a network has more
+THUMB = 16  # thumbnail resolution
+THUMB_HALF = 0.4  # thumbnail half-height, in units of the spacing between neurons
+
+
+def layout(sizes) -> list[np.ndarray]:
+    """y position of each drawn unit per layer (centred, spacing 1)."""
+    return [np.arange(min(n, MAX_UNITS)) - (min(n, MAX_UNITS) - 1) / 2 for n in sizes]
+
+
+class NetworkView(View):
+    """The network as a diagram that changes as it trains."""
+
+    name = "network"
+    title = "Network"
+
+    def build(self):
+        sizes = self.context.layer_sizes
+        self.positions = layout(sizes)
+        self.x, self.y = LinearScale(min=-0.5, max=len(sizes) - 0.5), LinearScale()
+        span = max(len(p) for p in self.positions)
+        self.y.min, self.y.max = -span / 2 - 0.2, span / 2 + 0.2
+        self.edge_scale = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
+        self.edges = Lines(
+            x=np.zeros((2, 2)),
+            y=np.zeros((2, 2)),
+            color=np.zeros(2),
+            scales={"x": self.x, "y": self.y, "color": self.edge_scale},
+            stroke_width=1.5,
+        )
+        self._edge_index = self._all_edges()
+        self.thumbnails: list[list[HeatMap]] = []
+        self.thumb_scale = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
+        marks = [self.edges]
+        self.plane = self.context.ds.n_features == 2
+        width = max(420, 150 * len(sizes))
+        height = max(300, 46 * span + 80)
+        if self.plane:
+            _, _, self.grid = prediction_grid(self.context.ds, resolution=THUMB)
+            # square thumbnails: the same number of pixels across as up
+            x_per_px = len(sizes) / (width - 40)
+            y_per_px = (span + 0.4) / (height - 56)
+            half_w = THUMB_HALF * x_per_px / y_per_px
+            for layer in range(1, len(sizes)):
+                row = []
+                for y0 in self.positions[layer]:
+                    hm = HeatMap(
+                        x=np.linspace(layer - half_w, layer + half_w, THUMB),
+                        y=np.linspace(y0 - THUMB_HALF, y0 + THUMB_HALF, THUMB),
+                        color=np.zeros((THUMB, THUMB)),
+                        scales={"x": self.x, "y": self.y, "color": self.thumb_scale},
+                    )
+                    row.append(hm)
+                    marks.append(hm)
+                self.thumbnails.append(row)
+        nodes_x = np.concatenate([np.full(len(p), i) for i, p in enumerate(self.positions)])
+        nodes_y = np.concatenate(self.positions)
+        self.node_keys = [(i, j) for i, p in enumerate(self.positions) for j in range(len(p))]
+        self.nodes = Scatter(
+            x=nodes_x,
+            y=nodes_y,
+            scales={"x": self.x, "y": self.y},
+            colors=["#444"],
+            default_size=60 if not self.plane else 30,
+            stroke="white",
+            interactions={"click": "select"},
+            selected_style={"fill": "#ffbf00", "stroke": "black"},
+            tooltip=None,
+        )
+        self.nodes.observe(self._on_node, names="selected")
+        self.midpoints = Scatter(
+            x=np.zeros(1),
+            y=np.zeros(1),
+            scales={"x": self.x, "y": self.y},
+            colors=["#999"],
+            default_size=12,
+            default_opacities=[0.35],
+            interactions={"click": "select"},
+            selected_style={"fill": "black"},
+        )
+        self.midpoints.observe(self._on_edge, names="selected")
+        marks += [self.midpoints, self.nodes]
+        self.on_select_neuron: Callable[[int, int] | None, None] | None = None
+        self.on_select_edge: Callable[[int, int, int], None] | None = None
+        self._drawn_edges = np.zeros((0, 3), dtype=int)
+        return figure(
+            "Network: edges red < 0 < blue, faint = small; click a neuron or an edge",
+            marks,
+            [],
+            width=f"{width}px",
+            height=f"{height}px",
+            margin={"left": 20, "right": 20, "bottom": 20},
+        )
+
+    def _all_edges(self) -> np.ndarray:
+        rows = []
+        for layer in range(self.context.n_layers):
+            n_in = len(self.positions[layer])
+            n_out = len(self.positions[layer + 1])
+            i, j = np.meshgrid(np.arange(n_in), np.arange(n_out), indexing="ij")
+            rows.append(np.column_stack([np.full(i.size, layer), i.ravel(), j.ravel()]))
+        return np.vstack(rows)
+
+    # ------------------------------------------------------------ selection
+    def _on_node(self, change) -> None:
+        selected = change["new"]
+        key = None
+        if selected is not None and len(selected):
+            key = self.node_keys[int(np.asarray(selected).ravel()[-1])]
+            if key[0] == 0:
+                key = None  # an input has no output of its own to show
+        if self.on_select_neuron is not None:
+            self.on_select_neuron(key)
+
+    def _on_edge(self, change) -> None:
+        selected = change["new"]
+        if selected is None or not len(selected):
+            return
+        index = int(np.asarray(selected).ravel()[-1])
+        if index < len(self._drawn_edges) and self.on_select_edge is not None:
+            layer, i, j = (int(v) for v in self._drawn_edges[index])
+            self.on_select_edge(layer, i, j)
+
+    # ---------------------------------------------------------------- update
+    def update(self, snapshot: Snapshot, history: History) -> None:
+        edges = self._edge_index
+        weights = np.array([snapshot.params[f"W{layer}"][i, j] for layer, i, j in edges])
+        if len(edges) > MAX_EDGES:
+            keep = np.sort(np.argsort(-np.abs(np.nan_to_num(weights)))[:MAX_EDGES])
+            edges, weights = edges[keep], weights[keep]
+        x0 = edges[:, 0].astype(float)
+        y0 = np.array([self.positions[layer][i] for layer, i, _ in edges])
+        y1 = np.array([self.positions[layer + 1][j] for layer, _, j in edges])
+        limit = float(np.nanmax(np.abs(weights))) if weights.size else 1.0
+        limit = limit if np.isfinite(limit) and limit > 0 else 1.0
+        strength = np.clip(np.abs(np.nan_to_num(weights)) / limit, 0.05, 1.0)
+        self._drawn_edges = edges
+        with self.edges.hold_sync():
+            self.edges.x = plot_array(np.column_stack([x0, x0 + 1]))
+            self.edges.y = plot_array(np.column_stack([y0, y1]))
+            self.edge_scale.min, self.edge_scale.max = -limit, limit
+            # fade small weights towards white by shrinking their colour value
+            self.edges.color = plot_array(np.sign(weights) * strength * limit)
+            self.edges.opacities = [float(s) for s in 0.15 + 0.85 * strength]
+        with self.midpoints.hold_sync():
+            self.midpoints.x = plot_array(x0 + 0.5)
+            self.midpoints.y = plot_array((y0 + y1) / 2)
+        if self.plane:
+            self._update_thumbnails(snapshot)
+
+    def _update_thumbnails(self, snapshot: Snapshot) -> None:
+        hidden, out = forward_with(snapshot.params, snapshot.activations, self.grid)
+        outputs = [*hidden, out]
+        for layer, row in enumerate(self.thumbnails):
+            values = outputs[layer]
+            last = layer == len(self.thumbnails) - 1
+            for unit, hm in enumerate(row):
+                v = values[:, unit]
+                if last and self.context.loss != "mse":
+                    v = 2 * sigmoid(v) - 1 if values.shape[1] == 1 else v
+                peak = float(np.nanmax(np.abs(v))) if v.size else 1.0
+                v = v / peak if np.isfinite(peak) and peak > 0 else v
+                hm.color = plot_array(np.nan_to_num(v).reshape(THUMB, THUMB))
