@@ -7,13 +7,22 @@ from .activations import ActivationsView
 from .base import View, ViewContext
 from .boundary import BoundaryView
 from .gradients import GradientsView
+from .landscape import LandscapeView
 from .loss import LossView
 from .network import NetworkView
 from .weights import WeightsView
 
 VIEWS: dict[str, type[View]] = {
     v.name: v
-    for v in (LossView, WeightsView, GradientsView, ActivationsView, BoundaryView, NetworkView)
+    for v in (
+        LossView,
+        WeightsView,
+        GradientsView,
+        ActivationsView,
+        BoundaryView,
+        NetworkView,
+        LandscapeView,
+    )
 }
 
 __all__ = [
@@ -21,6 +30,7 @@ __all__ = [
     "ActivationsView",
     "BoundaryView",
     "GradientsView",
+    "LandscapeView",
     "LossView",
     "NetworkView",
     "View",
