@@ -29,10 +29,10 @@ def test_edges_follow_weights_and_thumbnails_follow_neurons():
     strongest = int(np.argmax(np.abs(expected)))
     assert net.edges.opacities[strongest] == pytest.approx(1.0)
     assert min(net.edges.opacities) < 0.6
-    assert len(net.thumbnails) == 3 and [len(r) for r in net.thumbnails] == [5, 3, 1]
-    before = np.asarray(net.thumbnails[0][0].color).copy()
+    assert [len(r) for r in net.thumbnails] == [2, 5, 3, 1]  # inputs too
+    before = np.asarray(net.thumbnails[1][0].color).copy()
     dash.step_epoch()
-    assert not np.array_equal(before, np.asarray(net.thumbnails[0][0].color))
+    assert not np.array_equal(before, np.asarray(net.thumbnails[1][0].color))
 
 
 def test_selecting_a_neuron_shows_it_in_the_boundary_view():

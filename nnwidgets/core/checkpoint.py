@@ -325,7 +325,7 @@ def load(path):
         )
     try:
         return _rebuild(header, arrays, Dataset, MLP, OPTIMIZERS, from_config, Trainer)
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
         raise ValueError(f"path {str(path)!r} is an inconsistent save file: {exc!r}") from None
 
 
@@ -340,6 +340,7 @@ def _rebuild(header, arrays, Dataset, MLP, OPTIMIZERS, from_config, Trainer):
         seed=mcfg["seed"],
         dtype=mcfg["dtype"],
         task=mcfg["task"],
+        features=mcfg.get("features"),
     )
     tcfg = header["trainer"]
     ocfg = header["optimizer"]
@@ -365,14 +366,15 @@ def _rebuild(header, arrays, Dataset, MLP, OPTIMIZERS, from_config, Trainer):
     params = {k: arrays[f"params/{k}"] for k in model.param_keys}
     grads = {k: arrays[f"grads/{k}"] for k in model.param_keys}
     for k in model.param_keys:
-        if params[k].shape != model.params[k].shape:
-            raise ValueError(
-                f"params/{k} has shape {params[k].shape}, expected {model.params[k].shape}"
-            )
+        for kind, a in (("params", params[k]), ("grads", grads[k])):
+            if a.shape != model.params[k].shape:
+                raise ValueError(
+                    f"{kind}/{k} has shape {a.shape}, expected {model.params[k].shape}"
+                )
     cp = Checkpoint(
-        step=int(state["step"]),
-        epoch=int(state["epoch"]),
-        pos=int(state["pos"]),
+        step=state["step"],
+        epoch=state["epoch"],
+        pos=state["pos"],
         perm=arrays["perm"] if state["has_perm"] else None,
         rng_state=state["rng_state"],
         params=params,
@@ -387,10 +389,11 @@ def _rebuild(header, arrays, Dataset, MLP, OPTIMIZERS, from_config, Trainer):
         settings=settings_of(tr),
         first_loss=state["first_loss"],
         last_loss=float(state["last_loss"]),
-        grad_norms=tuple(state["grad_norms"]),
-        update_ratios=tuple(state["update_ratios"]),
-        epoch_metrics=dict(state["epoch_metrics"]),
+        grad_norms=tuple(float(v) for v in state["grad_norms"]),
+        update_ratios=tuple(float(v) for v in state["update_ratios"]),
+        epoch_metrics={str(k): float(v) for k, v in dict(state["epoch_metrics"]).items()},
     )
+    _check_saved_state(tr, cp, state["divergence"])
     restore(tr, cp)
     tr.divergence = state["divergence"]
     for name, table in (("steps", tr.history.steps), ("epochs", tr.history.epochs)):
@@ -403,3 +406,39 @@ def _rebuild(header, arrays, Dataset, MLP, OPTIMIZERS, from_config, Trainer):
     tr._checkpoints.clear()
     tr._checkpoints.add(capture(tr))
     return tr
+
+
+def _check_saved_state(tr, cp: Checkpoint, divergence) -> None:
+    """Refuse a saved state that no trainer could have been in (a corrupt or edited file)."""
+    from .model import _check_int
+    from .optim import _check_lr, _check_number
+
+    n, n_layers = tr.n_train, tr.model.n_layers
+    for name in ("step", "epoch", "pos"):
+        _check_int(name, getattr(cp, name), 0)
+    if cp.pos >= n or (cp.perm is None and cp.pos != 0):
+        raise ValueError(f"pos {cp.pos} does not fit an epoch of {n} samples")
+    if cp.perm is not None and not (
+        cp.perm.dtype.kind in "iu" and np.array_equal(np.sort(cp.perm), np.arange(n))
+    ):
+        raise ValueError(f"perm is not a permutation of the {n} training samples")
+    _check_lr(cp.base_lr)
+    if cp.first_loss is not None:
+        _check_number("first_loss", cp.first_loss, -np.inf)
+    for name in ("grad_norms", "update_ratios"):
+        if len(getattr(cp, name)) != n_layers:
+            raise ValueError(f"{name} must hold {n_layers} numbers, got {getattr(cp, name)!r}")
+    if set(cp.epoch_metrics) != set(tr.evaluate()):
+        raise ValueError(f"epoch_metrics must have the keys {sorted(tr.evaluate())}")
+    if divergence is not None and not isinstance(divergence, str):
+        raise ValueError(f"divergence must be None or a message, got {divergence!r}")
+    if _check_int("optimizer steps", cp.optimizer["steps"], 0) >= 2**63:
+        raise ValueError(f"optimizer steps {cp.optimizer['steps']} is out of range")
+    probe = type(tr.optimizer)(**cp.optimizer["hyperparameters"])
+    probe.step({k: v.copy() for k, v in tr.model.params.items()}, tr.model.grads)
+    want = {k: {m: (a.shape, a.dtype) for m, a in s.items()} for k, s in probe.state.items()}
+    got = {
+        k: {m: (a.shape, a.dtype) for m, a in s.items()} for k, s in cp.optimizer["state"].items()
+    }
+    if got and got != want:
+        raise ValueError(f"the optimizer state does not fit a {probe.name} optimizer of this model")

@@ -41,7 +41,10 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
 def _check_real(name: str, value: Any) -> float:
     if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond the float range
+        raise ValueError(f"{name} must be finite, got an int too large for a float") from None
 
 
 def _check_seed(seed: Any) -> int | None:
@@ -104,6 +107,8 @@ def _as_features(X: Any, name: str = "X", allow_empty_rows: bool = False) -> np.
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
             raise TypeError(f"{name} must contain numbers only, got dtype object") from None
+        except OverflowError:
+            raise ValueError(f"{name} must not contain ints too large for a float") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must contain real numbers, got dtype {arr.dtype}")
     if arr.ndim == 1:
@@ -416,6 +421,8 @@ class Dataset:
             if mean.shape != (X_train.shape[1],) or std.shape != mean.shape:
                 raise ValueError(f"arrays mean and std must have shape ({X_train.shape[1]},)")
         classes = np.array(arrays["classes"]) if has_classes else None
+        if classes is not None and (classes.ndim != 1 or len(classes) < 2):
+            raise ValueError(f"arrays classes must be 1-D with two or more values, got {classes!r}")
         name = str(config.get("name", "custom"))
         return cls(
             X_train=X_train,
@@ -490,11 +497,17 @@ def _finish(
     X_train, X_test = X[train], X[test]
     mean = std = None
     if standardize:
-        mean = X_train.mean(axis=0)
-        std = X_train.std(axis=0)
-        std[std <= 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0  # constant columns
-        X_train = (X_train - mean) / std
-        X_test = (X_test - mean) / std
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = X_train.mean(axis=0)
+            std = X_train.std(axis=0)
+            std[std <= 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0  # constant columns
+            X_train = (X_train - mean) / std
+            X_test = (X_test - mean) / std
+        if not all(np.isfinite(a).all() for a in (mean, std, X_train, X_test)):
+            raise ValueError(
+                "X has values too large to standardize (the mean or std overflows); "
+                "scale X down or pass standardize=False"
+            )
     return Dataset(
         X_train=X_train,
         y_train=y[train],

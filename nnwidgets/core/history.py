@@ -145,18 +145,32 @@ class SeriesTable:
         return out
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
-        """Restore what ``state`` returned."""
-        n = len(state["x"])
-        if n > self.capacity:
-            raise ValueError(f"history state holds {n} rows, more than the capacity")
-        self._x[:n] = state["x"]
-        self._rows[:n] = state["rows"]
-        self._n = n
+        """Restore what ``state`` returned; a state of the wrong shape is refused unused."""
+        x = np.asarray(state["x"], dtype=float)
+        rows = np.asarray(state["rows"], dtype=float)
+        n = len(x) if x.ndim == 1 else -1
+        if n < 0 or rows.shape != (n, len(self.columns)) or n > self.capacity:
+            raise ValueError(
+                f"history state must hold x (n,) and rows (n, {len(self.columns)}) with "
+                f"n <= {self.capacity}, got {x.shape} and {rows.shape}"
+            )
+        archives = {}
         for c in self.columns:
-            self._archive_x[c] = np.array(state[f"archive_x/{c}"], dtype=float)
-            self._archive_y[c] = np.array(state[f"archive_y/{c}"], dtype=float)
-        self.count = int(state["count"])
-        self._fold_rows = int(state.get("fold_rows", FOLD))
+            ax = np.array(state[f"archive_x/{c}"], dtype=float)
+            ay = np.array(state[f"archive_y/{c}"], dtype=float)
+            if ax.ndim != 1 or ax.shape != ay.shape:
+                raise ValueError(f"history archive of {c!r} must be two 1-D arrays of one length")
+            archives[c] = ax, ay
+        count, fold_rows = int(state["count"]), int(state.get("fold_rows", FOLD))
+        if count < n or fold_rows < FOLD:
+            raise ValueError(f"history count {count} or fold_rows {fold_rows} is out of range")
+        self._x[:n] = x
+        self._rows[:n] = rows
+        self._n = n
+        for c, (ax, ay) in archives.items():
+            self._archive_x[c], self._archive_y[c] = ax, ay
+        self.count = count
+        self._fold_rows = fold_rows
 
 
 class History:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .activations import Activation, get_activation
+from .features import check_features, expand
 from .losses import Loss, sigmoid, softmax
 
 INITS = ("xavier", "he", "normal", "zeros")
@@ -45,6 +46,7 @@ class MLP:
         seed: int | None = 0,
         dtype: str = "float64",
         task: str | None = None,
+        features: Sequence[str] | None = None,
     ) -> None:
         if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
             raise TypeError(f"sizes must be a list of layer widths, got {type(sizes).__name__}")
@@ -88,6 +90,11 @@ class MLP:
         self.seed = check_seed(seed)
         self.dtype = np.dtype(str(np.dtype(dtype)))
         self.task = task
+        self.features = check_features(features)
+        if self.features is not None and len(self.features) != sizes[0]:
+            raise ValueError(
+                f"sizes[0] must equal the number of features ({len(self.features)}), got {sizes[0]}"
+            )
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self._buffers: dict[int, tuple[list, list, list]] = {}
@@ -136,6 +143,7 @@ class MLP:
             "seed": self.seed,
             "dtype": self.dtype.name,
             "task": self.task,
+            "features": None if self.features is None else list(self.features),
         }
 
     def __repr__(self) -> str:
@@ -143,8 +151,15 @@ class MLP:
         return f"MLP({self.sizes}, activation={acts}, init={self.init!r}, dtype={self.dtype.name})"
 
     # ------------------------------------------------------------- inference
+    @property
+    def n_inputs(self) -> int:
+        """Width of the data this model takes (2 when it computes its own features)."""
+        return 2 if self.features is not None else self.sizes[0]
+
     def _as_input(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=self.dtype)
+        if self.features is not None:
+            return expand(X, self.features)
         if X.ndim == 1 and self.sizes[0] == 1:
             X = X[:, None]
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
@@ -264,14 +279,18 @@ class MLP:
 
 
 def forward_with(
-    params: dict[str, np.ndarray], activations: Sequence[str], X: np.ndarray
+    params: dict[str, np.ndarray],
+    activations: Sequence[str],
+    X: np.ndarray,
+    features: Sequence[str] | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """Forward pass from a parameter dict (e.g. a Snapshot's): ``(hidden outputs, raw output)``.
 
-    Lets views draw predictions from a Snapshot without holding the model.
+    Lets views draw predictions from a Snapshot without holding the model. With
+    ``features``, ``X`` holds 2-D points and the features are computed first.
     """
     n_layers = len(activations) + 1
-    a = np.asarray(X, dtype=params["W0"].dtype)
+    a = expand(np.asarray(X, dtype=params["W0"].dtype), features)
     hidden = []
     for i in range(n_layers):
         z = a @ params[f"W{i}"] + params[f"b{i}"]

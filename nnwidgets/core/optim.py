@@ -15,7 +15,10 @@ import numpy as np
 def _check_lr(lr) -> float:
     if isinstance(lr, bool) or not isinstance(lr, int | float | np.floating | np.integer):
         raise TypeError(f"lr must be a number, got {type(lr).__name__}")
-    lr = float(lr)
+    try:
+        lr = float(lr)
+    except OverflowError:  # an int beyond the float range
+        raise ValueError("lr must be a finite number > 0, got an int beyond floats") from None
     if not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     return lr
@@ -26,7 +29,10 @@ def _check_number(
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the float range
+        raise ValueError(f"{name} must be finite, got an int too large for a float") from None
     too_high = value >= high if high_open else value > high
     if not math.isfinite(value) or value < low or too_high:
         bound = f"< {high}" if high_open else f"<= {high}"

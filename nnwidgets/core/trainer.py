@@ -12,6 +12,7 @@ from .checkpoint import CheckpointStore, capture, restore
 from .checkpoint import load as load_trainer
 from .checkpoint import save as save_trainer
 from .datasets import Dataset
+from .features import expand
 from .history import History
 from .losses import DEFAULT_LOSS, Loss, get_loss
 from .model import MLP, _check_int, check_seed
@@ -85,8 +86,9 @@ class Trainer:
             model.task = "regression" if loss_fn.name == "mse" else ds.task
         self._base_lr = optimizer.lr
         dtype = model.dtype
-        self._X_train = np.ascontiguousarray(ds.X_train, dtype=dtype)
-        self._X_test = np.ascontiguousarray(ds.X_test, dtype=dtype)
+        # features computed once here, so a step costs the same with or without them
+        self._X_train = np.ascontiguousarray(expand(ds.X_train, model.features), dtype=dtype)
+        self._X_test = np.ascontiguousarray(expand(ds.X_test, model.features), dtype=dtype)
         self._y_train = self._targets(ds.y_train)
         self._y_test = self._targets(ds.y_test)
         n_w = model.n_layers
@@ -99,7 +101,12 @@ class Trainer:
     # ------------------------------------------------------------ validation
     @staticmethod
     def _check_compatible(model: MLP, ds: Dataset, loss: Loss) -> None:
-        if model.sizes[0] != ds.n_features:
+        if model.features is not None and ds.n_features != 2:
+            raise ValueError(
+                f"model features {list(model.features)} need 2-D data; the data set has "
+                f"{ds.n_features} features"
+            )
+        if model.n_inputs != ds.n_features:
             raise ValueError(
                 f"model input width sizes[0]={model.sizes[0]} does not match the data set's "
                 f"{ds.n_features} features"

@@ -89,7 +89,9 @@ class ActivationsView(View):
     def update(self, snapshot: Snapshot, history: History) -> None:
         if not self.hists:
             return
-        hidden, _ = forward_with(snapshot.params, snapshot.activations, self._X)
+        hidden, _ = forward_with(
+            snapshot.params, snapshot.activations, self._X, self.context.features
+        )
         for i, (a, h) in enumerate(zip(hidden, self.hists, strict=True)):
             act = self.context.activations[i]
             values = np.nan_to_num(a.ravel())

@@ -38,6 +38,7 @@ class ViewContext:
     activations: tuple[str, ...]
     loss: str
     task: str
+    features: tuple[str, ...] | None = None
 
     @classmethod
     def from_trainer(cls, trainer) -> ViewContext:
@@ -49,6 +50,7 @@ class ViewContext:
             activations=tuple(model.activation_names),
             loss=trainer.loss.name,
             task=trainer.ds.task,
+            features=getattr(model, "features", None),
         )
 
     @property

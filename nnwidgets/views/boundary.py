@@ -158,7 +158,9 @@ class BoundaryView(View):
 
     def _update_plane(self, snapshot: Snapshot) -> None:
         self._last = snapshot
-        hidden, out = forward_with(snapshot.params, snapshot.activations, self.grid)
+        hidden, out = forward_with(
+            snapshot.params, snapshot.activations, self.grid, self.context.features
+        )
         if self.neuron is not None:
             layer, unit = self.neuron
             values = [*hidden, out][layer - 1][:, unit]

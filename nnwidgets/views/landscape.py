@@ -16,6 +16,7 @@ from bqplot import ColorScale, HeatMap, LinearScale, Lines, Scatter
 from ipywidgets import HTML, Button, Dropdown, HBox, IntSlider, Layout, VBox
 
 from ..core.activations import get_activation
+from ..core.features import expand
 from ..core.history import History
 from ..core.losses import get_loss
 from ..core.snapshot import Snapshot
@@ -186,7 +187,8 @@ class LandscapeView(View):
         self._row = 0
         count = self.samples.value
         pick = np.random.default_rng(1).choice(len(self._all_X), count, replace=False)
-        self._X, self._y = self._all_X[pick], self._targets(self._all_y[pick])
+        self._X = expand(self._all_X[pick], self.context.features)
+        self._y = self._targets(self._all_y[pick])
         self._pending = False
         self._started = snapshot.step
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from bqplot import ColorScale, HeatMap, LinearScale, Lines, Scatter
 
+from ..core.features import expand
 from ..core.history import History
 from ..core.losses import sigmoid
 from ..core.model import forward_with
@@ -65,7 +66,7 @@ class NetworkView(View):
             x_per_px = len(sizes) / (width - 40)
             y_per_px = (span + 0.4) / (height - 56)
             half_w = THUMB_HALF * x_per_px / y_per_px
-            for layer in range(1, len(sizes)):
+            for layer in range(len(sizes)):
                 row = []
                 for y0 in self.positions[layer]:
                     hm = HeatMap(
@@ -132,7 +133,7 @@ class NetworkView(View):
         if selected is not None and len(selected):
             key = self.node_keys[int(np.asarray(selected).ravel()[-1])]
             if key[0] == 0:
-                key = None  # an input has no output of its own to show
+                key = None  # an input: show the prediction again
         if self.on_select_neuron is not None:
             self.on_select_neuron(key)
 
@@ -173,8 +174,9 @@ class NetworkView(View):
             self._update_thumbnails(snapshot)
 
     def _update_thumbnails(self, snapshot: Snapshot) -> None:
-        hidden, out = forward_with(snapshot.params, snapshot.activations, self.grid)
-        outputs = [*hidden, out]
+        feats = self.context.features
+        hidden, out = forward_with(snapshot.params, snapshot.activations, self.grid, feats)
+        outputs = [expand(self.grid, feats), *hidden, out]
         for layer, row in enumerate(self.thumbnails):
             values = outputs[layer]
             last = layer == len(self.thumbnails) - 1
