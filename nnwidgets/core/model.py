@@ -168,7 +168,10 @@ class MLP:
 
     def forward(self, X) -> np.ndarray:
         """Raw outputs (logits for classification) for inputs ``X``."""
-        a = self._as_input(X)
+        return self.forward_inputs(self._as_input(X))
+
+    def forward_inputs(self, a: np.ndarray) -> np.ndarray:
+        """Raw outputs for inputs already in the first layer's space (features computed)."""
         for i in range(self.n_layers):
             z = a @ self.params[f"W{i}"] + self.params[f"b{i}"]
             if i < self.n_layers - 1:

@@ -462,7 +462,7 @@ class Trainer:
                 if self.ds.task != "regression":
                     out[f"{part}_acc"] = math.nan
                 continue
-            raw = self.model.forward(X)
+            raw = self.model.forward_inputs(X)
             out[f"{part}_loss"] = self.loss.value(raw, y)
             if self.ds.task != "regression":
                 out[f"{part}_acc"] = float(np.mean(self._labels(raw) == self.ds_labels(part)))

@@ -35,6 +35,20 @@ MAIN_ARGUMENT = {
     "adagrad": None,
 }
 LR_MIN_EXP, LR_MAX_EXP = -5, 1
+HIDEABLE = (
+    "step",
+    "epoch",
+    "play",
+    "reset",
+    "lr",
+    "stop_after",
+    "optimizer",
+    "batch_size",
+    "l1",
+    "l2",
+    "look_back",
+    "files",
+)
 LIVE = -1  # the scrubber's value for "the trainer as it is now"
 
 
@@ -155,6 +169,12 @@ class Controls:
         self.path.add_class("nnw-path")
         self.save = _button("Save", "nnw-save", "save", "save the whole run to the file")
         self.load = _button("Load", "nnw-load", "folder-open", "load a saved run from the file")
+        self.export_csv = _button(
+            "CSV", "nnw-export-csv", "table", "write the history as CSV beside the file name"
+        )
+        self.export_png = _button(
+            "PNG", "nnw-export-png", "image", "download every figure as a PNG (in the browser)"
+        )
         self.status = HTML(value="")
         self.status.add_class("nnw-status")
         self.message = HTML(value="")
@@ -174,6 +194,23 @@ class Controls:
             self.opt_arg.step = 0.001 if hi > 0.99 else 0.01
             self.opt_arg.value = value if value is not None else lo
 
+    def groups(self) -> dict[str, list]:
+        """The widgets behind each name that ``hide`` accepts."""
+        return {
+            "step": [self.step],
+            "epoch": [self.epoch],
+            "play": [self.play],
+            "reset": [self.reset],
+            "lr": [self.lr],
+            "stop_after": [self.stop_after],
+            "optimizer": [self.optimizer, self.opt_arg],
+            "batch_size": [self.batch_size],
+            "l1": [self.l1],
+            "l2": [self.l2],
+            "look_back": [self.scrubber, self.rewind],
+            "files": [self.path, self.save, self.load, self.export_csv, self.export_png],
+        }
+
     def widget(self) -> VBox:
         """The controls laid out in two rows above the status line."""
         row1 = HBox(
@@ -185,7 +222,15 @@ class Controls:
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
         row3 = HBox(
-            [self.scrubber, self.rewind, self.path, self.save, self.load],
+            [
+                self.scrubber,
+                self.rewind,
+                self.path,
+                self.save,
+                self.load,
+                self.export_csv,
+                self.export_png,
+            ],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
         box = VBox([row1, row2, row3, self.status, self.message])

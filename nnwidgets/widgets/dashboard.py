@@ -15,6 +15,22 @@ from .controls import LIVE, LR_MAX_EXP, LR_MIN_EXP, MAIN_ARGUMENT, Controls
 from .runner import Runner
 
 DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
+CONFIG_VERSION = 1
+
+
+def check_hide(hide) -> tuple[str, ...]:
+    """Validate the names of controls to hide (see ``Controls.groups``)."""
+    from .controls import HIDEABLE
+
+    if isinstance(hide, str) or not isinstance(hide, Iterable):
+        raise TypeError(f"hide must be a list of control names, got {type(hide).__name__}")
+    hide = tuple(hide)
+    unknown = [h for h in hide if h not in HIDEABLE]
+    if unknown:
+        raise ValueError(f"hide names unknown controls {unknown}; expected some of {HIDEABLE}")
+    return hide
+
+
 FIRST_ROW = ("loss", "boundary")  # views that sit side by side at the top
 
 
@@ -44,9 +60,11 @@ class Dashboard(VBox):
         trainer,
         views: Sequence[str] = DEFAULT_VIEWS,
         refresh_hz: float = 20.0,
+        hide: Sequence[str] = (),
         **kwargs,
     ) -> None:
         view_names = _check_views(views)
+        hide = check_hide(hide)
         for attr in ("step", "step_epoch", "snapshot", "history", "evaluate", "reset"):
             if not hasattr(trainer, attr):
                 raise TypeError(
@@ -64,7 +82,32 @@ class Dashboard(VBox):
         self._build_views()
         self._wire()
         self._sync_controls()
+        self.hidden_controls = hide
+        for name in hide:
+            for widget in self.controls.groups()[name]:
+                widget.layout.display = "none"
         self.refresh()
+
+    @property
+    def config(self) -> dict:
+        """The whole setup as a JSON-ready dict: data set, network, optimizer, seeds,
+        views and hidden controls. ``nw.playground(config=dash.config)`` rebuilds it."""
+        tr = self.trainer
+        if not hasattr(tr, "config"):
+            raise TypeError(f"config needs an nw.Trainer, got {type(tr).__name__}")
+        cfg = tr.config()
+        return {
+            "version": CONFIG_VERSION,
+            "dataset": dict(cfg["dataset"]),
+            "model": cfg["model"],
+            "optimizer": cfg["optimizer"],
+            "batch_size": cfg["batch_size"],
+            "l1": cfg["l1"],
+            "l2": cfg["l2"],
+            "seed": cfg["seed"],
+            "views": list(self.view_names),
+            "hide": list(self.hidden_controls),
+        }
 
     # ---------------------------------------------------------------- layout
     def _build_views(self) -> None:
@@ -132,6 +175,8 @@ class Dashboard(VBox):
         c.rewind.on_click(lambda _: self._guard(self.continue_from_here))
         c.save.on_click(lambda _: self._guard(self.save, c.path.value))
         c.load.on_click(lambda _: self._guard(self.load, c.path.value))
+        c.export_csv.on_click(lambda _: self._guard(self.export_csv, c.path.value))
+        c.export_png.on_click(lambda _: self._guard(self.export_png))
         c.stop_after.observe(
             lambda ch: self._from_control(self._set_stop_after, ch["new"]), names="value"
         )
@@ -263,6 +308,26 @@ class Dashboard(VBox):
         self.set_trainer(trainer)
         self._say(f"Loaded {path}: step {trainer.step_count}, epoch {trainer.epoch}.")
 
+    def export_csv(self, path: str) -> str:
+        """Write the history as CSV (``path`` with a ``.csv`` suffix); returns the file name."""
+        from pathlib import Path
+
+        target = Path(path).with_suffix(".csv")
+        self.trainer.history.to_csv(target)
+        self._say(f"History written to {target}.")
+        return str(target)
+
+    def export_png(self, prefix: str = "nnwidgets") -> list[str]:
+        """Ask the browser to download every view's figure as PNG; returns the file names."""
+        names = []
+        for view_name, view in self.views.items():
+            for i, fig in enumerate(_figures(view.widget)):
+                name = f"{prefix}-{view_name}-{i}.png"
+                fig.save_png(name)
+                names.append(name)
+        self._say(f"Downloading {len(names)} figures as PNG.")
+        return names
+
     def _sync_scrubber(self) -> None:
         points = getattr(self.trainer, "checkpoints", [])
         options = [(f"step {s} · epoch {e}", s) for s, e in points if s < self.trainer.step_count]
@@ -372,6 +437,15 @@ class Dashboard(VBox):
             )
         self.controls.status.value = line
         self.last_refresh_seconds = time.perf_counter() - t0
+
+
+def _figures(widget):
+    from bqplot import Figure
+
+    if isinstance(widget, Figure):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _figures(child)
 
 
 class WeightEditor(HBox):
