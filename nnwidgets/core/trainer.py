@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from .blas import limited
 from .checkpoint import CheckpointStore, capture, restore
 from .checkpoint import load as load_trainer
 from .checkpoint import save as save_trainer
@@ -49,6 +50,7 @@ class Trainer:
         schedule: Schedule | None = None,
         divergence_factor: float = 1e6,
         checkpoint_budget: int = 64 * 2**20,
+        blas_threads: int | None = 1,
     ) -> None:
         if not isinstance(model, MLP):
             raise TypeError(f"model must be an nw.MLP, got {type(model).__name__}")
@@ -68,6 +70,8 @@ class Trainer:
             )
         divergence_factor = _check_number("divergence_factor", divergence_factor, 1.0)
         checkpoint_budget = _check_int("checkpoint_budget", checkpoint_budget, 0)
+        if blas_threads is not None:
+            blas_threads = _check_int("blas_threads", blas_threads, 1)
         self._check_compatible(model, ds, loss_fn)
 
         self.model = model
@@ -82,6 +86,7 @@ class Trainer:
         self.schedule = schedule
         self.divergence_factor = divergence_factor
         self._checkpoints = CheckpointStore(checkpoint_budget)
+        self.blas_threads = blas_threads
         if model.task is None:
             model.task = "regression" if loss_fn.name == "mse" else ds.task
         self._base_lr = optimizer.lr
@@ -415,22 +420,25 @@ class Trainer:
 
     def step(self) -> Snapshot:
         """Exactly one minibatch update; returns a Snapshot."""
-        self._step()
+        with limited(self.blas_threads):
+            self._step()
         return self.snapshot()
 
     def step_epoch(self) -> Snapshot:
         """Run to the end of the current epoch; returns a Snapshot."""
         target = self.epoch + 1
-        while self.epoch < target and self._step():
-            pass
+        with limited(self.blas_threads):
+            while self.epoch < target and self._step():
+                pass
         return self.snapshot()
 
     def run(self, epochs: int = 1) -> Snapshot:
         """Several epochs, the same as calling ``step_epoch()`` that many times."""
         epochs = _check_int("epochs", epochs, 0)
         target = self.epoch + epochs
-        while self.epoch < target and self._step():
-            pass
+        with limited(self.blas_threads):
+            while self.epoch < target and self._step():
+                pass
         return self.snapshot()
 
     def run_steps(self, n: int, stop_epoch: int | None = None) -> int:
@@ -439,12 +447,13 @@ class Trainer:
         n = _check_int("n", n, 0)
         done = 0
         step = self._step
-        if stop_epoch is None:
-            while done < n and step():
-                done += 1
-        else:
-            while done < n and self.epoch < stop_epoch and step():
-                done += 1
+        with limited(self.blas_threads):
+            if stop_epoch is None:
+                while done < n and step():
+                    done += 1
+            else:
+                while done < n and self.epoch < stop_epoch and step():
+                    done += 1
         return done
 
     # ------------------------------------------------------------ reporting
