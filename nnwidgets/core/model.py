@@ -36,6 +36,12 @@ class MLP:
     Hidden layers use ``activation`` (one name, or a list with one per hidden
     layer); the output layer is linear, giving logits for classification.
     ``W_i`` has shape ``(n_in, n_out)`` and ``b_i`` shape ``(n_out,)``.
+
+    ``init``: "xavier" (Glorot uniform, limit sqrt(6 / (n_in + n_out))), "he"
+    (Kaiming uniform, limit sqrt(6 / n_in)), "normal" (N(0, 1 / n_in)), or "zeros"
+    (every unit stays identical: a lesson in symmetry). Biases start at zero.
+    ``features`` (2-D data only) computes inputs such as "x1^2" from the plane
+    first, so ``sizes[0]`` is then the number of features.
     """
 
     def __init__(
