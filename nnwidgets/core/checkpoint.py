@@ -11,6 +11,7 @@ therefore taken at every epoch end and at every change of a setting.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import tempfile
@@ -333,6 +334,10 @@ def _rebuild(header, arrays, Dataset, MLP, OPTIMIZERS, from_config, Trainer):
     data = {k[len("data/") :]: v for k, v in arrays.items() if k.startswith("data/")}
     ds = Dataset.from_saved(data, header["dataset"])
     mcfg = header["model"]
+    sizes = list(mcfg["sizes"])
+    shapes = [arrays[f"params/W{i}"].shape for i in range(len(sizes) - 1)]
+    if shapes != list(itertools.pairwise(sizes)):  # before allocating them
+        raise ValueError(f"model sizes {sizes} do not match the weight shapes {shapes}")
     model = MLP(
         mcfg["sizes"],
         activation=mcfg["activation"],

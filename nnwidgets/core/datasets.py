@@ -174,6 +174,11 @@ def _as_targets(y: Any, task: str | None, n: int) -> tuple[np.ndarray, str, np.n
         raise ValueError("y must contain integer labels 0..k-1 for task='multiclass'")
     if arr.min() < 0:
         raise ValueError(f"y must contain labels 0..k-1 for task='multiclass', got {arr.min()}")
+    if arr.max() >= len(arr):  # also keeps np.arange(k) below from exhausting memory
+        raise ValueError(
+            "y must contain labels 0..k-1 for task='multiclass' with k at most the number "
+            f"of samples ({len(arr)}), got a label {arr.max()}"
+        )
     labels = arr.astype(np.int64)
     k = int(labels.max()) + 1
     if k < 2:
@@ -194,6 +199,11 @@ def _infer_labels(arr: np.ndarray) -> tuple[np.ndarray, str, np.ndarray]:
         ) from None
     if classes.dtype.kind == "O":  # e.g. strings from pandas: store as a plain array
         classes = np.asarray(classes.tolist())
+    if classes.dtype.kind == "O":  # could not be saved and loaded without pickle
+        raise ValueError(
+            "y labels must be numbers (within int64 or float), strings or bools, "
+            f"got {classes[:3].tolist()!r}..."
+        )
     if len(classes) < 2:
         raise ValueError(
             f"y has only one class ({classes[0]!r}); a classification data set needs at "

@@ -145,7 +145,7 @@ class SeriesTable:
         return out
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
-        """Restore what ``state`` returned; a state of the wrong shape is refused unused."""
+        """Restore what ``state`` returned; a state of the wrong shape is refused first."""
         x = np.asarray(state["x"], dtype=float)
         rows = np.asarray(state["rows"], dtype=float)
         n = len(x) if x.ndim == 1 else -1

@@ -11,6 +11,7 @@ from ..core.snapshot import Snapshot
 from .base import View, axis, figure, plot_array, stacked_lines
 
 MAX_POINTS = 1000  # per line and refresh: enough for a 400-pixel-wide figure
+MARKER_MAX = 50  # epochs shown with a dot each; more would be thousands of SVG dots a refresh
 
 
 def epoch_steps(history: History, epochs: np.ndarray) -> np.ndarray:
@@ -107,19 +108,25 @@ class LossView(View):
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         sx, sy = history.series("batch_loss", MAX_POINTS)
+        # each series keeps its own x: min/max decimation keeps different points per series
         ex, train = history.series("train_loss", MAX_POINTS)
-        _, test = history.series("test_loss", MAX_POINTS)
-        ex_steps = epoch_steps(history, ex)
+        tx, test = history.series("test_loss", MAX_POINTS)
+        ex_steps, tx_steps = epoch_steps(history, ex), epoch_steps(history, tx)
         if self.scale_toggle.value == "log":  # a log axis cannot show zeros
             sy = np.where(sy > 0, sy, np.nan)
         with self.batch_line.hold_sync():
             self.batch_line.x, self.batch_line.y = plot_array(sx), plot_array(sy)
+        marker = "circle" if len(ex) <= MARKER_MAX else None
         with self.epoch_lines.hold_sync():
-            X, Y = stacked_lines([ex_steps, ex_steps], [train, test])
+            if self.epoch_lines.marker != marker:
+                self.epoch_lines.marker = marker
+            X, Y = stacked_lines([ex_steps, tx_steps], [train, test])
             self.epoch_lines.x, self.epoch_lines.y = plot_array(X), plot_array(Y)
         if self.acc_fig is not None:
             ax, tr_acc = history.series("train_acc", MAX_POINTS)
-            _, te_acc = history.series("test_acc", MAX_POINTS)
+            tax, te_acc = history.series("test_acc", MAX_POINTS)
             with self.acc_lines.hold_sync():
-                X, Y = stacked_lines([ax, ax], [tr_acc, te_acc])
+                if self.acc_lines.marker != marker:
+                    self.acc_lines.marker = marker
+                X, Y = stacked_lines([ax, tax], [tr_acc, te_acc])
                 self.acc_lines.x, self.acc_lines.y = plot_array(X), plot_array(Y)

@@ -76,12 +76,13 @@ class Runner:
 
     async def _play(self) -> None:
         tr = self.trainer
+        me = asyncio.current_task()  # a Pause then Play before this loop woke replaces it
         stop_epoch = tr.epoch + self.stop_after_epochs if self.stop_after_epochs else None
         reason = "paused"
         last = time.perf_counter()
         last_steps = tr.step_count
         try:
-            while self.playing:
+            while self.playing and self._task is me:
                 interval = 1.0 / self._refresh_hz
                 deadline = time.perf_counter() + interval
                 while self.playing and time.perf_counter() < deadline:
@@ -110,7 +111,8 @@ class Runner:
             self.error = exc
             reason = f"error: {type(exc).__name__}: {exc}"
         finally:
-            self.playing = False
-            self.steps_per_second = 0.0
-            if self.on_stop is not None:
-                self.on_stop(reason)
+            if self._task is me:  # a replaced loop leaves the new one alone
+                self.playing = False
+                self.steps_per_second = 0.0
+                if self.on_stop is not None:
+                    self.on_stop(reason)
