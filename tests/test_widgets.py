@@ -107,6 +107,7 @@ def test_refused_control_value_is_shown_not_raised(dash):
     dash.controls.stop_after.value = -3
     assert "stop after" in dash.controls.message.value
     assert dash.runner.stop_after_epochs == 0
+    assert dash.controls.stop_after.value == 0  # the control snaps back
 
 
 def test_reset_button_returns_to_step_zero(dash):

@@ -181,17 +181,26 @@ class Dashboard(VBox):
             lambda ch: self._from_control(self._set_stop_after, ch["new"]), names="value"
         )
 
-    def _guard(self, action, *args, **kwargs) -> None:
+    def _guard(self, action, *args, **kwargs) -> bool:
         """Run a control's action; show a refused input in the dashboard, not a traceback."""
         self.controls.message.value = ""
         try:
             action(*args, **kwargs)
         except (ValueError, TypeError, OSError) as exc:
             self._say(str(exc), error=True)
+            return False
+        return True
 
     def _from_control(self, action, *args, **kwargs) -> None:
-        if not self._syncing:
-            self._guard(action, *args, **kwargs)
+        if self._syncing:
+            return
+        if not self._guard(action, *args, **kwargs):
+            # the control snaps back to what the trainer really uses
+            message = self.controls.message.value
+            self._sync_controls()
+            with self._syncing_controls():
+                self.controls.stop_after.value = self.runner.stop_after_epochs
+            self.controls.message.value = message
 
     def _say(self, text: str, error: bool = False) -> None:
         color = "#b00020" if error else "#333"
