@@ -420,7 +420,9 @@ def _check_saved_state(tr, cp: Checkpoint, divergence) -> None:
 
     n, n_layers = tr.n_train, tr.model.n_layers
     for name in ("step", "epoch", "pos"):
-        _check_int(name, getattr(cp, name), 0)
+        # counts must stay exact as floats in the history's x column
+        if _check_int(name, getattr(cp, name), 0) > 2**53:
+            raise ValueError(f"{name} {getattr(cp, name)} is out of range")
     if cp.pos >= n or (cp.perm is None and cp.pos != 0):
         raise ValueError(f"pos {cp.pos} does not fit an epoch of {n} samples")
     if cp.perm is not None and not (
