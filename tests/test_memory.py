@@ -90,6 +90,7 @@ def test_history_archive_stays_within_twice_its_capacity(capacity):
     assert max(sizes[4:]) <= bound and max(sizes) <= bound
     # The extremes survive: the same run with room for every step has the same max and min.
     full = tiny_trainer(checkpoint_budget=0)
+    full.history = History(full.model.n_layers, classification=True, capacity=20_000)
     full.run_steps(20_000)
     _, every = full.history.series("batch_loss", max_points=10**9)
     _, kept = tr.history.series("batch_loss", max_points=10**9)

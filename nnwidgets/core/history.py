@@ -48,7 +48,7 @@ def decimate_minmax(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.n
 class SeriesTable:
     """Several series sampled at the same x (step or epoch), bounded in memory."""
 
-    def __init__(self, columns: Sequence[str], capacity: int = 20_000) -> None:
+    def __init__(self, columns: Sequence[str], capacity: int = 4096) -> None:
         if capacity < 2 * FOLD:
             raise ValueError(f"capacity must be >= {2 * FOLD}, got {capacity}")
         self.columns = list(columns)
@@ -57,8 +57,12 @@ class SeriesTable:
         self._x = np.empty(capacity)
         self._rows = np.empty((capacity, len(self.columns)))
         self._n = 0
-        self._archive_x: dict[str, np.ndarray] = {c: np.empty(0) for c in self.columns}
-        self._archive_y: dict[str, np.ndarray] = {c: np.empty(0) for c in self.columns}
+        # Archives are preallocated too, so memory is the same at step 10 and step 10**7:
+        # at most `capacity` points per series after halving, plus one fold's worth.
+        room = capacity + capacity // 4 + 2
+        self._ax = np.empty((len(self.columns), room))
+        self._ay = np.empty((len(self.columns), room))
+        self._alen = [0] * len(self.columns)
         self._fold_rows = FOLD  # rows per archived min/max pair; doubles as the archive fills
         self.count = 0  # rows ever appended (minus truncated ones)
 
@@ -77,16 +81,20 @@ class SeriesTable:
         half = (self.capacity // 2) // FOLD * FOLD
         xs = self._x[:half]
         n_points = 2 * max(1, half // self._fold_rows)
-        for j, c in enumerate(self.columns):
+        for j in range(len(self.columns)):
             ax, ay = decimate_minmax(xs, self._rows[:half, j], n_points)
-            self._archive_x[c] = np.concatenate([self._archive_x[c], ax])
-            self._archive_y[c] = np.concatenate([self._archive_y[c], ay])
-        if max(len(a) for a in self._archive_y.values()) > self.capacity:
+            start = self._alen[j]
+            self._ax[j, start : start + len(ax)] = ax
+            self._ay[j, start : start + len(ay)] = ay
+            self._alen[j] = start + len(ax)
+        if max(self._alen) > self.capacity:
             # Halve every archive (two pairs into one) and the resolution of later folds.
-            for c in self.columns:
-                ax, ay = self._archive_x[c], self._archive_y[c]
-                ax, ay = decimate_minmax(ax, ay, 2 * math.ceil(len(ay) / 4))
-                self._archive_x[c], self._archive_y[c] = ax, ay
+            for j in range(len(self.columns)):
+                n = self._alen[j]
+                ax, ay = decimate_minmax(self._ax[j, :n], self._ay[j, :n], 2 * math.ceil(n / 4))
+                self._ax[j, : len(ax)] = ax
+                self._ay[j, : len(ay)] = ay
+                self._alen[j] = len(ax)
             self._fold_rows *= 2
         remaining = self._n - half
         self._x[:remaining] = self._x[half : self._n]
@@ -99,27 +107,28 @@ class SeriesTable:
     def full(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """All stored points of one series: archive (decimated) then exact rows."""
         j = self._index[name]
-        x = np.concatenate([self._archive_x[name], self._x[: self._n]])
-        y = np.concatenate([self._archive_y[name], self._rows[: self._n, j]])
+        n = self._alen[j]
+        x = np.concatenate([self._ax[j, :n], self._x[: self._n]])
+        y = np.concatenate([self._ay[j, :n], self._rows[: self._n, j]])
         return x, y
 
     def last(self, name: str) -> float:
         """The latest value of one series (NaN when empty)."""
         if self._n:
             return float(self._rows[self._n - 1, self._index[name]])
-        ay = self._archive_y[name]
-        return float(ay[-1]) if len(ay) else math.nan
+        j = self._index[name]
+        n = self._alen[j]
+        return float(self._ay[j, n - 1]) if n else math.nan
 
     def truncate(self, x_max: float) -> None:
         """Drop every point with x > x_max (used by rewind)."""
         keep = int(np.searchsorted(self._x[: self._n], x_max, side="right"))
         self.count -= self._n - keep
         self._n = keep
-        for c in self.columns:
-            k = int(np.searchsorted(self._archive_x[c], x_max, side="right"))
-            self._archive_x[c] = self._archive_x[c][:k]
-            self._archive_y[c] = self._archive_y[c][:k]
-        if self._n == 0 and all(len(a) == 0 for a in self._archive_x.values()):
+        for j in range(len(self.columns)):
+            n = self._alen[j]
+            self._alen[j] = int(np.searchsorted(self._ax[j, :n], x_max, side="right"))
+        if self._n == 0 and not any(self._alen):
             self.count = 0
 
     def clear(self) -> None:
@@ -130,16 +139,14 @@ class SeriesTable:
 
     def nbytes(self) -> int:
         """Memory held by this table's arrays."""
-        arch = sum(a.nbytes for a in self._archive_x.values())
-        arch += sum(a.nbytes for a in self._archive_y.values())
-        return self._x.nbytes + self._rows.nbytes + arch
+        return self._x.nbytes + self._rows.nbytes + self._ax.nbytes + self._ay.nbytes
 
     def state(self) -> dict[str, np.ndarray]:
         """Arrays that reproduce this table (for checkpoints and files)."""
         out = {"x": self._x[: self._n].copy(), "rows": self._rows[: self._n].copy()}
-        for c in self.columns:
-            out[f"archive_x/{c}"] = self._archive_x[c].copy()
-            out[f"archive_y/{c}"] = self._archive_y[c].copy()
+        for j, c in enumerate(self.columns):
+            out[f"archive_x/{c}"] = self._ax[j, : self._alen[j]].copy()
+            out[f"archive_y/{c}"] = self._ay[j, : self._alen[j]].copy()
         out["count"] = np.array(self.count)
         out["fold_rows"] = np.array(self._fold_rows)
         return out
@@ -158,8 +165,11 @@ class SeriesTable:
         for c in self.columns:
             ax = np.array(state[f"archive_x/{c}"], dtype=float)
             ay = np.array(state[f"archive_y/{c}"], dtype=float)
-            if ax.ndim != 1 or ax.shape != ay.shape:
-                raise ValueError(f"history archive of {c!r} must be two 1-D arrays of one length")
+            if ax.ndim != 1 or ax.shape != ay.shape or len(ax) > self._ax.shape[1]:
+                raise ValueError(
+                    f"history archive of {c!r} must be two 1-D arrays of one length "
+                    f"<= {self._ax.shape[1]}"
+                )
             archives[c] = ax, ay
         count, fold_rows = int(state["count"]), int(state.get("fold_rows", FOLD))
         if count < n or fold_rows < FOLD:
@@ -167,8 +177,11 @@ class SeriesTable:
         self._x[:n] = x
         self._rows[:n] = rows
         self._n = n
-        for c, (ax, ay) in archives.items():
-            self._archive_x[c], self._archive_y[c] = ax, ay
+        for j, c in enumerate(self.columns):
+            ax, ay = archives[c]
+            self._ax[j, : len(ax)] = ax
+            self._ay[j, : len(ay)] = ay
+            self._alen[j] = len(ax)
         self.count = count
         self._fold_rows = fold_rows
 
@@ -184,7 +197,7 @@ class History:
     of an epoch series is the number of finished epochs (0 = before training).
     """
 
-    def __init__(self, n_layers: int, classification: bool, capacity: int = 20_000) -> None:
+    def __init__(self, n_layers: int, classification: bool, capacity: int = 4096) -> None:
         self.n_layers = n_layers
         self.step_columns = ["batch_loss", "lr"] + [
             f"{kind}_{i}"
