@@ -796,3 +796,20 @@ def test_settings_change_just_before_a_divergence_does_not_crash():
         tr.rewind(step=tr.step_count - 3)
         steps(tr, 3)
         assert_params_equal(tr.model.params, now)
+
+
+def test_checkpoint_count_is_bounded_and_keeps_first_and_last():
+    ds = nw.datasets.moons(n_samples=40, noise=0.2, seed=0)
+    tr = nw.Trainer(nw.MLP([2, 3, 1], seed=0), ds, batch_size=20)
+    tr.run(2000)  # 2000 epoch ends, each a few hundred bytes: far under the byte budget
+    steps = [s for s, _ in tr.checkpoints]
+    assert len(steps) <= tr._checkpoints.max_count
+    assert steps[0] == 0 and steps[-1] == tr.step_count
+    assert steps == sorted(steps)
+    target = steps[len(steps) // 2] + 1  # between two kept checkpoints: replayed exactly
+    ref = {k: v.copy() for k, v in tr.model.params.items()}
+    n = tr.step_count
+    tr.rewind(step=target)
+    tr.run_steps(n - target)
+    for k, v in ref.items():
+        np.testing.assert_array_equal(tr.model.params[k], v)

@@ -127,8 +127,9 @@ class CheckpointStore:
     first and the last; checkpoints at a change of settings are kept as long as the
     budget allows, since exact replay across them needs them."""
 
-    def __init__(self, budget_bytes: int = 64 * 2**20) -> None:
+    def __init__(self, budget_bytes: int = 64 * 2**20, max_count: int = 256) -> None:
         self.budget_bytes = budget_bytes
+        self.max_count = max_count  # also bounds the work of listing them (the scrubber)
         self.items: list[Checkpoint] = []
         self._total = 0  # bytes held, kept up to date so that adding stays O(1)
 
@@ -173,7 +174,10 @@ class CheckpointStore:
         # Removing a checkpoint never makes a replay wrong: each keeps the step of the
         # next change of settings after it; it only makes replays longer or, once
         # settings boundaries go, some old steps unreachable.
-        while self._total > self.budget_bytes and len(self.items) > 2:
+        def over() -> bool:
+            return self._total > self.budget_bytes or len(self.items) > self.max_count
+
+        while over() and len(self.items) > 2:
             middle = self.items[1:-1]
             epoch_ends = [cp for cp in middle if cp.is_epoch_end]
             victims = epoch_ends[::2] if epoch_ends else middle[:1]
@@ -181,7 +185,9 @@ class CheckpointStore:
             for cp in victims:
                 drop.add(id(cp))
                 self._total -= cp.nbytes()
-                if self._total <= self.budget_bytes:
+                if self._total <= self.budget_bytes and len(self.items) - len(drop) <= (
+                    self.max_count // 2
+                ):
                     break
             self.items = [cp for cp in self.items if id(cp) not in drop]
 

@@ -7,6 +7,7 @@ import html
 import time
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 from ipywidgets import HTML, Button, FloatText, HBox, Layout, VBox
 
 from ..core import optim
@@ -16,6 +17,7 @@ from .runner import Runner
 
 DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
 CONFIG_VERSION = 1
+MAX_SCRUB_POINTS = 120  # positions on the look-back slider
 
 
 def check_hide(hide) -> tuple[str, ...]:
@@ -338,8 +340,13 @@ class Dashboard(VBox):
         return names
 
     def _sync_scrubber(self) -> None:
-        points = getattr(self.trainer, "checkpoints", [])
-        options = [(f"step {s} · epoch {e}", s) for s, e in points if s < self.trainer.step_count]
+        points = [
+            p for p in getattr(self.trainer, "checkpoints", []) if p[0] < self.trainer.step_count
+        ]
+        if len(points) > MAX_SCRUB_POINTS:  # evenly spread, always with the first and last
+            picks = np.linspace(0, len(points) - 1, MAX_SCRUB_POINTS).round().astype(int)
+            points = [points[i] for i in sorted(set(picks))]
+        options = [(f"step {s} · epoch {e}", s) for s, e in points]
         options.append(("now", LIVE))
         scrub = self.controls.scrubber
         if tuple(options) != tuple(scrub.options):
