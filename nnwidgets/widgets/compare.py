@@ -12,7 +12,9 @@ from ipywidgets import HTML, HBox, Layout, ToggleButton, VBox
 from ..core import Trainer, optim
 from ..views import BoundaryView, ViewContext
 from ..views.base import PALETTE, axis, figure, plot_array, stacked_lines
+from ..views.loss import epoch_steps
 from .controls import _button
+from .mainloop import MainLoop
 from .runner import Runner
 
 MAX_POINTS = 800
@@ -85,10 +87,11 @@ class Compare(VBox):
         self.reset_button = _button("Reset", "nnw-reset", "undo", "all back to step 0")
         self.status = HTML()
         self.status.add_class("nnw-status")
-        self.step_button.on_click(lambda _: self.step())
-        self.epoch_button.on_click(lambda _: self.step_epoch())
-        self.reset_button.on_click(lambda _: self.reset())
-        self.play_button.observe(self._on_play, names="value")
+        m = MainLoop().wrap  # comm-thread callbacks run on the main loop
+        self.step_button.on_click(m(lambda _: self.step()))
+        self.epoch_button.on_click(m(lambda _: self.step_epoch()))
+        self.reset_button.on_click(m(lambda _: self.reset()))
+        self.play_button.observe(m(self._on_play), names="value")
         colors = [PALETTE[i % len(PALETTE)] for i in range(len(trainers))]
         self.x, self.y = LinearScale(), LogScale()
         self.batch_lines = Lines(
@@ -189,8 +192,7 @@ class Compare(VBox):
             bx.append(x)
             by.append(np.where(y > 0, y, np.nan))
             ex, test = t.history.series("test_loss", MAX_POINTS)
-            _, steps = t.history.series("step", MAX_POINTS)
-            tx.append(steps[: len(ex)])
+            tx.append(epoch_steps(t.history, ex))
             ty.append(np.where(test > 0, test, np.nan))
         X, Y = stacked_lines(bx, by)
         with self.batch_lines.hold_sync():

@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from ipywidgets import HTML, Button, FloatText, HBox, Layout, VBox
+from ipywidgets import HTML, Button, FloatText, HBox, IntText, Layout, VBox, jslink
 
 from ..core import optim
 from ..views import VIEWS, View, ViewContext
 from .controls import LIVE, LR_MAX_EXP, LR_MIN_EXP, MAIN_ARGUMENT, Controls
+from .mainloop import MainLoop
 from .runner import Runner
 
 DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
@@ -75,8 +76,12 @@ class Dashboard(VBox):
                 )
         super().__init__(**kwargs)
         self.add_class("nnw-dashboard")
+        self._main = MainLoop()
         self.controls = Controls(n_train=len(trainer.ds.X_train))
-        self.runner = Runner(trainer, self.refresh, refresh_hz, on_stop=self._on_stop)
+        self.runner = Runner(
+            trainer, self.refresh, refresh_hz, on_stop=self._on_stop, ready=self.frontend_ready
+        )
+        self._frames = FrameCounter()
         self.view_names = view_names
         self._syncing = False
         self.trainer = trainer
@@ -127,14 +132,15 @@ class Dashboard(VBox):
             rows.insert(
                 rows.index(network.widget) + 1 if network.widget in rows else 1, self.weight_editor
             )
-        self.children = [self.controls.widget(), *rows]
+        self.children = [self.controls.widget(), *rows, self._frames.widget]
 
     def _wire_network(self, network) -> None:
         boundary = self.views.get("boundary")
+        m = self._main.wrap
         if boundary is not None:
-            network.on_select_neuron = boundary.show_neuron
-        self.weight_editor = WeightEditor(self._set_weight)
-        network.on_select_edge = self._select_edge
+            network.on_select_neuron = m(boundary.show_neuron)
+        self.weight_editor = WeightEditor(m(self._set_weight))
+        network.on_select_edge = m(self._select_edge)
 
     def _select_edge(self, layer: int, i: int, j: int) -> None:
         value = float(self.trainer.snapshot().params[f"W{layer}"][i, j])
@@ -161,26 +167,29 @@ class Dashboard(VBox):
     # --------------------------------------------------------------- wiring
     def _wire(self) -> None:
         c = self.controls
-        c.step.on_click(lambda _: self._guard(self.step))
-        c.epoch.on_click(lambda _: self._guard(self.step_epoch))
-        c.reset.on_click(lambda _: self._guard(self.reset))
-        c.play.observe(self._on_play, names="value")
-        c.lr.observe(lambda ch: self._from_control(self._set_lr, ch["new"]), names="value")
+        m = self._main.wrap  # callbacks may arrive on a comm thread: run them on the main loop
+        c.step.on_click(m(lambda _: self._guard(self.step)))
+        c.epoch.on_click(m(lambda _: self._guard(self.step_epoch)))
+        c.reset.on_click(m(lambda _: self._guard(self.reset)))
+        c.play.observe(m(self._on_play), names="value")
+        c.lr.observe(m(lambda ch: self._from_control(self._set_lr, ch["new"])), names="value")
         c.batch_size.observe(
-            lambda ch: self._from_control(self._configure, batch_size=ch["new"]), names="value"
+            m(lambda ch: self._from_control(self._configure, batch_size=ch["new"])), names="value"
         )
-        c.l1.observe(lambda ch: self._from_control(self._configure, l1=ch["new"]), names="value")
-        c.l2.observe(lambda ch: self._from_control(self._configure, l2=ch["new"]), names="value")
-        c.optimizer.observe(lambda ch: self._from_control(self._on_optimizer), names="value")
-        c.opt_arg.observe(lambda ch: self._from_control(self._on_optimizer), names="value")
-        c.scrubber.observe(lambda ch: self._from_control(self._on_scrub, ch["new"]), names="value")
-        c.rewind.on_click(lambda _: self._guard(self.continue_from_here))
-        c.save.on_click(lambda _: self._guard(self.save, c.path.value))
-        c.load.on_click(lambda _: self._guard(self.load, c.path.value))
-        c.export_csv.on_click(lambda _: self._guard(self.export_csv, c.path.value))
-        c.export_png.on_click(lambda _: self._guard(self.export_png))
+        c.l1.observe(m(lambda ch: self._from_control(self._configure, l1=ch["new"])), names="value")
+        c.l2.observe(m(lambda ch: self._from_control(self._configure, l2=ch["new"])), names="value")
+        c.optimizer.observe(m(lambda ch: self._from_control(self._on_optimizer)), names="value")
+        c.opt_arg.observe(m(lambda ch: self._from_control(self._on_optimizer)), names="value")
+        c.scrubber.observe(
+            m(lambda ch: self._from_control(self._on_scrub, ch["new"])), names="value"
+        )
+        c.rewind.on_click(m(lambda _: self._guard(self.continue_from_here)))
+        c.save.on_click(m(lambda _: self._guard(self.save, c.path.value)))
+        c.load.on_click(m(lambda _: self._guard(self.load, c.path.value)))
+        c.export_csv.on_click(m(lambda _: self._guard(self.export_csv, c.path.value)))
+        c.export_png.on_click(m(lambda _: self._guard(self.export_png)))
         c.stop_after.observe(
-            lambda ch: self._from_control(self._set_stop_after, ch["new"]), names="value"
+            m(lambda ch: self._from_control(self._set_stop_after, ch["new"])), names="value"
         )
 
     def _guard(self, action, *args, **kwargs) -> bool:
@@ -428,7 +437,8 @@ class Dashboard(VBox):
         self._show_play_state(False)
         if reason.startswith("error"):
             self._say(f"Play stopped: {reason}", error=True)
-        elif reason == "finished":
+            return  # a refresh could fail the same way again
+        if reason == "finished":
             self._say(f"Played {self.runner.stop_after_epochs} epochs.")
         self.refresh()
 
@@ -452,7 +462,51 @@ class Dashboard(VBox):
                 f"“Continue from here” rewinds to it) · {line}"
             )
         self.controls.status.value = line
+        self._frames.sent()
         self.last_refresh_seconds = time.perf_counter() - t0
+
+    def frontend_ready(self) -> bool:
+        """False while the page is still drawing earlier refreshes (play then skips one)."""
+        return self._frames.ready()
+
+
+class FrameCounter:
+    """Counts refreshes the page has drawn: a number sent with each refresh comes back
+    through a link in the page (``jslink``), after the page handled that refresh's
+    updates. Without a page (tests, nbclient) nothing comes back and nothing waits."""
+
+    MAX_WAIT = 1.0  # seconds: a page that stopped answering still gets a refresh this often
+
+    def __init__(self) -> None:
+        self.out = IntText(value=0)
+        self.back = IntText(value=0)
+        self.link = jslink((self.out, "value"), (self.back, "value"))
+        self.widget = HBox([self.out, self.back], layout=Layout(display="none"))
+        self.widget.add_class("nnw-frames")
+        self.count = 0
+        self.drawn = 0
+        self.answered = False
+        self.last_sent = 0.0
+        self.back.observe(self._drawn, names="value")
+
+    def _drawn(self, change) -> None:
+        # May run on a comm thread: it only stores two values.
+        self.drawn = max(self.drawn, int(change["new"]))
+        self.answered = True
+
+    def sent(self) -> None:
+        """Call after each refresh."""
+        self.count += 1
+        self.last_sent = time.perf_counter()
+        self.out.value = self.count
+
+    def ready(self) -> bool:
+        """True when at most one refresh is still being drawn."""
+        if not self.answered:
+            return True
+        if self.count - self.drawn <= 1:
+            return True
+        return time.perf_counter() - self.last_sent > self.MAX_WAIT
 
 
 def _figures(widget):

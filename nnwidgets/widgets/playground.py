@@ -179,12 +179,13 @@ class Playground(VBox):
         dashboard_hide = [h for h in hide if h in DASHBOARD_HIDEABLE]
         self.dashboard = Dashboard(trainer, views=views, refresh_hz=refresh_hz, hide=dashboard_hide)
         self.hidden_controls = hide
+        m = self.dashboard._main.wrap  # comm-thread callbacks run on the main loop
         for w in (self.dataset, self.noise, self.train_fraction, self.activation):
-            w.observe(lambda _: self.rebuild(), names="value")
-        self.layers.observe(lambda ch: self._on_layers(ch["new"]), names="value")
-        self.neurons.observe(lambda ch: self._on_neurons(ch["new"]), names="value")
-        self.features.on_change(self.rebuild)
-        self.regenerate.on_click(lambda _: self._regenerate())
+            w.observe(m(lambda _: self.rebuild()), names="value")
+        self.layers.observe(m(lambda ch: self._on_layers(ch["new"])), names="value")
+        self.neurons.observe(m(lambda ch: self._on_neurons(ch["new"])), names="value")
+        self.features.on_change(m(self.rebuild))
+        self.regenerate.on_click(m(lambda _: self._regenerate()))
         for name in hide:
             if name in SETUP_HIDEABLE:
                 self._setup_widgets()[name].layout.display = "none"

@@ -24,8 +24,11 @@ class Runner:
         refresh: Callable[[], None],
         refresh_hz: float = 20.0,
         on_stop: Callable[[str], None] | None = None,
+        ready: Callable[[], bool] | None = None,
     ) -> None:
         self.trainer = trainer
+        self.ready = ready  # False while the browser is still drawing earlier refreshes
+        self.skipped = 0
         self.refresh = refresh
         self.refresh_hz = refresh_hz
         self.on_stop = on_stop
@@ -53,6 +56,15 @@ class Runner:
     def start(self) -> asyncio.Task | None:
         """Start playing on the running event loop (the kernel's, in a notebook)."""
         if self.playing:
+            return self._task
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            self.playing = True
+            self.error = None
+            self._task = loop.create_task(self._play())
             return self._task
         try:
             loop = asyncio.get_event_loop()
@@ -104,8 +116,11 @@ class Runner:
                 if now > last:
                     self.steps_per_second = (tr.step_count - last_steps) / (now - last)
                 last, last_steps = now, tr.step_count
-                self.refresh()
-                self.refreshes += 1
+                if self.ready is None or not self.playing or self.ready():
+                    self.refresh()
+                    self.refreshes += 1
+                else:  # the page is behind: train on and draw when it has caught up
+                    self.skipped += 1
                 await asyncio.sleep(0)
         except Exception as exc:  # shown in the dashboard, never as a traceback
             self.error = exc

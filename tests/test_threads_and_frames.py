@@ -1,0 +1,85 @@
+"""Callbacks from comm threads run on the main loop; play waits for a page that lags."""
+
+import asyncio
+import threading
+
+import nnwidgets as nw
+from nnwidgets.widgets.dashboard import FrameCounter
+from nnwidgets.widgets.mainloop import MainLoop
+
+
+def test_callbacks_from_another_thread_run_on_the_main_loop():
+    seen = []
+
+    async def scenario():
+        main = MainLoop()
+        record = main.wrap(lambda tag: seen.append((tag, threading.current_thread())))
+        worker = threading.Thread(target=record, args=("from a comm thread",))
+        worker.start()
+        worker.join()
+        assert seen == []  # queued on the loop, not run on the worker thread
+        await asyncio.sleep(0.01)
+        record("from the main thread")  # runs at once
+
+    asyncio.run(scenario())
+    assert [tag for tag, _ in seen] == ["from a comm thread", "from the main thread"]
+    assert all(thread is threading.main_thread() for _, thread in seen)
+
+
+def test_pause_from_a_comm_thread_stops_play():
+    box = {}
+
+    async def scenario():
+        dash = box["dash"] = nw.demo()  # built on the running loop, as in a kernel
+        assert dash._main.loop is asyncio.get_running_loop()
+        dash.play()
+        await asyncio.sleep(0.2)
+        where = []
+        original = dash.pause
+
+        def pause():
+            where.append(threading.current_thread())
+            original()
+
+        dash.pause = pause
+        threading.Thread(target=lambda: setattr(dash.controls.play, "value", False)).start()
+        await asyncio.wait_for(dash.runner.wait(), timeout=5)
+        assert where == [threading.main_thread()]  # handled on the main loop
+
+    asyncio.run(scenario())
+    dash = box["dash"]
+    assert not dash.runner.playing and dash.controls.play.description == "Play"
+
+
+def test_frame_counter_waits_only_for_a_page_that_answers():
+    frames = FrameCounter()
+    for _ in range(3):
+        frames.sent()
+    assert frames.ready()  # nothing answered yet: no page, never wait
+    frames.back.value = 1  # the page drew the first refresh
+    assert not frames.ready()  # two still in flight
+    frames.back.value = 2
+    assert frames.ready()
+    frames.last_sent -= FrameCounter.MAX_WAIT + 0.1
+    frames.back.value = 2
+    frames.sent()
+    frames.sent()
+    frames.last_sent -= FrameCounter.MAX_WAIT + 0.1
+    assert frames.ready()  # a page that stopped answering still gets a refresh now and then
+
+
+def test_play_skips_refreshes_while_the_page_is_behind():
+    dash = nw.demo()
+    dash._frames.back.value = 1  # a page answered once, then fell behind
+    dash._frames.count = 5
+
+    async def scenario():
+        dash.play()
+        await asyncio.sleep(0.5)
+        dash.pause()
+        await dash.runner.wait()
+
+    asyncio.run(scenario())
+    assert dash.runner.skipped > 3
+    assert dash.runner.refreshes <= 3
+    assert dash.trainer.step_count > 0  # training went on meanwhile
