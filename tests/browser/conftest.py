@@ -1,0 +1,172 @@
+"""Fixtures for the real-browser tests: Debian's Chromium, JupyterLab and Voila servers.
+
+Chromium is never downloaded: without /usr/bin/chromium (or without Playwright) the
+tests are skipped, or fail when the CI environment variable is set. On a failure the
+page's screenshot, its console and the servers' logs go to test-results/<test name>/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import servers  # this folder, put on sys.path above
+from pages import LabNotebook
+
+RESULTS = servers.REPO / "test-results"
+VIEWPORT = {"width": 1400, "height": 1000}
+DEFAULT_TIMEOUT_MS = 30_000
+_STARTED: list[servers.Server] = []  # every server of the session, for failure reports
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run on CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item (item.rep_setup, rep_call, rep_teardown)."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+# -------------------------------------------------------------------- browser
+@pytest.fixture(scope="session")
+def playwright_session():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        _unavailable(f"playwright is not importable ({exc})")
+    if not servers.chromium_available():
+        _unavailable(f"{servers.CHROMIUM} is missing (make browser installs Debian's chromium)")
+    pw = sync_playwright().start()
+    try:
+        yield pw
+    finally:
+        pw.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session):
+    b = servers.launch_chromium(playwright_session)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def _results_dir(node) -> Path:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", node.name).strip("_")
+    return RESULTS / name
+
+
+def _failed(node) -> bool:
+    return any(
+        getattr(getattr(node, f"rep_{when}", None), "failed", False) for when in ("setup", "call")
+    )
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context and page; on failure a screenshot, console and server logs
+    are saved under test-results/<test name>/."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    pg = context.new_page()
+    console: list[str] = []
+    pg.on("console", lambda msg: console.append(f"[{msg.type}] {msg.text}"))
+    pg.on("pageerror", lambda exc: console.append(f"[pageerror] {exc}"))
+    saved = False
+
+    def save_failure() -> None:
+        nonlocal saved
+        if saved or not _failed(request.node):
+            return
+        saved = True
+        out = _results_dir(request.node)
+        out.mkdir(parents=True, exist_ok=True)
+        try:
+            pg.screenshot(path=str(out / "screenshot.png"), full_page=True)
+        except Exception as exc:  # the page may have crashed
+            (out / "screenshot-error.txt").write_text(repr(exc))
+        (out / "console.log").write_text("\n".join(console))
+        for server in _STARTED:
+            if server.log_path.exists():
+                shutil.copy(server.log_path, out / server.log_path.name)
+
+    request.node.nnw_save_failure = save_failure
+    try:
+        yield pg
+    finally:
+        save_failure()
+        context.close()
+
+
+# -------------------------------------------------------------------- servers
+# The servers ask for playwright_session first, so that without a browser the tests
+# are skipped before any server starts.
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory, playwright_session):
+    """JupyterLab on 127.0.0.1 serving a copy of notebooks/ (tests add their own)."""
+    home = tmp_path_factory.mktemp("jupyterlab")
+    root = servers.copy_notebooks(home / "root")
+    server = servers.start_jupyterlab(root, home)
+    _STARTED.append(server)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def voila_server(tmp_path_factory, playwright_session):
+    """Voila serving an app whose one cell is ``nw.playground()``."""
+    home = tmp_path_factory.mktemp("voila")
+    app = servers.write_notebook(home / "app" / "app.ipynb", servers.PLAYGROUND_SOURCE)
+    server = servers.start_voila(app, home)
+    _STARTED.append(server)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def lab_notebook(lab_server, page, request):
+    """Open a notebook in JupyterLab: ``lab_notebook(*sources)`` writes one with those
+    code cells (named after the test); ``lab_notebook(path="x.ipynb")`` opens an existing
+    one from the server's folder. The kernels are shut down after the test."""
+    opened: list[LabNotebook] = []
+
+    def open_notebook(*sources: str, path: str | None = None) -> LabNotebook:
+        if path is None:
+            stem = re.sub(r"[^A-Za-z0-9_]+", "_", request.node.name).strip("_")
+            path = f"{stem}_{len(opened)}.ipynb"
+            servers.write_notebook(lab_server.root_dir / path, *sources)
+        nb = LabNotebook(page, lab_server, path)
+        opened.append(nb)
+        return nb.open()
+
+    try:
+        yield open_notebook
+    finally:
+        request.node.nnw_save_failure()  # while the kernel still runs
+        for nb in opened:
+            nb.shutdown()
