@@ -208,11 +208,11 @@ def pause(page: Page, settle: float, grace: float = 20.0) -> tuple[str, float]:
     return status, lag
 
 
-def dashboard_rendered(page: Page, root: str = ".nnw-dashboard") -> Locator:
+def dashboard_rendered(page: Page, root: str = ".nnw-dashboard", views=VIEWS) -> Locator:
     """Wait until the (first) dashboard shows every view and its status; return it."""
     dash = page.locator(root).first
     dash.wait_for(state="visible")
-    for name in VIEWS:
+    for name in views:
         dash.locator(f".nnw-view-{name}").first.wait_for(state="visible")
         dash.locator(f".nnw-view-{name} svg").first.wait_for(state="visible")
     dash.locator(STATUS).first.wait_for(state="visible")

@@ -1,0 +1,76 @@
+"""The network diagram and the loss landscape, in JupyterLab and Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from pages import dashboard_rendered, install, page_errors, wait_status
+
+pytestmark = pytest.mark.browser
+
+SOURCE = """\
+import nnwidgets as nw
+ds = nw.datasets.moons(n_samples=200, noise=0.15, seed=0)
+tr = nw.Trainer(nw.MLP([2, 5, 3, 1], seed=0), ds, optimizer=nw.optim.SGD(lr=0.1), seed=0)
+dash = nw.Dashboard(tr, views=("loss", "network", "boundary", "landscape"))
+dash"""
+
+# bqplot draws the edges of a Lines mark as <path class="curve"> elements, and every
+# HeatMap (thumbnails, prediction, landscape) as an SVG <image> with a PNG data URL.
+EDGES_JS = """() => Array.from(document.querySelectorAll('.nnw-view-network path.line'))
+    .map(p => p.getAttribute('d')).filter(d => d && d.length > 3)"""
+IMAGES_JS = """(sel) => Array.from(document.querySelectorAll(sel + ' image'))
+    .map(im => im.getAttribute('href') || im.getAttribute('xlink:href') || '')"""
+TITLE_JS = """() => { const t = document.querySelector('.nnw-view-boundary .mainheading');
+    return t ? t.textContent : null; }"""
+
+
+@pytest.fixture
+def dashboard(lab_notebook, page):
+    nb = lab_notebook(SOURCE)
+    nb.run_all_and_wait()
+    dashboard_rendered(page, views=("loss", "network", "boundary", "landscape"))
+    install(page)
+    return nb
+
+
+def test_network_diagram_draws_edges_and_thumbnails_and_selects_neurons(dashboard, page):
+    page.wait_for_function(f"() => ({EDGES_JS})().length >= 2 * 5 + 5 * 3 + 3")
+    thumbs = page.evaluate(IMAGES_JS, ".nnw-view-network")
+    assert len(thumbs) == 2 + 5 + 3 + 1, len(thumbs)  # one per neuron, inputs included
+    assert all(t.startswith("data:image/") for t in thumbs)
+    before = page.evaluate(IMAGES_JS, ".nnw-view-network")
+    page.locator(".nnw-epoch").click()
+    wait_status(page, r"^epoch 1 ·")
+    page.wait_for_function(
+        f"(before) => JSON.stringify(({IMAGES_JS})('.nnw-view-network')) !== "
+        "JSON.stringify(before)",
+        arg=before,
+        timeout=15_000,
+    )
+    # click the first hidden neuron: the boundary view shows its output
+    dots = page.locator(".nnw-view-network .dot")  # 28 edge midpoints, then 11 neurons
+    n_edges, n_nodes = 2 * 5 + 5 * 3 + 3, 2 + 5 + 3 + 1
+    assert dots.count() == n_edges + n_nodes
+    dots.nth(n_edges + 2).click(force=True)  # the first hidden neuron
+    page.wait_for_function(f"() => ({TITLE_JS})()?.includes('neuron 0 in layer 1')", timeout=15_000)
+    assert page_errors(page) == []
+
+
+def test_landscape_fills_and_draws_the_path(dashboard, page):
+    page.wait_for_function(
+        f"() => ({IMAGES_JS})('.nnw-view-landscape').some(s => s.startsWith('data:image/'))",
+        timeout=15_000,
+    )
+    for _ in range(3):
+        page.locator(".nnw-epoch").click()
+    wait_status(page, r"^epoch 3 ·")
+    # the path of the weights is a line with one point per refresh
+    page.wait_for_function(
+        """() => { const p = document.querySelector('.nnw-view-landscape path.line');
+                   const d = p && p.getAttribute('d');
+                   return d && (d.match(/L/g) || []).length >= 2; }""",
+        timeout=15_000,
+    )
+    info = page.locator(".nnw-view-landscape").inner_text()
+    assert "slice centred on step" in info and "loss from" in info, info
+    assert page_errors(page) == []
