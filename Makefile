@@ -42,8 +42,12 @@ test: venv browser lint
 demo: venv
 	$(PY) -m nnwidgets demo --port $(PORT) $(if $(VOILA),--voila,)
 
-bench: venv
+# Side-by-side ratios (no timed assertions in tests): trainer vs PyTorch, dashboard
+# overhead and refresh cost, and latency in a real browser.
+bench: venv browser
 	$(PY) bench/trainer.py --write bench/RESULTS.md
+	$(PY) bench/dashboard.py --write bench/RESULTS-dashboard.md
+	$(PY) bench/browser.py --write bench/RESULTS-browser.md
 
 clean:
 	rm -rf $(VENV) test-results .pytest_cache .ruff_cache
