@@ -23,7 +23,7 @@ from ..core.snapshot import Snapshot
 from .base import View, axis, figure, plot_array
 
 MAX_TRAJECTORY = 400
-TIME_BUDGET = 0.02  # seconds of grid work per refresh
+TIME_BUDGET = 0.005  # seconds of grid work per refresh: a quarter of a 20 Hz interval
 
 
 def filter_normalised_direction(params: dict, rng: np.random.Generator) -> dict:
