@@ -106,3 +106,7 @@ def test_history_csv_export_and_png_request(tmp_path, monkeypatch):
     names = dash.export_png()
     assert saved == names and len(names) >= 8
     assert "PNG" in dash.controls.message.value
+    svgs = []
+    monkeypatch.setattr(Figure, "save_svg", lambda self, name=None, **kw: svgs.append(name))
+    dash.controls.export_svg.click()
+    assert len(svgs) == len(names) and all(n.endswith(".svg") for n in svgs)

@@ -175,6 +175,9 @@ class Controls:
         self.export_png = _button(
             "PNG", "nnw-export-png", "image", "download every figure as a PNG (in the browser)"
         )
+        self.export_svg = _button(
+            "SVG", "nnw-export-svg", "image", "download every figure as an SVG (in the browser)"
+        )
         self.status = HTML(value="")
         self.status.add_class("nnw-status")
         self.message = HTML(value="")
@@ -208,7 +211,14 @@ class Controls:
             "l1": [self.l1],
             "l2": [self.l2],
             "look_back": [self.scrubber, self.rewind],
-            "files": [self.path, self.save, self.load, self.export_csv, self.export_png],
+            "files": [
+                self.path,
+                self.save,
+                self.load,
+                self.export_csv,
+                self.export_png,
+                self.export_svg,
+            ],
         }
 
     def widget(self) -> VBox:
@@ -230,6 +240,7 @@ class Controls:
                 self.load,
                 self.export_csv,
                 self.export_png,
+                self.export_svg,
             ],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )

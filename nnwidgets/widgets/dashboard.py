@@ -188,6 +188,7 @@ class Dashboard(VBox):
         c.load.on_click(m(lambda _: self._guard(self.load, c.path.value)))
         c.export_csv.on_click(m(lambda _: self._guard(self.export_csv, c.path.value)))
         c.export_png.on_click(m(lambda _: self._guard(self.export_png)))
+        c.export_svg.on_click(m(lambda _: self._guard(self.export_png, fmt="svg")))
         c.stop_after.observe(
             m(lambda ch: self._from_control(self._set_stop_after, ch["new"])), names="value"
         )
@@ -337,15 +338,18 @@ class Dashboard(VBox):
         self._say(f"History written to {target}.")
         return str(target)
 
-    def export_png(self, prefix: str = "nnwidgets") -> list[str]:
-        """Ask the browser to download every view's figure as PNG; returns the file names."""
+    def export_png(self, prefix: str = "nnwidgets", fmt: str = "png") -> list[str]:
+        """Ask the browser to download every view's figure as PNG (or ``fmt="svg"``);
+        returns the file names."""
+        if fmt not in ("png", "svg"):
+            raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
         names = []
         for view_name, view in self.views.items():
             for i, fig in enumerate(_figures(view.widget)):
-                name = f"{prefix}-{view_name}-{i}.png"
-                fig.save_png(name)
+                name = f"{prefix}-{view_name}-{i}.{fmt}"
+                (fig.save_png if fmt == "png" else fig.save_svg)(name)
                 names.append(name)
-        self._say(f"Downloading {len(names)} figures as PNG.")
+        self._say(f"Downloading {len(names)} figures as {fmt.upper()}.")
         return names
 
     def _sync_scrubber(self) -> None:
