@@ -72,3 +72,27 @@ def test_compare_existing_trainers_and_bad_input():
         nw.compare(lambda: nw.MLP([2, 4, 1]), ds)
     with pytest.raises(TypeError, match="trainer protocol"):
         nw.compare([object()])
+
+
+def test_every_path_is_drawn_on_one_landscape():
+    race = make_race()
+    for _ in range(6):
+        race.step_epoch()
+    assert race.landscape is not None
+    assert "nnw-view-landscape" in race.landscape.widget._dom_classes
+    assert len(race.paths) == 3
+    lengths = [len(np.asarray(p.x)) for p in race.paths]
+    assert all(n >= 6 for n in lengths), lengths
+    # every path starts at the same point: the shared initial weights
+    starts = {
+        (round(float(np.asarray(p.x)[0]), 4), round(float(np.asarray(p.y)[0]), 4))
+        for p in race.paths
+    }
+    assert len(starts) == 1
+    # and ends where its trainer is now
+    view = race.landscape
+    for p, t in zip(race.paths, race.trainers, strict=True):
+        from nnwidgets.views.landscape import flatten
+
+        here = view._project(flatten(t.model.params, race._keys)[None, :])[0]
+        assert np.allclose([np.asarray(p.x)[-1], np.asarray(p.y)[-1]], here, atol=1e-4)

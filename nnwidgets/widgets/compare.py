@@ -10,8 +10,9 @@ from bqplot import LinearScale, Lines, LogScale
 from ipywidgets import HTML, HBox, Layout, ToggleButton, VBox
 
 from ..core import Trainer, optim
-from ..views import BoundaryView, ViewContext
+from ..views import BoundaryView, LandscapeView, ViewContext
 from ..views.base import PALETTE, axis, figure, plot_array, stacked_lines
+from ..views.landscape import MAX_TRAJECTORY, flatten
 from ..views.loss import epoch_steps
 from .controls import _button
 from .mainloop import MainLoop
@@ -58,6 +59,7 @@ class Compare(VBox):
         names: Sequence[str] | None = None,
         refresh_hz: float = 20.0,
         boundaries: bool = True,
+        landscape: bool = True,
     ) -> None:
         trainers = list(trainers)
         if len(trainers) < 1:
@@ -134,6 +136,10 @@ class Compare(VBox):
             layout=Layout(align_items="center"),
         )
         children = [controls, self.status, self.loss_fig]
+        self.landscape = None
+        if landscape and all(hasattr(t, "model") and hasattr(t.model, "params") for t in trainers):
+            self._build_landscape(trainers, colors)
+            children.append(self.landscape.widget)
         if self.boundaries:
             children.append(
                 HBox([v.widget for v in self.boundaries], layout=Layout(flex_flow="row wrap"))
@@ -141,6 +147,39 @@ class Compare(VBox):
         super().__init__(children)
         self.add_class("nnw-compare")
         self.refresh()
+
+    def _build_landscape(self, trainers, colors) -> None:
+        # One slice around the first trainer's weights; every trainer's path drawn on it
+        # (they all start from the same weights, so the paths share their origin).
+        self.landscape = LandscapeView(ViewContext.from_trainer(trainers[0]))
+        view = self.landscape
+        fig = next(iter(_figures(view.widget)))
+        fig.title = f"Loss landscape around {self.names[0]}'s weights, every path on it"
+        view.path.colors = [colors[0]]
+        self.paths = [view.path] + [
+            Lines(x=[], y=[], scales=view.path.scales, colors=[c], stroke_width=2)
+            for c in colors[1:]
+        ]
+        fig.marks = [*fig.marks, *self.paths[1:]]
+        self._trajectories = [[] for _ in trainers]
+        self._keys = sorted(trainers[0].model.params)
+
+    def _update_landscape(self) -> None:
+        view = self.landscape
+        view.update(self.trainers[0].snapshot(), self.trainers[0].history)
+        for i, t in enumerate(self.trainers):
+            trail = self._trajectories[i]
+            point = flatten(t.model.params, self._keys)
+            if not trail or not np.array_equal(trail[-1], point):
+                trail.append(point)
+                if len(trail) > MAX_TRAJECTORY:
+                    self._trajectories[i] = trail = trail[::2]
+            if i == 0:
+                continue  # the view draws the first trainer's own path
+            coords = view._project(np.array(trail))
+            with self.paths[i].hold_sync():
+                self.paths[i].x = plot_array(coords[:, 0])
+                self.paths[i].y = plot_array(coords[:, 1])
 
     # -------------------------------------------------------------- actions
     def step(self) -> None:
@@ -169,6 +208,11 @@ class Compare(VBox):
         self.pause()
         for t in self.trainers:
             t.reset()
+        if self.landscape is not None:
+            for trail in self._trajectories:
+                trail.clear()
+            self.landscape._trajectory.clear()
+            self.landscape.request()
         self.refresh()
 
     def _on_play(self, change) -> None:
@@ -209,6 +253,17 @@ class Compare(VBox):
                 view.update(snap, t.history)
             rows.append(f"<b>{html.escape(name)}</b>: {html.escape(snap.status_line())}")
         self.status.value = "<br>".join(rows)
+        if self.landscape is not None:
+            self._update_landscape()
+
+
+def _figures(widget):
+    from bqplot import Figure
+
+    if isinstance(widget, Figure):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _figures(child)
 
 
 def _default_name(trainer) -> str:
