@@ -25,6 +25,7 @@ from .boundary import prediction_grid
 MAX_UNITS = 16  # nodes drawn per layer; wider layers show their first units
 MAX_EDGES = 1200  # the strongest edges are drawn when a network has more
 THUMB = 16  # thumbnail resolution
+WIDE_EDGES = ((2.6, 0.4), (4.2, 0.75))  # (stroke width, |w| / max |w| from which it is used)
 THUMB_HALF = 0.4  # thumbnail half-height, in units of the spacing between neurons
 
 
@@ -56,7 +57,18 @@ class NetworkView(View):
         self._edge_index = self._all_edges()
         self.thumbnails: list[list[HeatMap]] = []
         self.thumb_scale = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
-        marks = [self.edges]
+        # bqplot gives a Lines mark one stroke width: stronger edges are drawn again, wider
+        self.wide_edges = [
+            Lines(
+                x=np.full((2, 2), np.nan),
+                y=np.full((2, 2), np.nan),
+                color=np.zeros(2),
+                scales={"x": self.x, "y": self.y, "color": self.edge_scale},
+                stroke_width=width,
+            )
+            for width, _ in WIDE_EDGES
+        ]
+        marks = [self.edges, *self.wide_edges]
         self.plane = self.context.ds.n_features == 2
         width = max(420, 150 * len(sizes))
         height = max(300, 46 * span + 80)
@@ -109,7 +121,7 @@ class NetworkView(View):
         self.on_select_edge: Callable[[int, int, int], None] | None = None
         self._drawn_edges = np.zeros((0, 3), dtype=int)
         return figure(
-            "Network: edges red < 0 < blue, faint = small; click a neuron or an edge",
+            "Network: edges red < 0 < blue, thin and faint = small; click a neuron or an edge",
             marks,
             [],
             width=f"{width}px",
@@ -167,6 +179,17 @@ class NetworkView(View):
             # fade small weights towards white by shrinking their colour value
             self.edges.color = plot_array(np.sign(weights) * strength * limit)
             self.edges.opacities = [float(s) for s in 0.15 + 0.85 * strength]
+        for mark, (_, threshold) in zip(self.wide_edges, WIDE_EDGES, strict=True):
+            pick = strength >= threshold
+            if pick.sum() == 0:  # nothing this strong: an invisible placeholder line
+                xs = ys = np.full((2, 2), np.nan)
+                colors = np.zeros(2)
+            else:
+                xs = np.column_stack([x0[pick], x0[pick] + 1])
+                ys = np.column_stack([y0[pick], y1[pick]])
+                colors = np.sign(weights[pick]) * strength[pick] * limit
+            with mark.hold_sync():
+                mark.x, mark.y, mark.color = plot_array(xs), plot_array(ys), plot_array(colors)
         with self.midpoints.hold_sync():
             self.midpoints.x = plot_array(x0 + 0.5)
             self.midpoints.y = plot_array((y0 + y1) / 2)
