@@ -33,7 +33,7 @@ def _relu(z, out):
 
 
 def _relu_back(z, a, delta):
-    delta[a <= 0] = 0
+    np.multiply(delta, a > 0, out=delta)
 
 
 def _leaky(z, out):

@@ -247,7 +247,7 @@ class MLP:
         a = X
         for i in range(L):
             z = Z[i]
-            np.matmul(a, p[f"W{i}"], out=z)
+            np.dot(a, p[f"W{i}"], out=z)
             z += p[f"b{i}"]
             if i < L - 1:
                 a = self.activations[i].forward(z, A[i])
@@ -256,11 +256,11 @@ class MLP:
         delta = loss.grad(out, y)
         for i in range(L - 1, -1, -1):
             a_prev = X if i == 0 else A[i - 1]
-            np.matmul(a_prev.T, delta, out=g[f"W{i}"])
-            np.sum(delta, axis=0, out=g[f"b{i}"])
+            np.dot(a_prev.T, delta, out=g[f"W{i}"])
+            np.add.reduce(delta, axis=0, out=g[f"b{i}"])
             if i > 0:
                 d_prev = D[i - 1]
-                np.matmul(delta, p[f"W{i}"].T, out=d_prev)
+                np.dot(delta, p[f"W{i}"].T, out=d_prev)
                 self.activations[i - 1].backward(Z[i - 1], A[i - 1], d_prev)
                 delta = d_prev
         penalty = 0.0

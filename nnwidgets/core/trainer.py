@@ -22,6 +22,11 @@ from .schedules import Schedule
 from .snapshot import Snapshot, frozen_dict
 
 
+def _finite_sum(arrays) -> bool:
+    """True when every value of every (1-D) array is finite: one dot product each."""
+    return math.isfinite(sum(float(np.dot(a, a)) for a in arrays))
+
+
 def _norm(a: np.ndarray) -> float:
     flat = a.ravel()
     return math.sqrt(float(np.dot(flat, flat)))
@@ -318,8 +323,8 @@ class Trainer:
         self.optimizer._lr = lr  # unchecked: a schedule may reach 0 (cosine at T_max), as torch
         self.optimizer.step(params, grads)
         weight_norms = [_norm(params[f"W{i}"]) for i in range(n_w)]
-        if not all(math.isfinite(w) for w in weight_norms) or not all(
-            np.isfinite(params[f"b{i}"]).all() for i in range(n_w)
+        if not all(math.isfinite(w) for w in weight_norms) or not _finite_sum(
+            params[f"b{i}"] for i in range(n_w)
         ):
             self._restore_before_update()
             (self._pos, self._perm, self.epoch, self._first_loss) = undo[:4]
@@ -391,9 +396,7 @@ class Trainer:
         for i, g in enumerate(grad_norms):
             if not math.isfinite(g):
                 return f"{where}: the gradient of W{i} became infinite"
-        if not all(
-            np.isfinite(self.model.grads[f"b{i}"]).all() for i in range(self.model.n_layers)
-        ):
+        if not _finite_sum(self.model.grads[f"b{i}"] for i in range(self.model.n_layers)):
             return f"{where}: a bias gradient became infinite"
         limit = self.divergence_factor * max(1.0, self._first_loss or 1.0)
         if objective > limit:
