@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from bqplot import Axis, Figure
@@ -39,9 +40,11 @@ class ViewContext:
     loss: str
     task: str
     features: tuple[str, ...] | None = None
+    #: makes a widget callback run where the dashboard runs (its main loop); identity here
+    on_main: Callable[[Callable], Callable] = field(default=lambda fn: fn, compare=False)
 
     @classmethod
-    def from_trainer(cls, trainer) -> ViewContext:
+    def from_trainer(cls, trainer, on_main: Callable | None = None) -> ViewContext:
         """The context of a trainer that speaks the trainer protocol."""
         model = trainer.model
         return cls(
@@ -51,6 +54,7 @@ class ViewContext:
             loss=trainer.loss.name,
             task=trainer.ds.task,
             features=getattr(model, "features", None),
+            on_main=on_main or (lambda fn: fn),
         )
 
     @property

@@ -110,7 +110,7 @@ class LandscapeView(View):
             tooltip="centre the slice on the current weights",
         )
         self.recompute.add_class("nnw-landscape-recompute")
-        self.recompute.on_click(lambda _: self.request())
+        self.recompute.on_click(ctx.on_main(lambda _: self.request()))
         self.info = HTML()
         self.x = LinearScale(min=-1.1, max=1.1)
         self.y = LinearScale(min=-1.1, max=1.1)

@@ -69,7 +69,7 @@ class LossView(View):
             layout=Layout(width="auto"),
         )
         self.scale_toggle.add_class("nnw-loss-scale")
-        self.scale_toggle.observe(self._on_scale, names="value")
+        self.scale_toggle.observe(self.context.on_main(self._on_scale), names="value")
         children = [self.loss_fig]
         self.acc_fig = None
         if self.context.task != "regression":

@@ -104,7 +104,7 @@ class NetworkView(View):
             selected_style={"fill": "#ffbf00", "stroke": "black"},
             tooltip=None,
         )
-        self.nodes.observe(self._on_node, names="selected")
+        self.nodes.observe(self.context.on_main(self._on_node), names="selected")
         self.midpoints = Scatter(
             x=np.zeros(1),
             y=np.zeros(1),
@@ -115,7 +115,7 @@ class NetworkView(View):
             interactions={"click": "select"},
             selected_style={"fill": "black"},
         )
-        self.midpoints.observe(self._on_edge, names="selected")
+        self.midpoints.observe(self.context.on_main(self._on_edge), names="selected")
         marks += [self.midpoints, self.nodes]
         self.on_select_neuron: Callable[[int, int] | None, None] | None = None
         self.on_select_edge: Callable[[int, int, int], None] | None = None

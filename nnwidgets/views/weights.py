@@ -35,7 +35,7 @@ class WeightsView(View):
             value=False, description="fixed colour range", indent=False, layout=Layout(width="auto")
         )
         self.fixed.add_class("nnw-weights-fixed")
-        self.fixed.observe(lambda _: self._on_fixed(), names="value")
+        self.fixed.observe(self.context.on_main(lambda _: self._on_fixed()), names="value")
         self._fixed_limit: float | None = None
         self.heatmaps: list[GridHeatMap] = []
         self.color_scales: list[ColorScale] = []
@@ -55,7 +55,10 @@ class WeightsView(View):
                 stroke="white" if n_in * n_out <= 400 else None,
                 null_color="white",
             )
-            hm.observe(lambda change, i=i: self._on_select(i, change), names="selected")
+            hm.observe(
+                self.context.on_main(lambda change, i=i: self._on_select(i, change)),
+                names="selected",
+            )
             width, height = self._heatmap_size(n_in, n_out)
             hm_fig = figure(
                 self._heat_title(i, 1.0),

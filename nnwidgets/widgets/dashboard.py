@@ -118,7 +118,7 @@ class Dashboard(VBox):
 
     # ---------------------------------------------------------------- layout
     def _build_views(self) -> None:
-        ctx = ViewContext.from_trainer(self.trainer)
+        ctx = ViewContext.from_trainer(self.trainer, on_main=self._main.wrap)
         self.views = {name: VIEWS[name](ctx) for name in self.view_names}
         top = [self.views[n].widget for n in self.view_names if n in FIRST_ROW]
         rest = [self.views[n].widget for n in self.view_names if n not in FIRST_ROW]
