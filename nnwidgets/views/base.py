@@ -152,7 +152,8 @@ def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
     if x_axis.tick_values is None or len(x_axis.tick_values) == 0 or x_axis.tick_values[-1] != lim:
         x_axis.tick_values = symmetric_ticks(lim)
     with hist.hold_sync():
-        hist.min, hist.max = -lim, lim
+        if hist.min != -lim or hist.max != lim:  # each change re-bins: set only what changed
+            hist.min, hist.max = -lim, lim
         hist.sample = values
 
 

@@ -353,6 +353,19 @@ class Dashboard(VBox):
         return names
 
     def _sync_scrubber(self) -> None:
+        store = getattr(self.trainer, "_checkpoints", None)
+        if store is not None:  # nothing to redo while the kept checkpoints are the same
+            items = store.items
+            key = (
+                id(self.trainer),
+                len(items),
+                items[-1].step if items else None,
+                self.trainer.step_count == (items[-1].step if items else None),
+            )
+            if key == getattr(self, "_scrub_key", None):
+                self.controls.rewind.disabled = self.controls.scrubber.value == LIVE
+                return
+            self._scrub_key = key
         points = [
             p for p in getattr(self.trainer, "checkpoints", []) if p[0] < self.trainer.step_count
         ]
