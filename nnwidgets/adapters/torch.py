@@ -21,6 +21,7 @@ from ..core.losses import DEFAULT_LOSS
 from ..core.model import _check_int, check_seed
 from ..core.optim import _check_lr
 from ..core.snapshot import Snapshot, frozen_dict
+from ..core.stepping import Stepping
 
 ACTIVATION_NAMES = {
     "ReLU": "relu",
@@ -83,7 +84,7 @@ def describe_module(module) -> tuple[list, list[str]]:
     return linears, activations
 
 
-class TorchTrainer:
+class TorchTrainer(Stepping):
     """Train a PyTorch module step by step, speaking nnwidgets' trainer protocol.
 
     ``optimizer`` is a ``torch.optim`` instance over ``module.parameters()``
@@ -166,7 +167,7 @@ class TorchTrainer:
         self.divergence = None
         self.history = History(n, self.ds.task != "regression")
         self._metrics = self.evaluate()
-        self._record_epoch()
+        self.history.record_epoch(self.epoch, self.step_count, self._metrics)
 
     # ------------------------------------------------------------- protocol
     @property
@@ -237,42 +238,8 @@ class TorchTrainer:
             self._pos = 0
             self._perm = None
             self._metrics = self.evaluate()
-            self._record_epoch()
+            self.history.record_epoch(self.epoch, self.step_count, self._metrics)
         return True
-
-    def _record_epoch(self) -> None:
-        m = self._metrics
-        self.history.epochs.append(
-            self.epoch, [self.step_count] + [m[c] for c in self.history.epoch_columns[1:]]
-        )
-
-    def step(self) -> Snapshot:
-        """One minibatch update; returns a Snapshot."""
-        self._step()
-        return self.snapshot()
-
-    def step_epoch(self) -> Snapshot:
-        """To the end of the current epoch."""
-        target = self.epoch + 1
-        while self.epoch < target and self._step():
-            pass
-        return self.snapshot()
-
-    def run(self, epochs: int = 1) -> Snapshot:
-        """Several epochs."""
-        epochs = _check_int("epochs", epochs, 0)
-        target = self.epoch + epochs
-        while self.epoch < target and self._step():
-            pass
-        return self.snapshot()
-
-    def run_steps(self, n: int, stop_epoch: int | None = None) -> int:
-        """Up to ``n`` updates, stopping at divergence or when ``epoch`` reaches
-        ``stop_epoch``."""
-        done = 0
-        while done < n and (stop_epoch is None or self.epoch < stop_epoch) and self._step():
-            done += 1
-        return done
 
     def evaluate(self) -> dict[str, float]:
         """Data losses (and accuracies for classification) on both parts."""

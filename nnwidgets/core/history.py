@@ -238,6 +238,10 @@ class History:
     def __len__(self) -> int:
         return len(self.steps)
 
+    def record_epoch(self, epoch: int, step: int, metrics: dict) -> None:
+        """Append one epoch's row: the step it ended at and its metrics by name."""
+        self.epochs.append(epoch, [step] + [metrics[c] for c in self.epoch_columns[1:]])
+
     def truncate(self, step: int, epoch: int) -> None:
         """Forget what came after ``step`` and ``epoch`` (rewind)."""
         self.steps.truncate(step)

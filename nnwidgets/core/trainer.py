@@ -20,6 +20,7 @@ from .model import MLP, _check_int, check_seed
 from .optim import Optimizer, _check_lr, _check_number, get_optimizer
 from .schedules import Schedule
 from .snapshot import Snapshot, frozen_dict
+from .stepping import Stepping
 
 
 def _finite_sum(arrays) -> bool:
@@ -32,7 +33,7 @@ def _norm(a: np.ndarray) -> float:
     return math.sqrt(float(np.dot(flat, flat)))
 
 
-class Trainer:
+class Trainer(Stepping):
     """Trains an :class:`MLP` on a :class:`Dataset` one minibatch at a time.
 
     Each epoch is one pass over a permutation of the training set (drawn from
@@ -182,7 +183,7 @@ class Trainer:
         self.history = History(self.model.n_layers, self.ds.task != "regression")
         self._eval_cache: tuple[int, dict] | None = None
         self._epoch_metrics = self.evaluate()
-        self._record_epoch(self._epoch_metrics)
+        self.history.record_epoch(self.epoch, self.step_count, self._epoch_metrics)
         self._checkpoints.clear()
         self._keep_checkpoint(epoch_end=True)
 
@@ -286,17 +287,7 @@ class Trainer:
         if self.divergence is not None:
             return False
         model = self.model
-        undo = (
-            self._pos,
-            self._perm,
-            self.epoch,
-            self._first_loss,
-            self._last_loss,
-            self._grad_norms,
-            self._update_ratios,
-            self._epoch_metrics,
-            self._rng.bit_generator.state if self._perm is None else None,
-        )
+        undo = self._where_we_are()
         idx = self._next_batch()
         Xb = self._X_train[idx]
         yb = self._y_train[idx]
@@ -308,9 +299,7 @@ class Trainer:
         reason = self._check_before_update(objective, grad_norms)
         if reason is not None:
             # The weights this batch saw came from the previous update: undo that one.
-            self._perm = undo[1]
-            if undo[8] is not None:
-                self._rng.bit_generator.state = undo[8]
+            self._go_back_to(undo)
             self._undo_last_step()
             self._diverge(reason)
             return False
@@ -327,9 +316,7 @@ class Trainer:
             params[f"b{i}"] for i in range(n_w)
         ):
             self._restore_before_update()
-            (self._pos, self._perm, self.epoch, self._first_loss) = undo[:4]
-            if undo[8] is not None:
-                self._rng.bit_generator.state = undo[8]
+            self._go_back_to(undo)
             self._can_undo = False
             self._diverge(
                 f"diverged at step {self.step_count + 1}: the update made the weights "
@@ -364,11 +351,22 @@ class Trainer:
             np.copyto(v, self._prev[k])
         self.optimizer.restore()
 
-    def _undo_last_step(self) -> None:
-        """Return to the state before the last completed update (the last good weights)."""
-        if not self._can_undo:
-            return
-        self._restore_before_update()
+    def _where_we_are(self) -> tuple:
+        # What one step changes besides the weights and the optimizer state.
+        rng_state = self._rng.bit_generator.state if self._perm is None else None
+        return (
+            self._pos,
+            self._perm,
+            self.epoch,
+            self._first_loss,
+            self._last_loss,
+            self._grad_norms,
+            self._update_ratios,
+            self._epoch_metrics,
+            rng_state,
+        )
+
+    def _go_back_to(self, where: tuple) -> None:
         (
             self._pos,
             self._perm,
@@ -379,9 +377,16 @@ class Trainer:
             self._update_ratios,
             self._epoch_metrics,
             rng_state,
-        ) = self._undo
-        if rng_state is not None:
+        ) = where
+        if rng_state is not None:  # the step drew a new permutation
             self._rng.bit_generator.state = rng_state
+
+    def _undo_last_step(self) -> None:
+        """Return to the state before the last completed update (the last good weights)."""
+        if not self._can_undo:
+            return
+        self._restore_before_update()
+        self._go_back_to(self._undo)
         self.step_count -= 1
         self.history.truncate(self.step_count, self.epoch)
         self._checkpoints.drop_after(self.step_count)
@@ -414,50 +419,11 @@ class Trainer:
         self._pos = 0
         self._perm = None
         self._epoch_metrics = self.evaluate()
-        self._record_epoch(self._epoch_metrics)
+        self.history.record_epoch(self.epoch, self.step_count, self._epoch_metrics)
         self._keep_checkpoint(epoch_end=True)
 
-    def _record_epoch(self, m: dict) -> None:
-        row = [self.step_count] + [m[c] for c in self.history.epoch_columns[1:]]
-        self.history.epochs.append(self.epoch, row)
-
-    def step(self) -> Snapshot:
-        """Exactly one minibatch update; returns a Snapshot."""
-        with limited(self.blas_threads):
-            self._step()
-        return self.snapshot()
-
-    def step_epoch(self) -> Snapshot:
-        """Run to the end of the current epoch; returns a Snapshot."""
-        target = self.epoch + 1
-        with limited(self.blas_threads):
-            while self.epoch < target and self._step():
-                pass
-        return self.snapshot()
-
-    def run(self, epochs: int = 1) -> Snapshot:
-        """Several epochs, the same as calling ``step_epoch()`` that many times."""
-        epochs = _check_int("epochs", epochs, 0)
-        target = self.epoch + epochs
-        with limited(self.blas_threads):
-            while self.epoch < target and self._step():
-                pass
-        return self.snapshot()
-
-    def run_steps(self, n: int, stop_epoch: int | None = None) -> int:
-        """Up to ``n`` minibatch updates without snapshots, stopping early on divergence
-        or when ``epoch`` reaches ``stop_epoch``; returns how many were done."""
-        n = _check_int("n", n, 0)
-        done = 0
-        step = self._step
-        with limited(self.blas_threads):
-            if stop_epoch is None:
-                while done < n and step():
-                    done += 1
-            else:
-                while done < n and self.epoch < stop_epoch and step():
-                    done += 1
-        return done
+    def _stepping(self):
+        return limited(self.blas_threads)
 
     # ------------------------------------------------------------ reporting
     def evaluate(self) -> dict[str, float]:

@@ -1,0 +1,56 @@
+"""The stepping half of the trainer protocol, shared by every trainer.
+
+A trainer supplies ``_step()`` (one minibatch update; False when it refuses, e.g.
+after a divergence), ``snapshot()`` and ``epoch``; this mixin builds ``step``,
+``step_epoch``, ``run`` and ``run_steps`` on them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from .model import _check_int
+
+
+class Stepping:
+    """``step``, ``step_epoch``, ``run`` and ``run_steps`` from ``_step``."""
+
+    def _stepping(self):
+        """The context every batch of steps runs in (none here)."""
+        return contextlib.nullcontext()
+
+    def step(self):
+        """Exactly one minibatch update; returns a Snapshot."""
+        with self._stepping():
+            self._step()
+        return self.snapshot()
+
+    def step_epoch(self):
+        """Run to the end of the current epoch; returns a Snapshot."""
+        return self._run_until(self.epoch + 1)
+
+    def run(self, epochs: int = 1):
+        """Several epochs, the same as calling ``step_epoch()`` that many times."""
+        epochs = _check_int("epochs", epochs, 0)
+        return self._run_until(self.epoch + epochs)
+
+    def _run_until(self, epoch: int):
+        with self._stepping():
+            while self.epoch < epoch and self._step():
+                pass
+        return self.snapshot()
+
+    def run_steps(self, n: int, stop_epoch: int | None = None) -> int:
+        """Up to ``n`` minibatch updates without snapshots, stopping early on divergence
+        or when ``epoch`` reaches ``stop_epoch``; returns how many were done."""
+        n = _check_int("n", n, 0)
+        done = 0
+        step = self._step
+        with self._stepping():
+            if stop_epoch is None:
+                while done < n and step():
+                    done += 1
+            else:
+                while done < n and self.epoch < stop_epoch and step():
+                    done += 1
+        return done
