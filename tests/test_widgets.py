@@ -11,6 +11,7 @@ from ipywidgets import Widget
 
 import nnwidgets as nw
 from nnwidgets.views import VIEWS, ViewContext
+from nnwidgets.views.base import figures
 from nnwidgets.views.weights import padded
 
 
@@ -125,7 +126,7 @@ def test_marks_are_created_once_and_mutated(dash):
     def marks():
         out = []
         for view in dash.views.values():
-            out.extend(id(m) for fig in _figures(view.widget) for m in fig.marks)
+            out.extend(id(m) for fig in figures(view.widget) for m in fig.marks)
         return out
 
     first = marks()
@@ -133,15 +134,6 @@ def test_marks_are_created_once_and_mutated(dash):
         dash.step()
     dash.step_epoch()
     assert marks() == first
-
-
-def _figures(widget):
-    from bqplot import Figure
-
-    if isinstance(widget, Figure):
-        yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _figures(child)
 
 
 def test_refresh_sends_numeric_arrays_as_binary_buffers(dash, monkeypatch):

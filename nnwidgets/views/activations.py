@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from bqplot import Bins, LinearScale
+from bqplot import Bins
 from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.model import forward_with
 from ..core.snapshot import Snapshot
-from .base import PALETTE, View, axis, figure
+from .base import PALETTE, View, histogram
 
 MAX_SAMPLES = 1000  # training rows used for the picture; enough for a histogram
 RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -54,25 +54,15 @@ class ActivationsView(View):
         boxes = []
         acts = self.context.activations
         for i, act in enumerate(acts):
-            hx, hy = LinearScale(), LinearScale(min=0.0, allow_padding=False)
-            h = Bins(
-                sample=np.zeros(2),
-                bins=30,
-                scales={"x": hx, "y": hy},
-                colors=[PALETTE[i % len(PALETTE)]],
-                stroke="white",
-            )
-            self.hists.append(h)
-            fig = figure(
+            fig, h, x_axis = histogram(
                 f"layer {i + 1} ({act}, {self.context.layer_sizes[i + 1]} units)",
-                [h],
-                [
-                    self._x_axis(hx),
-                    axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4),
-                ],
+                "output",
+                PALETTE[i % len(PALETTE)],
                 width="280px",
                 height="220px",
             )
+            self.hists.append(h)
+            self.x_axes.append(x_axis)
             label = HTML(value="")
             label.add_class("nnw-activation-health")
             self.labels.append(label)
@@ -80,11 +70,6 @@ class ActivationsView(View):
         if not acts:
             boxes.append(HTML("<i>This network has no hidden layer.</i>"))
         return HBox(boxes, layout=Layout(flex_flow="row wrap"))
-
-    def _x_axis(self, scale):
-        ax = axis(scale, "output", tick_format=".2g")
-        self.x_axes.append(ax)
-        return ax
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         if not self.hists:

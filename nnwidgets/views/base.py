@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from bqplot import Axis, Figure
+from bqplot import Axis, Bins, Figure, LinearScale
 
 from ..core.datasets import Dataset
 from ..core.history import History
@@ -143,6 +143,31 @@ def decade_ticks(lo: float, hi: float) -> list[float]:
     a, b = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(max(hi, lo * 10))))
     step = max(1, (b - a) // 7)
     return [10.0**e for e in range(a, b + 1, step)]
+
+
+def histogram(title: str, x_label: str, color: str, width: str, height: str):
+    """A Bins histogram in its own figure: ``(figure, bins mark, x axis)``."""
+    hx, hy = LinearScale(), LinearScale(min=0.0, allow_padding=False)
+    bins = Bins(
+        sample=np.zeros(2), bins=30, scales={"x": hx, "y": hy}, colors=[color], stroke="white"
+    )
+    x_axis = axis(hx, x_label, tick_format=".2g")
+    fig = figure(
+        title,
+        [bins],
+        [x_axis, axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4)],
+        width=width,
+        height=height,
+    )
+    return fig, bins, x_axis
+
+
+def figures(widget):
+    """Every bqplot Figure in a widget tree."""
+    if isinstance(widget, Figure):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from figures(child)
 
 
 def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:

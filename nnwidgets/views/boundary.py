@@ -25,18 +25,6 @@ LIGHT = [
     "#e3e39a",
     "#a3e2ea",
 ]  # lighter PALETTE, behind the points
-LIGHT = [
-    "#93bfe3",
-    "#f8c58e",
-    "#a8dca8",
-    "#eda3a3",
-    "#cbb6e0",
-    "#cfb0a8",
-    "#f2bfe1",
-    "#cccccc",
-    "#e3e39a",
-    "#a3e2ea",
-]
 
 
 def prediction_grid(ds, resolution: int = GRID, pad: float = 0.15):

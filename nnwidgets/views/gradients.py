@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from bqplot import Bars, Bins, LinearScale, Lines, LogScale, OrdinalScale
+from bqplot import Bars, LinearScale, Lines, LogScale, OrdinalScale
 from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
@@ -16,6 +16,7 @@ from .base import (
     axis,
     decade_ticks,
     figure,
+    histogram,
     plot_array,
     stacked_lines,
     update_symmetric_histogram,
@@ -101,27 +102,12 @@ class GradientsView(View):
         self.hist_axes = []
         hist_figs = []
         for i in range(n):
-            hx, hy = LinearScale(), LinearScale(min=0.0, allow_padding=False)
-            h = Bins(
-                sample=np.zeros(2),
-                bins=30,
-                scales={"x": hx, "y": hy},
-                colors=[colors[i]],
-                stroke="white",
+            fig, h, x_axis = histogram(
+                f"∇W{i} at this step", "gradient", colors[i], width="240px", height="200px"
             )
             self.hists.append(h)
-            hist_figs.append(
-                figure(
-                    f"∇W{i} at this step",
-                    [h],
-                    [
-                        self._hist_axis(hx),
-                        axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4),
-                    ],
-                    width="240px",
-                    height="200px",
-                )
-            )
+            self.hist_axes.append(x_axis)
+            hist_figs.append(fig)
         self.warning = HTML(value="")
         self.warning.add_class("nnw-gradient-warning")
         return VBox(
@@ -131,11 +117,6 @@ class GradientsView(View):
                 self.warning,
             ]
         )
-
-    def _hist_axis(self, scale):
-        ax = axis(scale, "gradient", tick_format=".2g")
-        self.hist_axes.append(ax)
-        return ax
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         n = self.context.n_layers

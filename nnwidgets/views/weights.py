@@ -8,7 +8,15 @@ from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import PALETTE, View, axis, figure, stacked_lines, update_symmetric_histogram
+from .base import (
+    PALETTE,
+    View,
+    axis,
+    figure,
+    histogram,
+    stacked_lines,
+    update_symmetric_histogram,
+)
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
@@ -79,24 +87,8 @@ class WeightsView(View):
                 width=f"{width}px",
                 height=f"{height}px",
             )
-            hx, hy = LinearScale(), LinearScale(min=0.0, allow_padding=False)
-            hist = Bins(
-                sample=np.zeros(2),
-                bins=30,
-                scales={"x": hx, "y": hy},
-                colors=[PALETTE[i % len(PALETTE)]],
-                stroke="white",
-            )
-            hist_x_axis = axis(hx, "weight", tick_format=".2g")
-            hist_fig = figure(
-                f"W{i} values",
-                [hist],
-                [
-                    hist_x_axis,
-                    axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4),
-                ],
-                width="260px",
-                height="200px",
+            hist_fig, hist, hist_x_axis = histogram(
+                f"W{i} values", "weight", PALETTE[i % len(PALETTE)], width="260px", height="200px"
             )
             self.hist_axes.append(hist_x_axis)
             self.heatmaps.append(hm)

@@ -11,7 +11,7 @@ from ipywidgets import HTML, HBox, Layout, ToggleButton, VBox
 
 from ..core import Trainer, optim
 from ..views import BoundaryView, LandscapeView, ViewContext
-from ..views.base import PALETTE, axis, figure, plot_array, stacked_lines
+from ..views.base import PALETTE, axis, figure, figures, plot_array, stacked_lines
 from ..views.landscape import MAX_TRAJECTORY, flatten
 from ..views.loss import epoch_steps
 from .controls import _button
@@ -153,7 +153,7 @@ class Compare(VBox):
         # (they all start from the same weights, so the paths share their origin).
         self.landscape = LandscapeView(ViewContext.from_trainer(trainers[0]))
         view = self.landscape
-        fig = next(iter(_figures(view.widget)))
+        fig = next(iter(figures(view.widget)))
         fig.title = f"Loss landscape around {self.names[0]}'s weights, every path on it"
         view.path.colors = [colors[0]]
         self.paths = [view.path] + [
@@ -255,15 +255,6 @@ class Compare(VBox):
         self.status.value = "<br>".join(rows)
         if self.landscape is not None:
             self._update_landscape()
-
-
-def _figures(widget):
-    from bqplot import Figure
-
-    if isinstance(widget, Figure):
-        yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _figures(child)
 
 
 def _default_name(trainer) -> str:

@@ -12,6 +12,7 @@ from ipywidgets import HTML, Button, FloatText, HBox, IntText, Layout, VBox, jsl
 
 from ..core import optim
 from ..views import VIEWS, View, ViewContext
+from ..views.base import figures
 from .controls import LIVE, LR_MAX_EXP, LR_MIN_EXP, MAIN_ARGUMENT, Controls
 from .mainloop import MainLoop
 from .runner import Runner
@@ -345,7 +346,7 @@ class Dashboard(VBox):
             raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
         names = []
         for view_name, view in self.views.items():
-            for i, fig in enumerate(_figures(view.widget)):
+            for i, fig in enumerate(figures(view.widget)):
                 name = f"{prefix}-{view_name}-{i}.{fmt}"
                 (fig.save_png if fmt == "png" else fig.save_svg)(name)
                 names.append(name)
@@ -524,15 +525,6 @@ class FrameCounter:
         if self.count - self.drawn <= 1:
             return True
         return time.perf_counter() - self.last_sent > self.MAX_WAIT
-
-
-def _figures(widget):
-    from bqplot import Figure
-
-    if isinstance(widget, Figure):
-        yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _figures(child)
 
 
 class WeightEditor(HBox):
