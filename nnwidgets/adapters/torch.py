@@ -15,10 +15,10 @@ from types import MappingProxyType, SimpleNamespace
 
 import numpy as np
 
+from ..core.checks import check_int, check_seed
 from ..core.datasets import Dataset
 from ..core.history import History
 from ..core.losses import DEFAULT_LOSS
-from ..core.model import _check_int, check_seed
 from ..core.optim import _check_lr
 from ..core.snapshot import Snapshot, frozen_dict
 from ..core.stepping import Stepping
@@ -109,7 +109,7 @@ class TorchTrainer(Stepping):
         loss = DEFAULT_LOSS[ds.task] if loss is None else loss
         if loss not in TORCH_LOSSES:
             raise ValueError(f"loss {loss!r} is unknown; expected one of {sorted(TORCH_LOSSES)}")
-        batch_size = _check_int("batch_size", batch_size, 1)
+        batch_size = check_int("batch_size", batch_size, 1)
         if not isinstance(shuffle, bool):
             raise TypeError(f"shuffle must be a bool, got {type(shuffle).__name__}")
         seed = check_seed(seed)

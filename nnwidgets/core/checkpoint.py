@@ -421,13 +421,13 @@ def _rebuild(header, arrays, Dataset, MLP, OPTIMIZERS, from_config, Trainer):
 
 def _check_saved_state(tr, cp: Checkpoint, divergence) -> None:
     """Refuse a saved state that no trainer could have been in (a corrupt or edited file)."""
-    from .model import _check_int
+    from .checks import check_int
     from .optim import _check_lr, _check_number
 
     n, n_layers = tr.n_train, tr.model.n_layers
     for name in ("step", "epoch", "pos"):
         # counts must stay exact as floats in the history's x column
-        if _check_int(name, getattr(cp, name), 0) > 2**53:
+        if check_int(name, getattr(cp, name), 0) > 2**53:
             raise ValueError(f"{name} {getattr(cp, name)} is out of range")
     if cp.pos >= n or (cp.perm is None and cp.pos != 0):
         raise ValueError(f"pos {cp.pos} does not fit an epoch of {n} samples")
@@ -445,7 +445,7 @@ def _check_saved_state(tr, cp: Checkpoint, divergence) -> None:
         raise ValueError(f"epoch_metrics must have the keys {sorted(tr.evaluate())}")
     if divergence is not None and not isinstance(divergence, str):
         raise ValueError(f"divergence must be None or a message, got {divergence!r}")
-    if _check_int("optimizer steps", cp.optimizer["steps"], 0) >= 2**63:
+    if check_int("optimizer steps", cp.optimizer["steps"], 0) >= 2**63:
         raise ValueError(f"optimizer steps {cp.optimizer['steps']} is out of range")
     probe = type(tr.optimizer)(**cp.optimizer["hyperparameters"])
     probe.step({k: v.copy() for k, v in tr.model.params.items()}, tr.model.grads)

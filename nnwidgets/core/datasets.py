@@ -23,19 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_int, check_seed
+
 TASKS = ("regression", "binary", "multiclass")
 _REQUIRED_ARRAYS = ("X_train", "y_train", "X_test", "y_test")
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
 
 
 def _check_real(name: str, value: Any) -> float:
@@ -45,12 +39,6 @@ def _check_real(name: str, value: Any) -> float:
         return float(value)
     except OverflowError:  # an int beyond the float range
         raise ValueError(f"{name} must be finite, got an int too large for a float") from None
-
-
-def _check_seed(seed: Any) -> int | None:
-    if seed is None:
-        return None
-    return _check_int("seed", seed, 0)
 
 
 def _check_test_fraction(test_fraction: Any) -> float:
@@ -336,7 +324,7 @@ class Dataset:
         """
         task = _check_task(task)
         test_fraction = _check_test_fraction(test_fraction)
-        seed = _check_seed(seed)
+        seed = check_seed(seed)
         standardize = _check_bool("standardize", standardize)
         name = _check_name(name)
         columns = getattr(X, "columns", None)  # a pandas DataFrame, without importing pandas
@@ -563,10 +551,10 @@ def _generated(
 def _common(n_samples: Any, noise: Any, test_fraction: Any, seed: Any, standardize: Any) -> dict:
     """Validate the arguments every generator shares; returns them as JSON-ready params."""
     params = {
-        "n_samples": _check_int("n_samples", n_samples, 4),
+        "n_samples": check_int("n_samples", n_samples, 4),
         "noise": _check_noise(noise),
         "test_fraction": _check_test_fraction(test_fraction),
-        "seed": _check_seed(seed),
+        "seed": check_seed(seed),
         "standardize": _check_bool("standardize", standardize),
     }
     _n_test(params["n_samples"], params["test_fraction"])
@@ -706,7 +694,7 @@ def gaussians(
     possible. ``standardize`` defaults to False to keep the familiar picture.
     """
     p = _common(n_samples, noise, test_fraction, seed, standardize)
-    k = _check_int("n_classes", n_classes, 2)
+    k = check_int("n_classes", n_classes, 2)
     n = p["n_samples"]
     if n < k:
         raise ValueError(f"n_samples must be at least n_classes ({k}), got {n}")
@@ -747,7 +735,7 @@ def digits(test_fraction: float = 0.2, seed: int | None = 0, standardize: bool =
     """
     params = {
         "test_fraction": _check_test_fraction(test_fraction),
-        "seed": _check_seed(seed),
+        "seed": check_seed(seed),
         "standardize": _check_bool("standardize", standardize),
     }
     try:

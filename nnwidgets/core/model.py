@@ -7,27 +7,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from .activations import Activation, get_activation
+from .checks import check_int, check_seed
 from .features import check_features, expand
 from .losses import Loss, sigmoid, softmax
 
 INITS = ("xavier", "he", "normal", "zeros")
 DTYPES = ("float32", "float64")
 TASKS = ("regression", "binary", "multiclass")
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def check_seed(seed, name: str = "seed") -> int | None:
-    """Validate a random seed: None or a non-negative int."""
-    if seed is None:
-        return None
-    return _check_int(name, seed, 0)
 
 
 class MLP:
@@ -56,7 +42,7 @@ class MLP:
     ) -> None:
         if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
             raise TypeError(f"sizes must be a list of layer widths, got {type(sizes).__name__}")
-        sizes = [_check_int(f"sizes[{i}]", s, 1) for i, s in enumerate(sizes)]
+        sizes = [check_int(f"sizes[{i}]", s, 1) for i, s in enumerate(sizes)]
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least an input and an output width, got {sizes}")
         n_hidden = len(sizes) - 2

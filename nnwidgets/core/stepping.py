@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
-from .model import _check_int
+from .checks import check_int
 
 
 class Stepping:
@@ -31,7 +31,7 @@ class Stepping:
 
     def run(self, epochs: int = 1):
         """Several epochs, the same as calling ``step_epoch()`` that many times."""
-        epochs = _check_int("epochs", epochs, 0)
+        epochs = check_int("epochs", epochs, 0)
         return self._run_until(self.epoch + epochs)
 
     def _run_until(self, epoch: int):
@@ -43,7 +43,7 @@ class Stepping:
     def run_steps(self, n: int, stop_epoch: int | None = None) -> int:
         """Up to ``n`` minibatch updates without snapshots, stopping early on divergence
         or when ``epoch`` reaches ``stop_epoch``; returns how many were done."""
-        n = _check_int("n", n, 0)
+        n = check_int("n", n, 0)
         done = 0
         step = self._step
         with self._stepping():

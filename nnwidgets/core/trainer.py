@@ -12,11 +12,12 @@ from .blas import limited
 from .checkpoint import CheckpointStore, capture, restore
 from .checkpoint import load as load_trainer
 from .checkpoint import save as save_trainer
+from .checks import check_int, check_seed
 from .datasets import Dataset
 from .features import expand
 from .history import History
 from .losses import DEFAULT_LOSS, Loss, get_loss
-from .model import MLP, _check_int, check_seed
+from .model import MLP
 from .optim import Optimizer, _check_lr, _check_number, get_optimizer
 from .schedules import Schedule
 from .snapshot import Snapshot, frozen_dict
@@ -64,7 +65,7 @@ class Trainer(Stepping):
             raise TypeError(f"ds must be an nw.Dataset, got {type(ds).__name__}")
         loss_fn = get_loss(DEFAULT_LOSS[ds.task] if loss is None else loss)
         optimizer = get_optimizer(SGDDefault() if optimizer is None else optimizer)
-        batch_size = _check_int("batch_size", batch_size, 1)
+        batch_size = check_int("batch_size", batch_size, 1)
         if not isinstance(shuffle, bool):
             raise TypeError(f"shuffle must be a bool, got {type(shuffle).__name__}")
         seed = check_seed(seed)
@@ -75,9 +76,9 @@ class Trainer(Stepping):
                 f"schedule must be an nw.schedules instance or None, got {type(schedule).__name__}"
             )
         divergence_factor = _check_number("divergence_factor", divergence_factor, 1.0)
-        checkpoint_budget = _check_int("checkpoint_budget", checkpoint_budget, 0)
+        checkpoint_budget = check_int("checkpoint_budget", checkpoint_budget, 0)
         if blas_threads is not None:
-            blas_threads = _check_int("blas_threads", blas_threads, 1)
+            blas_threads = check_int("blas_threads", blas_threads, 1)
         self._check_compatible(model, ds, loss_fn)
 
         self.model = model
@@ -238,7 +239,7 @@ class Trainer(Stepping):
         """
         new = {}
         if batch_size is not None:
-            new["batch_size"] = _check_int("batch_size", batch_size, 1)
+            new["batch_size"] = check_int("batch_size", batch_size, 1)
         if l1 is not None:
             new["l1"] = _check_number("l1", l1)
         if l2 is not None:
@@ -574,7 +575,7 @@ class Trainer(Stepping):
         if (step is None) == (epoch is None):
             raise TypeError("rewind takes exactly one of step=... or epoch=...")
         if epoch is not None:
-            epoch = _check_int("epoch", epoch, 0)
+            epoch = check_int("epoch", epoch, 0)
             if epoch > self.epoch:
                 raise ValueError(f"epoch must be <= the current epoch {self.epoch}, got {epoch}")
             ex, steps = self.history.series("step", max_points=10**9)
@@ -582,7 +583,7 @@ class Trainer(Stepping):
             if len(match) == 0:
                 raise ValueError(f"epoch {epoch} is no longer in the history; cannot rewind there")
             step = int(steps[match[0]])
-        step = _check_int("step", step, 0)
+        step = check_int("step", step, 0)
         if step > self.step_count:
             raise ValueError(f"step must be <= the current step {self.step_count}, got {step}")
         base = self._checkpoints.base_for(step)
