@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import math
 import os
 import tempfile
@@ -16,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from widget_log import widget_log
 
 import nnwidgets as nw
 from nnwidgets.core.activations import ACTIVATIONS
@@ -538,28 +538,6 @@ EVENTS = st.one_of(
     st.tuples(st.just("scrub"), st.integers(0, 10)),
     st.tuples(st.just("button"), st.sampled_from(["step", "epoch", "reset", "rewind"])),
 )
-
-
-class Collect(logging.Handler):
-    """Exceptions in button callbacks are logged by ipywidgets, not raised: keep them."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(self.format(record))
-
-
-@contextlib.contextmanager
-def widget_log():
-    handler = Collect()
-    logger = logging.getLogger("traitlets")
-    logger.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
 
 
 @settings(

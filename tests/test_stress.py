@@ -8,6 +8,7 @@ import math
 import random
 
 import numpy as np
+from widget_log import Collect
 
 import nnwidgets as nw
 from nnwidgets.widgets.controls import LIVE
@@ -16,17 +17,6 @@ N_EVENTS = 2000
 SEED = 20240601
 ERROR_COLOR = "#b00020"
 DIVERGED = "Training diverged"  # the one refusal a random sequence may legitimately hit
-
-
-class Collect(logging.Handler):
-    """Keeps every warning or error that ipywidgets/traitlets log (callback exceptions)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(self.format(record))
 
 
 def make_dashboard() -> nw.Dashboard:

@@ -119,11 +119,6 @@ def plot_array(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
 
 
-def finite_or(value: float, default: float) -> float:
-    """``value`` if it is finite, else ``default``."""
-    return value if np.isfinite(value) else default
-
-
 def nice_limit(value: float) -> float:
     """``value`` rounded up to two significant figures (a tidy axis end)."""
     if not np.isfinite(value) or value <= 0:
