@@ -230,7 +230,7 @@ def play_loops() -> list[asyncio.Task]:
 def test_pause_then_play_at_once_leaves_a_single_play_loop():
     dash = make_dashboard()
     c = dash.controls
-    c.stop_after.value = 50
+    c.stop_after.value = 100_000  # far beyond what the loop can reach in this test
 
     async def scenario() -> None:
         dash.play()

@@ -9,6 +9,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .checks import check_int, check_seed
 from .features import check_features, expand
+from .layout import ParamLayout
 from .losses import Loss, sigmoid, softmax
 
 INITS = ("xavier", "he", "normal", "zeros")
@@ -87,8 +88,13 @@ class MLP:
             raise ValueError(
                 f"sizes[0] must equal the number of features ({len(self.features)}), got {sizes[0]}"
             )
-        self.params: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
+        # Every parameter (and gradient) lives in one flat array; the dicts hold views.
+        # One array lets the trainer update, copy, check and measure them in one call each.
+        self.layout = ParamLayout(self.param_keys, self._shapes())
+        self.flat_params = np.zeros(self.layout.size, dtype=self.dtype)
+        self.flat_grads = np.zeros(self.layout.size, dtype=self.dtype)
+        self.params: dict[str, np.ndarray] = self.layout.views(self.flat_params)
+        self.grads: dict[str, np.ndarray] = self.layout.views(self.flat_grads)
         self._buffers: dict[int, tuple[list, list, list]] = {}
         self.initialize(self.seed)
 
@@ -102,6 +108,10 @@ class MLP:
     def param_keys(self) -> list[str]:
         """Parameter names in layer order: W0, b0, W1, b1, ..."""
         return [f"{p}{i}" for i in range(self.n_layers) for p in ("W", "b")]
+
+    def _shapes(self) -> list[tuple[int, ...]]:
+        pairs = zip(self.sizes[:-1], self.sizes[1:], strict=True)
+        return [shape for n_in, n_out in pairs for shape in ((n_in, n_out), (n_out,))]
 
     def initialize(self, seed: int | None = None) -> None:
         """Draw fresh weights (in place, so references to the arrays stay valid)."""
@@ -118,12 +128,8 @@ class MLP:
                 W = rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, n_out))
             else:
                 W = np.zeros((n_in, n_out))
-            for key, value in ((f"W{i}", W), (f"b{i}", np.zeros(n_out))):
-                if key in self.params:
-                    self.params[key][...] = value
-                else:
-                    self.params[key] = value.astype(self.dtype)
-                    self.grads[key] = np.zeros_like(self.params[key])
+            self.params[f"W{i}"][...] = W
+            self.params[f"b{i}"][...] = 0
         self.seed = seed
 
     def config(self) -> dict:

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from .layout import ParamLayout
+
 
 def _check_lr(lr) -> float:
     if isinstance(lr, bool) or not isinstance(lr, int | float | np.floating | np.integer):
@@ -54,6 +56,11 @@ class Optimizer:
         self._backup_store: dict[str, dict[str, np.ndarray]] = {}
         self._backup_names: dict[str, tuple[str, ...]] | None = None
         self._backup_steps = 0
+        # Packed mode (step_flat): the layout and one flat array per state name; the
+        # per-parameter ``state`` then holds views into those arrays.
+        self._packed: tuple[ParamLayout, dict[str, np.ndarray]] | None = None
+        self._backup_flat: dict[str, np.ndarray] = {}
+        self._backup_packed: tuple[ParamLayout, tuple[str, ...]] | None = None
 
     @property
     def lr(self) -> float:
@@ -73,6 +80,7 @@ class Optimizer:
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Apply one update to every parameter, in place."""
+        self._packed = None  # state arrays may be created here that are no views
         self.steps += 1
         for key, p in params.items():
             state = self.state.get(key)
@@ -84,8 +92,63 @@ class Optimizer:
         """Update one parameter array in place from its gradient and state."""
         raise NotImplementedError
 
+    def step_flat(self, flat_params: np.ndarray, flat_grads: np.ndarray, layout) -> None:
+        """The same update as ``step`` on ``layout.views(...)``, for parameters packed
+        into one array (as ``MLP.flat_params``): one update for all of them.
+
+        Every update is element-wise with scalars shared by all parameters, so the
+        packed update equals the per-parameter one; ``state`` stays per parameter
+        (views into the packed state).
+        """
+        packed = self._packed
+        if packed is None or packed[0] is not layout:
+            packed = self._pack(flat_params, layout)
+            if packed is None:  # state that does not pack (partial): the general path
+                self.step(layout.views(flat_params), layout.views(flat_grads))
+                return
+        flat_state = packed[1]
+        n_names = len(flat_state)
+        self.steps += 1
+        self.update(flat_params, flat_grads, flat_state)
+        if len(flat_state) != n_names:  # a state array was created lazily (SGD momentum)
+            self._set_packed(layout, flat_state)
+
+    def _pack(self, flat_params: np.ndarray, layout):
+        state = self.state
+        if not state:
+            flat_state = self._new_state(flat_params)
+        else:
+            names = {tuple(s) for s in state.values()}
+            if set(state) != set(layout.keys) or len(names) != 1:
+                return None
+            flat_state = {}
+            for name in next(iter(names)):
+                flat = np.empty_like(flat_params)
+                for key in layout.keys:
+                    flat[layout.slices[key]] = state[key][name].ravel()
+                flat_state[name] = flat
+        self._set_packed(layout, flat_state)
+        return self._packed
+
+    def _set_packed(self, layout, flat_state: dict[str, np.ndarray]) -> None:
+        views = {name: layout.views(flat) for name, flat in flat_state.items()}
+        self.state = {key: {name: views[name][key] for name in flat_state} for key in layout.keys}
+        self._packed = (layout, flat_state)
+
     def backup(self) -> None:
         """Copy the state into preallocated arrays so that ``restore`` can undo one step."""
+        self._backup_steps = self.steps
+        if self._packed is not None:
+            layout, flat_state = self._packed
+            for name, arr in flat_state.items():
+                dst = self._backup_flat.get(name)
+                if dst is None or dst.shape != arr.shape or dst.dtype != arr.dtype:
+                    dst = self._backup_flat[name] = np.empty_like(arr)
+                np.copyto(dst, arr)
+            self._backup_packed = (layout, tuple(flat_state))
+            self._backup_names = None
+            return
+        self._backup_packed = None
         store = self._backup_store
         names = {}
         for key, state in self.state.items():
@@ -99,21 +162,32 @@ class Optimizer:
                 np.copyto(dst, arr)
             names[key] = tuple(state)
         self._backup_names = names
-        self._backup_steps = self.steps
 
     def restore(self) -> None:
         """Go back to the state of the last ``backup``."""
+        if self._backup_packed is not None:
+            layout, names = self._backup_packed
+            packed = self._packed
+            if packed is not None and packed[0] is layout and tuple(packed[1]) == names:
+                for name in names:
+                    np.copyto(packed[1][name], self._backup_flat[name])
+            else:
+                self._set_packed(layout, {n: self._backup_flat[n].copy() for n in names})
+            self.steps = self._backup_steps
+            return
         names = self._backup_names
         if names is None:
             raise RuntimeError("restore() needs an earlier backup()")
         self.state = {
             key: {n: self._backup_store[key][n].copy() for n in ns} for key, ns in names.items()
         }
+        self._packed = None
         self.steps = self._backup_steps
 
     def reset_state(self) -> None:
         """Forget all accumulated state (as a freshly built optimizer)."""
         self.state = {}
+        self._packed = None
         self.steps = 0
 
     def state_dict(self) -> dict:
@@ -132,10 +206,18 @@ class Optimizer:
                 f"state must come from a {self.name} optimizer, got {state.get('name')!r}"
             )
         fresh = type(self)(**state["hyperparameters"])  # validates every value first
-        keep = ("state", "_backup_store", "_backup_names", "_backup_steps")
+        keep = (
+            "state",
+            "_backup_store",
+            "_backup_names",
+            "_backup_steps",
+            "_backup_flat",
+            "_backup_packed",
+        )
         self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k not in keep})
         self.steps = int(state["steps"])
         self.state = {k: {n: np.array(a) for n, a in s.items()} for k, s in state["state"].items()}
+        self._packed = None
 
     def __repr__(self) -> str:
         args = ", ".join(

@@ -24,11 +24,6 @@ from .snapshot import Snapshot, frozen_dict
 from .stepping import Stepping
 
 
-def _finite_sum(arrays) -> bool:
-    """True when every value of every (1-D) array is finite: one dot product each."""
-    return math.isfinite(sum(float(np.dot(a, a)) for a in arrays))
-
-
 def _norm(a: np.ndarray) -> float:
     flat = a.ravel()
     return math.sqrt(float(np.dot(flat, flat)))
@@ -104,8 +99,8 @@ class Trainer(Stepping):
         self._y_train = self._targets(ds.y_train)
         self._y_test = self._targets(ds.y_test)
         n_w = model.n_layers
-        self._prev = {k: np.empty_like(v) for k, v in model.params.items()}
-        self._delta = [np.empty_like(model.params[f"W{i}"]) for i in range(n_w)]
+        self._prev = np.empty_like(model.flat_params)  # the weights before the last update
+        self._scratch = np.empty_like(model.flat_params)
         self._row = np.empty(2 + 3 * n_w)
         self._initial_params = {k: v.copy() for k, v in model.params.items()}
         self._start()
@@ -290,14 +285,14 @@ class Trainer(Stepping):
         model = self.model
         undo = self._where_we_are()
         idx = self._next_batch()
-        Xb = self._X_train[idx]
-        yb = self._y_train[idx]
-        data_loss, penalty = model.loss_and_grad(Xb, yb, self.loss, self.l1, self.l2)
+        data_loss, penalty = model.loss_and_grad(
+            self._X_train[idx], self._y_train[idx], self.loss, self.l1, self.l2
+        )
         objective = data_loss + penalty
-        n_w = model.n_layers
-        params, grads = model.params, model.grads
-        grad_norms = [_norm(grads[f"W{i}"]) for i in range(n_w)]
-        reason = self._check_before_update(objective, grad_norms)
+        layout, params, scratch = model.layout, model.flat_params, self._scratch
+        # sums of squares per array, in layout order W0, b0, W1, b1, ...
+        grad_sq = layout.sums_of_squares(model.flat_grads, scratch)
+        reason = self._check_before_update(objective, grad_sq)
         if reason is not None:
             # The weights this batch saw came from the previous update: undo that one.
             self._go_back_to(undo)
@@ -306,16 +301,14 @@ class Trainer(Stepping):
             return False
         if self._first_loss is None:
             self._first_loss = objective
-        for k, v in params.items():
-            np.copyto(self._prev[k], v)
-        self.optimizer.backup()
+        np.copyto(self._prev, params)
+        optimizer = self.optimizer
+        optimizer.backup()
         lr = self.lr
-        self.optimizer._lr = lr  # unchecked: a schedule may reach 0 (cosine at T_max), as torch
-        self.optimizer.step(params, grads)
-        weight_norms = [_norm(params[f"W{i}"]) for i in range(n_w)]
-        if not all(math.isfinite(w) for w in weight_norms) or not _finite_sum(
-            params[f"b{i}"] for i in range(n_w)
-        ):
+        optimizer._lr = lr  # unchecked: a schedule may reach 0 (cosine at T_max), as torch
+        optimizer.step_flat(params, model.flat_grads, layout)
+        weight_sq = layout.sums_of_squares(params, scratch)
+        if not math.isfinite(sum(weight_sq)):
             self._restore_before_update()
             self._go_back_to(undo)
             self._can_undo = False
@@ -324,18 +317,22 @@ class Trainer(Stepping):
                 "overflow (learning rate too large)"
             )
             return False
-        ratios = []
-        for i in range(n_w):
-            delta = self._delta[i]
-            np.subtract(self._prev[f"W{i}"], params[f"W{i}"], out=delta)
-            ratios.append(_norm(delta) / weight_norms[i] if weight_norms[i] else 0.0)
+        np.subtract(self._prev, params, out=scratch)
+        update_sq = layout.sums_of_squares(scratch, scratch)
+        grad_norms = [math.sqrt(v) for v in grad_sq[::2]]
+        weight_norms = [math.sqrt(v) for v in weight_sq[::2]]
+        ratios = [
+            math.sqrt(u) / w if w else 0.0
+            for u, w in zip(update_sq[::2], weight_norms, strict=True)
+        ]
         self._undo = undo
         self._can_undo = True
         self.step_count += 1
         self._pos += len(idx)
         self._last_loss = objective
-        self._grad_norms = tuple(grad_norms)
-        self._update_ratios = tuple(ratios)
+        self._grad_norms = grad_norms
+        self._update_ratios = ratios
+        n_w = len(grad_norms)
         row = self._row
         row[0] = objective
         row[1] = lr
@@ -348,8 +345,7 @@ class Trainer(Stepping):
         return True
 
     def _restore_before_update(self) -> None:
-        for k, v in self.model.params.items():
-            np.copyto(v, self._prev[k])
+        np.copyto(self.model.flat_params, self._prev)
         self.optimizer.restore()
 
     def _where_we_are(self) -> tuple:
@@ -394,16 +390,15 @@ class Trainer(Stepping):
         self._eval_cache = None
         self._can_undo = False
 
-    def _check_before_update(self, objective: float, grad_norms: list[float]) -> str | None:
+    def _check_before_update(self, objective: float, grad_sq: list[float]) -> str | None:
         step = self.step_count
         where = f"diverged at step {step}" if step else "diverged at the first step"
         if not math.isfinite(objective):
             return f"{where}: the loss became {objective}"
-        for i, g in enumerate(grad_norms):
+        for key, g in zip(self.model.layout.keys, grad_sq, strict=True):
             if not math.isfinite(g):
-                return f"{where}: the gradient of W{i} became infinite"
-        if not _finite_sum(self.model.grads[f"b{i}"] for i in range(self.model.n_layers)):
-            return f"{where}: a bias gradient became infinite"
+                kind = "bias gradient" if key.startswith("b") else "gradient"
+                return f"{where}: the {kind} of {key} became infinite"
         limit = self.divergence_factor * max(1.0, self._first_loss or 1.0)
         if objective > limit:
             return (
