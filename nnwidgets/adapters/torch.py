@@ -1,14 +1,32 @@
 """``TorchTrainer``: watch real PyTorch training in the nnwidgets Dashboard.
 
 It speaks the trainer protocol (``step``, ``step_epoch``, ``run``, ``lr``,
-``evaluate``, ``snapshot``, ``history``, ``reset``) for a ``torch.nn.Module``
-made of ``Linear`` layers and element-wise activations, with the same
-minibatches as ``nw.Trainer`` (a seeded permutation per epoch, consecutive
-slices). torch is imported lazily: nnwidgets never depends on it.
+``evaluate``, ``snapshot``, ``history``, ``reset``) for a ``torch.nn.Module``,
+with the same minibatches as ``nw.Trainer`` (a seeded permutation per epoch,
+consecutive slices). torch is imported lazily: nnwidgets never depends on it.
+
+Two kinds of module:
+
+- a plain chain of ``Linear`` layers and the activations nnwidgets has (``Dropout``
+  and ``Flatten`` allowed): its snapshots use nnwidgets' ``W0, b0, ...`` layout and
+  every view, the network diagram and the loss landscape included, works as for
+  ``nw.Trainer``;
+- anything else (BatchNorm, LayerNorm, convolutions, any element-wise activation,
+  nested or custom modules with their own ``forward``): snapshots hold every
+  parameter under its module path (``net.0.weight``, in PyTorch's layout) and the
+  buffers (running statistics) in ``snapshot.extra["buffers"]``; the views draw every
+  layer that has weights, and predictions come from the real module (a scratch copy
+  in evaluation mode). The network diagram and the loss landscape say they are not
+  available.
+
+Steps run the module in training mode, ``evaluate()`` and the views in evaluation
+mode. Dropout draws from a torch generator of the trainer's own, seeded with
+``seed``, so ``reset()`` repeats a run exactly and the global torch RNG is untouched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 from types import MappingProxyType, SimpleNamespace
@@ -19,9 +37,11 @@ from ..core.checks import check_int, check_seed
 from ..core.datasets import Dataset
 from ..core.history import History
 from ..core.losses import DEFAULT_LOSS
+from ..core.model import forward_with
 from ..core.optim import _check_lr
 from ..core.snapshot import Snapshot, frozen_dict
 from ..core.stepping import Stepping
+from ..core.weight_layers import array_weight_layer, chain_weight_layers
 
 ACTIVATION_NAMES = {
     "ReLU": "relu",
@@ -32,7 +52,10 @@ ACTIVATION_NAMES = {
     "GELU": "gelu",
     "Identity": "linear",
 }
+#: torch.nn.modules.activation classes that are not element-wise
+NOT_ELEMENTWISE = {"Softmax", "LogSoftmax", "Softmin", "Softmax2d", "GLU", "MultiheadAttention"}
 TORCH_LOSSES = {"mse": "MSELoss", "bce": "BCEWithLogitsLoss", "cross_entropy": "CrossEntropyLoss"}
+PROBE_ROWS = 8  # training rows run through the module to check it before training
 
 
 def _import_torch():
@@ -48,7 +71,8 @@ def _import_torch():
 def describe_module(module) -> tuple[list, list[str]]:
     """The Linear layers of ``module`` in order and the activation after each hidden one.
 
-    Raises ValueError for layers the views could not reproduce from weights alone.
+    Raises ValueError when ``module`` is not a plain chain that nnwidgets' own forward
+    pass reproduces from the weights alone (``TorchTrainer`` then runs the module itself).
     """
     torch = _import_torch()
     nn = torch.nn
@@ -84,11 +108,26 @@ def describe_module(module) -> tuple[list, list[str]]:
     return linears, activations
 
 
+def is_activation(layer) -> bool:
+    """True for an element-wise activation module (ReLU, Softplus, SiLU, Hardtanh, ...)."""
+    cls = type(layer)
+    return cls.__module__ == "torch.nn.modules.activation" and cls.__name__ not in NOT_ELEMENTWISE
+
+
+def activation_name(layer) -> str:
+    """nnwidgets' name of an activation module when it has one, else its class in lower case."""
+    name = type(layer).__name__
+    return ACTIVATION_NAMES.get(name, name.lower())
+
+
 class TorchTrainer(Stepping):
     """Train a PyTorch module step by step, speaking nnwidgets' trainer protocol.
 
     ``optimizer`` is a ``torch.optim`` instance over ``module.parameters()``
     (default SGD with lr 0.03). The Dashboard can watch it like ``nw.Trainer``.
+    The module's raw output must fit the loss: one column for "bce", one per class
+    for "cross_entropy", one per target for "mse". ``chain`` tells whether the module
+    is a plain Linear/activation chain (see the module docstring).
     """
 
     def __init__(
@@ -109,17 +148,17 @@ class TorchTrainer(Stepping):
         loss = DEFAULT_LOSS[ds.task] if loss is None else loss
         if loss not in TORCH_LOSSES:
             raise ValueError(f"loss {loss!r} is unknown; expected one of {sorted(TORCH_LOSSES)}")
+        if loss == "cross_entropy" and ds.task == "regression":
+            raise ValueError("loss 'cross_entropy' needs class labels; the data set is regression")
+        if loss == "bce" and ds.task == "multiclass":
+            raise ValueError("loss 'bce' needs two classes; use 'cross_entropy' for more")
         batch_size = check_int("batch_size", batch_size, 1)
         if not isinstance(shuffle, bool):
             raise TypeError(f"shuffle must be a bool, got {type(shuffle).__name__}")
         seed = check_seed(seed)
-        linears, activations = describe_module(module)
-        sizes = [linears[0].in_features] + [lin.out_features for lin in linears]
-        if sizes[0] != ds.n_features:
-            raise ValueError(
-                f"module input width {sizes[0]} does not match the data set's "
-                f"{ds.n_features} features"
-            )
+        params = list(module.parameters())
+        if not params:
+            raise ValueError("module has no parameters to train")
         if optimizer is None:
             optimizer = torch.optim.SGD(module.parameters(), lr=0.03)
         if not isinstance(optimizer, torch.optim.Optimizer):
@@ -127,25 +166,128 @@ class TorchTrainer(Stepping):
                 f"optimizer must be a torch.optim optimizer, got {type(optimizer).__name__}"
             )
         self.torch = torch
-        self.module = module
+        self.dtype = params[0].dtype
+        self.loss = SimpleNamespace(name=loss)
         self.ds = ds
+        self._y_train = self._targets(ds.y_train)
+        probe = self._probe(module, ds, batch_size)  # every check before any state is kept
+        self.module = module
         self.optimizer = optimizer
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
-        self.linears = linears
-        self.dtype = linears[0].weight.dtype
+        self.chain = probe.linears is not None
+        if self.chain:
+            self.linears = probe.linears
+            self._weight_params = [lin.weight for lin in self.linears]
+            sizes = [self.linears[0].in_features] + [lin.out_features for lin in self.linears]
+            self.weight_layers = chain_weight_layers(sizes)
+            hidden_names = [f"layer {i + 1}" for i in range(len(probe.activations))]
+        else:
+            self.linears = [m for m in module.modules() if isinstance(m, torch.nn.Linear)]
+            named = [
+                (name, p)
+                for name, p in module.named_parameters()
+                if name.rsplit(".", 1)[-1] != "bias"
+            ]
+            self._weight_params = [p for _, p in named]
+            self.weight_layers = tuple(array_weight_layer(name, p.shape) for name, p in named)
+            sizes = [ds.n_features, *probe.widths, probe.n_out]
+            hidden_names = probe.hidden_names
         self.model = SimpleNamespace(
-            sizes=sizes, activation_names=activations, n_layers=len(linears)
+            sizes=sizes,
+            activation_names=list(probe.activations),
+            n_layers=len(self.weight_layers),
+            hidden_names=hidden_names,
         )
-        self.loss = SimpleNamespace(name=loss)
         self._loss_fn = getattr(torch.nn, TORCH_LOSSES[loss])()
         self._X_train = torch.as_tensor(ds.X_train, dtype=self.dtype)
         self._X_test = torch.as_tensor(ds.X_test, dtype=self.dtype)
-        self._y_train = self._targets(ds.y_train)
         self._y_test = self._targets(ds.y_test)
         self._initial = (copy.deepcopy(module.state_dict()), copy.deepcopy(optimizer.state_dict()))
+        self._scratch = None
         self._start()
+
+    # ------------------------------------------------------------ checking
+    def _probe(self, module, ds: Dataset, batch_size: int) -> SimpleNamespace:
+        """Run a few training rows through ``module`` (evaluation mode, no gradient) and
+        check it fits the data and the loss; find its hidden activations."""
+        torch = self.torch
+        X = torch.as_tensor(ds.X_train[:PROBE_ROWS], dtype=self.dtype)
+        leaves = [m for m in module.modules() if not list(m.children())]
+        paths = {id(m): name for name, m in module.named_modules()}
+        calls: list = []
+        handles = [
+            m.register_forward_hook(lambda mod, _inp, out: calls.append((mod, out))) for m in leaves
+        ]
+        was_training = module.training
+        try:
+            module.eval()
+            with torch.no_grad():
+                out = module(X)
+        except Exception as exc:  # any failure of the user's forward: say what went in
+            raise ValueError(
+                f"module cannot take the data set's input width of {ds.n_features} features "
+                f"(a batch of shape {tuple(X.shape)}): {type(exc).__name__}: {exc}"
+            ) from exc
+        finally:
+            for h in handles:
+                h.remove()
+            module.train(was_training)
+        if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != len(X):
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise ValueError(
+                f"module must return raw scores of shape (batch, outputs), got {shape} for a "
+                f"batch of {len(X)}"
+            )
+        expected = ds.n_outputs if self.loss.name == "cross_entropy" else self._y_train.shape[1]
+        if out.shape[1] != expected:
+            raise ValueError(
+                f"module output width {out.shape[1]} does not fit loss {self.loss.name!r} on "
+                f"this data set: expected {expected}"
+            )
+        if calls and calls[-1][1] is out and is_activation(calls[-1][0]):
+            raise ValueError(
+                "module: the output layer must be linear (raw scores / logits), without a "
+                f"final {type(calls[-1][0]).__name__}"
+            )
+        bn = torch.nn.modules.batchnorm._BatchNorm
+        if any(isinstance(m, bn) for m in leaves) and 1 in (
+            batch_size,
+            len(ds.X_train) % batch_size,
+        ):
+            raise ValueError(
+                f"batch_size {batch_size} leaves a batch of one sample, which BatchNorm cannot "
+                "train on; choose another batch_size"
+            )
+        try:
+            linears, activations = describe_module(module)
+            params = {}
+            for i, lin in enumerate(linears):
+                params[f"W{i}"] = lin.weight.detach().cpu().numpy().T
+                params[f"b{i}"] = (
+                    lin.bias.detach().cpu().numpy()
+                    if lin.bias is not None
+                    else np.zeros(lin.out_features, dtype=params[f"W{i}"].dtype)
+                )
+            _, ours = forward_with(params, activations, ds.X_train[:PROBE_ROWS])
+            tol = 1e-9 if self.dtype == torch.float64 else 1e-4
+            if not np.allclose(ours, out.numpy(), rtol=tol, atol=tol):
+                raise ValueError("module: its forward is not the chain of its layers")
+            return SimpleNamespace(linears=linears, activations=activations)
+        except ValueError:
+            pass
+        hidden = [
+            (mod, o) for mod, o in calls if is_activation(mod) and o is not out and o.ndim >= 1
+        ]
+        hidden = [(mod, o) for mod, o in hidden if o.shape[0] == len(X)]
+        return SimpleNamespace(
+            linears=None,
+            activations=[activation_name(mod) for mod, _ in hidden],
+            hidden_names=[f"module {paths.get(id(mod), '?')}" for mod, _ in hidden],
+            widths=[int(np.prod(o.shape[1:])) for _, o in hidden],
+            n_out=int(out.shape[1]),
+        )
 
     def _targets(self, y):
         torch = self.torch
@@ -156,18 +298,34 @@ class TorchTrainer(Stepping):
 
     def _start(self) -> None:
         self._rng = np.random.default_rng(self.seed)
+        torch_seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy)
+        self._torch_rng = self.torch.Generator().manual_seed(torch_seed % 2**63).get_state()
         self._perm = None
         self._pos = 0
         self.step_count = 0
         self.epoch = 0
         self._last_loss = math.nan
-        n = len(self.linears)
+        n = len(self.weight_layers)
         self._grad_norms = (0.0,) * n
         self._update_ratios = (0.0,) * n
         self.divergence = None
         self.history = History(n, self.ds.task != "regression")
         self._metrics = self.evaluate()
         self.history.record_epoch(self.epoch, self.step_count, self._metrics)
+
+    @contextlib.contextmanager
+    def _stepping(self):
+        """Steps draw dropout masks from the trainer's own generator, in training mode."""
+        torch = self.torch
+        outside = torch.get_rng_state()
+        torch.set_rng_state(self._torch_rng)
+        if not self.module.training:
+            self.module.train()
+        try:
+            yield
+        finally:
+            self._torch_rng = torch.get_rng_state()
+            torch.set_rng_state(outside)
 
     # ------------------------------------------------------------- protocol
     @property
@@ -198,7 +356,9 @@ class TorchTrainer(Stepping):
         return math.ceil(len(self.ds.X_train) / self.batch_size)
 
     def _weights(self) -> list[np.ndarray]:
-        return [lin.weight.detach().cpu().numpy().T.copy() for lin in self.linears]
+        if self.chain:
+            return [p.detach().cpu().numpy().T.copy() for p in self._weight_params]
+        return [p.detach().cpu().numpy().copy() for p in self._weight_params]
 
     def _step(self) -> bool:
         if self.divergence is not None:
@@ -220,7 +380,7 @@ class TorchTrainer(Stepping):
             )
             return False
         loss.backward()
-        grads = [float(lin.weight.grad.norm()) for lin in self.linears]
+        grads = [float(p.grad.norm()) if p.grad is not None else 0.0 for p in self._weight_params]
         self.optimizer.step()
         after = self._weights()
         weight_norms = [float(np.linalg.norm(w)) for w in after]
@@ -241,10 +401,21 @@ class TorchTrainer(Stepping):
             self.history.record_epoch(self.epoch, self.step_count, self._metrics)
         return True
 
+    @contextlib.contextmanager
+    def _evaluating(self):
+        """Evaluation mode (no dropout, BatchNorm's running statistics), then back."""
+        was_training = self.module.training
+        self.module.eval()
+        try:
+            with self.torch.no_grad():
+                yield
+        finally:
+            self.module.train(was_training)
+
     def evaluate(self) -> dict[str, float]:
-        """Data losses (and accuracies for classification) on both parts."""
+        """Data losses (and accuracies for classification) on both parts, in evaluation mode."""
         out = {}
-        with self.torch.no_grad():
+        with self._evaluating():
             for part, X, y in (
                 ("train", self._X_train, self._y_train),
                 ("test", self._X_test, self._y_test),
@@ -264,7 +435,10 @@ class TorchTrainer(Stepping):
         return out
 
     def params(self) -> dict[str, np.ndarray]:
-        """``W0, b0, ...`` as numpy arrays in nnwidgets' layout (W_i is (n_in, n_out))."""
+        """The parameters as numpy arrays: ``W0, b0, ...`` in nnwidgets' layout (W_i is
+        (n_in, n_out)) for a plain chain, else every parameter under its module path."""
+        if not self.chain:
+            return {n: p.detach().cpu().numpy() for n, p in self.module.named_parameters()}
         out = {}
         for i, lin in enumerate(self.linears):
             out[f"W{i}"] = lin.weight.detach().cpu().numpy().T
@@ -275,9 +449,12 @@ class TorchTrainer(Stepping):
             )
         return out
 
-    def snapshot(self) -> Snapshot:
-        """A frozen Snapshot in nnwidgets' layout."""
-        params = self.params()
+    def _grads(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if not self.chain:
+            return {
+                n: p.grad.detach().cpu().numpy() if p.grad is not None else np.zeros_like(params[n])
+                for n, p in self.module.named_parameters()
+            }
         grads = {}
         for i, lin in enumerate(self.linears):
             g = lin.weight.grad
@@ -288,7 +465,20 @@ class TorchTrainer(Stepping):
             grads[f"b{i}"] = (
                 gb.detach().cpu().numpy() if gb is not None else np.zeros_like(params[f"b{i}"])
             )
-        n = len(self.linears)
+        return grads
+
+    def snapshot(self) -> Snapshot:
+        """A frozen Snapshot (see ``params`` for its layout; buffers in ``extra``)."""
+        params = self.params()
+        grads = self._grads(params)
+        if self.chain:
+            n = len(self.linears)
+            weight_norms = tuple(float(np.linalg.norm(params[f"W{i}"])) for i in range(n))
+            extra = MappingProxyType({})
+        else:
+            weight_norms = tuple(float(np.linalg.norm(params[w.name])) for w in self.weight_layers)
+            buffers = {n: b.detach().cpu().numpy() for n, b in self.module.named_buffers()}
+            extra = MappingProxyType({"buffers": frozen_dict(buffers)})
         return Snapshot(
             step=self.step_count,
             epoch=self.epoch,
@@ -298,7 +488,7 @@ class TorchTrainer(Stepping):
             params=frozen_dict(params),
             grads=frozen_dict(grads),
             grad_norms=self._grad_norms,
-            weight_norms=tuple(float(np.linalg.norm(params[f"W{i}"])) for i in range(n)),
+            weight_norms=weight_norms,
             update_ratios=self._update_ratios,
             layer_sizes=tuple(self.model.sizes),
             activations=tuple(self.model.activation_names),
@@ -307,7 +497,52 @@ class TorchTrainer(Stepping):
             batches_per_epoch=self.batches_per_epoch,
             diverged=self.divergence is not None,
             divergence=self.divergence,
+            extra=extra,
         )
+
+    # ------------------------------------------------------------ for views
+    def forward_for_views(self, snapshot: Snapshot, X: np.ndarray):
+        """``(hidden outputs, raw output)`` of the network in ``snapshot`` on inputs ``X``.
+
+        A plain chain uses nnwidgets' ``forward_with``; any other module is run for real:
+        a scratch copy of it, loaded with the snapshot's parameters and buffers, in
+        evaluation mode, with the output of each hidden activation caught by a hook.
+        """
+        if self.chain:
+            return forward_with(snapshot.params, snapshot.activations, X)
+        torch = self.torch
+        scratch, caught = self._scratch_module()
+        if scratch.loaded is not snapshot:
+            buffers = snapshot.extra.get("buffers", {})
+            with torch.no_grad():
+                for name, p in scratch.module.named_parameters():
+                    p.copy_(torch.tensor(np.asarray(snapshot.params[name])))
+                for name, b in scratch.module.named_buffers():
+                    if name in buffers:
+                        b.copy_(torch.tensor(np.asarray(buffers[name])))
+            scratch.loaded = snapshot
+        caught.clear()
+        X = np.asarray(X)
+        with torch.no_grad():
+            out = scratch.module(torch.as_tensor(X, dtype=self.dtype))
+        n = len(X)
+        hidden = [c.reshape(n, -1).numpy() for c in caught if c.ndim >= 1 and c.shape[0] == n]
+        widths = self.model.sizes[1:-1]
+        hidden = hidden[: len(widths)]
+        dtype = out.numpy().dtype
+        hidden += [np.zeros((n, w), dtype=dtype) for w in widths[len(hidden) :]]
+        return hidden, out.numpy()
+
+    def _scratch_module(self):
+        if self._scratch is None:
+            module = copy.deepcopy(self.module)
+            module.eval()
+            caught: list = []
+            for m in module.modules():
+                if not list(m.children()) and is_activation(m):
+                    m.register_forward_hook(lambda _m, _i, out: caught.append(out.detach()))
+            self._scratch = (SimpleNamespace(module=module, loaded=None), caught)
+        return self._scratch
 
     def reset(self, seed: int | None = None) -> Snapshot:
         """Back to the initial weights and optimizer state (and the same batch order)."""
@@ -317,10 +552,8 @@ class TorchTrainer(Stepping):
         module_state, opt_state = self._initial
         self.module.load_state_dict(copy.deepcopy(module_state))
         self.optimizer.load_state_dict(copy.deepcopy(opt_state))
-        for lin in self.linears:
-            lin.weight.grad = None
-            if lin.bias is not None:
-                lin.bias.grad = None
+        for p in self.module.parameters():
+            p.grad = None
         self._start()
         return self.snapshot()
 

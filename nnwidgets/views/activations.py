@@ -7,7 +7,6 @@ from bqplot import Bins
 from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
-from ..core.model import forward_with
 from ..core.snapshot import Snapshot
 from .base import PALETTE, View, histogram
 
@@ -55,7 +54,7 @@ class ActivationsView(View):
         acts = self.context.activations
         for i, act in enumerate(acts):
             fig, h, x_axis = histogram(
-                f"layer {i + 1} ({act}, {self.context.layer_sizes[i + 1]} units)",
+                f"{self.context.hidden_names[i]} ({act}, {self.context.layer_sizes[i + 1]} units)",
                 "output",
                 PALETTE[i % len(PALETTE)],
                 width="280px",
@@ -74,9 +73,7 @@ class ActivationsView(View):
     def update(self, snapshot: Snapshot, history: History) -> None:
         if not self.hists:
             return
-        hidden, _ = forward_with(
-            snapshot.params, snapshot.activations, self._X, self.context.features
-        )
+        hidden, _ = self.context.forward(snapshot, self._X)
         for i, (a, h) in enumerate(zip(hidden, self.hists, strict=True)):
             act = self.context.activations[i]
             values = np.nan_to_num(a.ravel())

@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from bqplot import Axis, Bins, Figure, LinearScale
+from ipywidgets import HTML, VBox
 
 from ..core.datasets import Dataset
 from ..core.history import History
+from ..core.model import forward_with
 from ..core.snapshot import Snapshot
+from ..core.weight_layers import WeightLayer, chain_weight_layers
 
 FIG_MARGIN = {"top": 36, "bottom": 42, "left": 58, "right": 16}
 PALETTE = [
@@ -32,6 +35,12 @@ class ViewContext:
     """What a view may know besides a Snapshot: the data and the network's shape.
 
     Views never hold the trainer; a Dashboard builds this once from it.
+    ``weight_layers`` lists the arrays the weight and gradient views draw (default:
+    ``W0, W1, ...`` from ``layer_sizes``). ``forward(snapshot, X)`` returns
+    ``(hidden outputs, raw output)`` of the snapshot's network on inputs ``X`` (default:
+    ``forward_with`` on the snapshot's params). ``chain`` is False when the network is
+    not a plain chain of dense layers and activations: views that need ``W_i``/``b_i``
+    (the network diagram, the loss landscape) then say they are not available.
     """
 
     ds: Dataset
@@ -42,10 +51,32 @@ class ViewContext:
     features: tuple[str, ...] | None = None
     #: makes a widget callback run where the dashboard runs (its main loop); identity here
     on_main: Callable[[Callable], Callable] = field(default=lambda fn: fn, compare=False)
+    weight_layers: tuple[WeightLayer, ...] = ()
+    forward: Callable[[Snapshot, np.ndarray], tuple[list, np.ndarray]] | None = field(
+        default=None, compare=False
+    )
+    chain: bool = True
+    #: one name per hidden output of ``forward`` (default ``layer 1``, ``layer 2``, ...)
+    hidden_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.weight_layers:
+            object.__setattr__(self, "weight_layers", chain_weight_layers(self.layer_sizes))
+        if self.forward is None:
+            features = self.features
+
+            def forward(snapshot: Snapshot, X: np.ndarray):
+                return forward_with(snapshot.params, snapshot.activations, X, features)
+
+            object.__setattr__(self, "forward", forward)
+        if not self.hidden_names:
+            names = tuple(f"layer {i + 1}" for i in range(len(self.activations)))
+            object.__setattr__(self, "hidden_names", names)
 
     @classmethod
     def from_trainer(cls, trainer, on_main: Callable | None = None) -> ViewContext:
-        """The context of a trainer that speaks the trainer protocol."""
+        """The context of a trainer that speaks the trainer protocol (a trainer may add
+        ``weight_layers``, ``forward_for_views``, ``chain`` and ``model.hidden_names``)."""
         model = trainer.model
         return cls(
             ds=trainer.ds,
@@ -55,6 +86,10 @@ class ViewContext:
             task=trainer.ds.task,
             features=getattr(model, "features", None),
             on_main=on_main or (lambda fn: fn),
+            weight_layers=tuple(getattr(trainer, "weight_layers", ())),
+            forward=getattr(trainer, "forward_for_views", None),
+            chain=bool(getattr(trainer, "chain", True)),
+            hidden_names=tuple(getattr(model, "hidden_names", ())),
         )
 
     @property
@@ -82,6 +117,13 @@ class View:
     def update(self, snapshot: Snapshot, history: History) -> None:
         """Show ``snapshot`` and ``history``: assign new arrays to existing marks."""
         raise NotImplementedError
+
+
+def not_available(text: str) -> VBox:
+    """The widget of a view that cannot draw this trainer's network: one clear sentence."""
+    note = HTML(f"<div style='max-width:420px;color:#555;font-style:italic'>{text}</div>")
+    note.add_class("nnw-view-unavailable")
+    return VBox([note])
 
 
 def figure(

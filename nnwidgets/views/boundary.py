@@ -8,7 +8,6 @@ from bqplot import ColorScale, GridHeatMap, HeatMap, LinearScale, Lines, Ordinal
 
 from ..core.history import History
 from ..core.losses import sigmoid, softmax
-from ..core.model import forward_with
 from ..core.snapshot import Snapshot
 from .base import PALETTE, View, axis, figure, plot_array
 
@@ -146,9 +145,7 @@ class BoundaryView(View):
 
     def _update_plane(self, snapshot: Snapshot) -> None:
         self._last = snapshot
-        hidden, out = forward_with(
-            snapshot.params, snapshot.activations, self.grid, self.context.features
-        )
+        hidden, out = self.context.forward(snapshot, self.grid)
         if self.neuron is not None:
             layer, unit = self.neuron
             values = [*hidden, out][layer - 1][:, unit]
@@ -213,7 +210,7 @@ class BoundaryView(View):
         )
 
     def _update_curve(self, snapshot: Snapshot) -> None:
-        _, out = forward_with(snapshot.params, snapshot.activations, self.curve_x[:, None])
+        _, out = self.context.forward(snapshot, self.curve_x[:, None])
         self.curve.y = plot_array(np.nan_to_num(out[:, 0]))
 
     # -------------------------------------------- regression, many features
@@ -245,7 +242,7 @@ class BoundaryView(View):
     def _update_fit(self, snapshot: Snapshot) -> None:
         ds = self.context.ds
         X, y = (ds.X_test, ds.y_test) if len(ds.y_test) else (ds.X_train, ds.y_train)
-        _, out = forward_with(snapshot.params, snapshot.activations, X)
+        _, out = self.context.forward(snapshot, X)
         with self.pred_pts.hold_sync():
             self.pred_pts.x, self.pred_pts.y = y[:, 0], np.nan_to_num(out[:, 0])
 
@@ -273,7 +270,7 @@ class BoundaryView(View):
     def _update_confusion(self, snapshot: Snapshot) -> None:
         ds = self.context.ds
         X, y = (ds.X_test, ds.y_test) if len(ds.y_test) else (ds.X_train, ds.y_train)
-        _, out = forward_with(snapshot.params, snapshot.activations, X)
+        _, out = self.context.forward(snapshot, X)
         pred = (out[:, 0] > 0).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
         cm = np.zeros((self.k, self.k))
         np.add.at(cm, (np.asarray(y).astype(int).ravel(), pred), 1)

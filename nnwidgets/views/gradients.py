@@ -49,8 +49,8 @@ class GradientsView(View):
     title = "Gradients"
 
     def build(self):
-        n = self.context.n_layers
-        self.layer_names = [f"W{i}" for i in range(n)]
+        n = len(self.context.weight_layers)
+        self.layer_names = [layer.name for layer in self.context.weight_layers]
         colors = [PALETTE[i % len(PALETTE)] for i in range(n)]
         self.flow_x, self.flow_y = LinearScale(), LogScale()
         self.flow_axis = axis(
@@ -103,7 +103,11 @@ class GradientsView(View):
         hist_figs = []
         for i in range(n):
             fig, h, x_axis = histogram(
-                f"∇W{i} at this step", "gradient", colors[i], width="240px", height="200px"
+                f"∇{self.layer_names[i]} at this step",
+                "gradient",
+                colors[i],
+                width="240px",
+                height="200px",
             )
             self.hists.append(h)
             self.hist_axes.append(x_axis)
@@ -119,7 +123,7 @@ class GradientsView(View):
         )
 
     def update(self, snapshot: Snapshot, history: History) -> None:
-        n = self.context.n_layers
+        n = len(self.context.weight_layers)
         xs, ys = [], []
         for i in range(n):
             x, y = history.series(f"grad_norm_{i}", MAX_POINTS)
@@ -133,7 +137,8 @@ class GradientsView(View):
         )
         self.ratio_bars.y = ratios
         for i, h in enumerate(self.hists):
-            update_symmetric_histogram(h, self.hist_axes[i], snapshot.grads[f"W{i}"])
+            grad = snapshot.grads[self.layer_names[i]]
+            update_symmetric_histogram(h, self.hist_axes[i], np.asarray(grad))
         finite = Y[np.isfinite(Y)]
         if finite.size:
             ticks = decade_ticks(float(finite.min()), float(finite.max()))

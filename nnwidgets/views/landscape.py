@@ -20,7 +20,7 @@ from ..core.features import expand
 from ..core.history import History
 from ..core.losses import get_loss
 from ..core.snapshot import Snapshot
-from .base import View, axis, figure, plot_array
+from .base import View, axis, figure, not_available, plot_array
 
 MAX_TRAJECTORY = 400
 TIME_BUDGET = 0.005  # seconds of grid work per refresh: a quarter of a 20 Hz interval
@@ -75,6 +75,12 @@ class LandscapeView(View):
 
     def build(self):
         ctx = self.context
+        if not ctx.chain:
+            return not_available(
+                "The loss landscape re-evaluates the loss of a chain of dense layers and "
+                "activations at many weight settings; it is not available for this network "
+                "(it has other layers, or its own forward)."
+            )
         self.loss = get_loss(ctx.loss)
         rng = np.random.default_rng(0)
         X, y = ctx.ds.X_train, ctx.ds.y_train
@@ -224,6 +230,8 @@ class LandscapeView(View):
 
     # ---------------------------------------------------------------- update
     def update(self, snapshot: Snapshot, history: History) -> None:
+        if not self.context.chain:
+            return
         keys = sorted(snapshot.params)
         point = flatten(snapshot.params, keys)
         if self._trajectory and len(self._trajectory[-1]) != len(point):

@@ -17,9 +17,8 @@ from bqplot import ColorScale, HeatMap, LinearScale, Lines, Scatter
 from ..core.features import expand
 from ..core.history import History
 from ..core.losses import sigmoid
-from ..core.model import forward_with
 from ..core.snapshot import Snapshot
-from .base import View, figure, plot_array
+from .base import View, figure, not_available, plot_array
 from .boundary import prediction_grid
 
 MAX_UNITS = 16  # nodes drawn per layer; wider layers show their first units
@@ -40,7 +39,16 @@ class NetworkView(View):
     name = "network"
     title = "Network"
 
+    on_select_neuron: Callable[[int, int] | None, None] | None = None
+    on_select_edge: Callable[[int, int, int], None] | None = None
+
     def build(self):
+        if not self.context.chain:
+            return not_available(
+                "The network diagram draws a chain of dense layers and activations; this "
+                "network has other layers (or its own forward), so it is not drawn. The "
+                "weights and gradients views show every layer that has weights."
+            )
         sizes = self.context.layer_sizes
         self.positions = layout(sizes)
         self.x, self.y = LinearScale(min=-0.5, max=len(sizes) - 0.5), LinearScale()
@@ -117,8 +125,8 @@ class NetworkView(View):
         )
         self.midpoints.observe(self.context.on_main(self._on_edge), names="selected")
         marks += [self.midpoints, self.nodes]
-        self.on_select_neuron: Callable[[int, int] | None, None] | None = None
-        self.on_select_edge: Callable[[int, int, int], None] | None = None
+        self.on_select_neuron = None
+        self.on_select_edge = None
         self._drawn_edges = np.zeros((0, 3), dtype=int)
         return figure(
             "Network: edges red < 0 < blue, thin and faint = small; click a neuron or an edge",
@@ -160,6 +168,8 @@ class NetworkView(View):
 
     # ---------------------------------------------------------------- update
     def update(self, snapshot: Snapshot, history: History) -> None:
+        if not self.context.chain:
+            return
         edges = self._edge_index
         weights = np.array([snapshot.params[f"W{layer}"][i, j] for layer, i, j in edges])
         if len(edges) > MAX_EDGES:
@@ -198,7 +208,7 @@ class NetworkView(View):
 
     def _update_thumbnails(self, snapshot: Snapshot) -> None:
         feats = self.context.features
-        hidden, out = forward_with(snapshot.params, snapshot.activations, self.grid, feats)
+        hidden, out = self.context.forward(snapshot, self.grid)
         outputs = [expand(self.grid, feats), *hidden, out]
         for layer, row in enumerate(self.thumbnails):
             values = outputs[layer]

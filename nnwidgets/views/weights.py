@@ -52,8 +52,8 @@ class WeightsView(View):
         self._last_params: dict[str, np.ndarray] = {}
         heat_figs, hist_figs = [], []
         self.heat_figs = []
-        for i in range(self.context.n_layers):
-            n_in, n_out = self.context.layer_sizes[i], self.context.layer_sizes[i + 1]
+        for i, layer in enumerate(self.context.weight_layers):
+            n_in, n_out = layer.shape
             cs = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
             hm = GridHeatMap(
                 color=padded(np.zeros((n_in, n_out))),
@@ -72,14 +72,10 @@ class WeightsView(View):
                 self._heat_title(i, 1.0),
                 [hm],
                 [
-                    axis(
-                        hm.scales["column"],
-                        f"to unit (layer {i + 1})",
-                        tick_values=self._ticks(n_out),
-                    ),
+                    axis(hm.scales["column"], layer.columns, tick_values=self._ticks(n_out)),
                     axis(
                         hm.scales["row"],
-                        f"from unit (layer {i})",
+                        layer.rows,
                         orientation="vertical",
                         tick_values=self._ticks(n_in),
                     ),
@@ -88,7 +84,11 @@ class WeightsView(View):
                 height=f"{height}px",
             )
             hist_fig, hist, hist_x_axis = histogram(
-                f"W{i} values", "weight", PALETTE[i % len(PALETTE)], width="260px", height="200px"
+                f"{layer.name} values",
+                "weight",
+                PALETTE[i % len(PALETTE)],
+                width="260px",
+                height="200px",
             )
             self.hist_axes.append(hist_x_axis)
             self.heatmaps.append(hm)
@@ -137,8 +137,12 @@ class WeightsView(View):
         )
 
     def _heat_title(self, i: int, limit: float) -> str:
-        n_in, n_out = self.context.layer_sizes[i], self.context.layer_sizes[i + 1]
-        return f"W{i} ({n_in}→{n_out}), |w| ≤ {limit:.2g}"
+        layer = self.context.weight_layers[i]
+        if layer.rows.startswith("from unit"):  # a dense layer in nnwidgets' (in, out) layout
+            shape = "{}→{}".format(*layer.shape)
+        else:
+            shape = layer.size_text
+        return f"{layer.name} ({shape}), |w| ≤ {limit:.2g}"
 
     @staticmethod
     def _heatmap_size(n_in: int, n_out: int) -> tuple[int, int]:
@@ -152,7 +156,8 @@ class WeightsView(View):
 
     # ------------------------------------------------------------- following
     def follow(self, layer: int, row: int, col: int) -> None:
-        """Start following weight ``W{layer}[row, col]`` (the oldest is dropped past 8)."""
+        """Start following weight ``[row, col]`` of weight layer number ``layer`` (its heatmap;
+        the oldest is dropped past 8)."""
         key = (layer, row, col)
         if key in self.followed:
             return
@@ -160,9 +165,8 @@ class WeightsView(View):
         if len(self.followed) > MAX_FOLLOWED:
             self._traces.pop(self.followed.pop(0), None)
         self._traces.setdefault(key, ([], []))
-        W = self._last_params.get(f"W{layer}")
-        if W is not None and self._last_step is not None:
-            self._record(key, self._last_step, W)
+        if self._last_params and self._last_step is not None:
+            self._record(key, self._last_step, self._matrix(layer, self._last_params))
         self._draw_traces()
 
     def unfollow_all(self) -> None:
@@ -174,7 +178,7 @@ class WeightsView(View):
         self._draw_traces()
 
     def _on_select(self, layer: int, change) -> None:
-        n_in, n_out = self.context.layer_sizes[layer], self.context.layer_sizes[layer + 1]
+        n_in, n_out = self.context.weight_layers[layer].shape
         selected = change["new"]
         for cell in [] if selected is None else np.asarray(selected).reshape(-1, 2):
             row, col = (int(v) for v in cell)
@@ -204,7 +208,8 @@ class WeightsView(View):
             )
             self.trace_lines.x = xs
             self.trace_lines.y = ys
-            self.trace_lines.labels = [f"W{k[0]}[{k[1]},{k[2]}]" for k in self.followed]
+            names = [layer.name for layer in self.context.weight_layers]
+            self.trace_lines.labels = [f"{names[k[0]]}[{k[1]},{k[2]}]" for k in self.followed]
 
     # ---------------------------------------------------------------- update
     _last_step: int | None = None
@@ -214,14 +219,18 @@ class WeightsView(View):
         if self._last_params:
             self._update_heatmaps(self._last_params)
 
+    def _matrix(self, i: int, params) -> np.ndarray:
+        return self.context.weight_layers[i].matrix(params)
+
     def _update_heatmaps(self, params) -> None:
-        limits = [symmetric_limit(params[f"W{i}"]) for i in range(self.context.n_layers)]
+        mats = [self._matrix(i, params) for i in range(len(self.heatmaps))]
+        limits = [symmetric_limit(W) for W in mats]
         if self.fixed.value:
             if self._fixed_limit is None:
                 self._fixed_limit = max(limits)
             limits = [self._fixed_limit] * len(limits)
         for i, hm in enumerate(self.heatmaps):
-            W = params[f"W{i}"]
+            W = mats[i]
             with self.color_scales[i].hold_sync():
                 self.color_scales[i].min = -limits[i]
                 self.color_scales[i].max = limits[i]
@@ -234,9 +243,9 @@ class WeightsView(View):
         self._last_step = snapshot.step
         self._update_heatmaps(snapshot.params)
         for i, hist in enumerate(self.hists):
-            update_symmetric_histogram(hist, self.hist_axes[i], snapshot.params[f"W{i}"])
+            update_symmetric_histogram(hist, self.hist_axes[i], self._matrix(i, snapshot.params))
         for key in self.followed:
-            self._record(key, snapshot.step, snapshot.params[f"W{key[0]}"])
+            self._record(key, snapshot.step, self._matrix(key[0], snapshot.params))
         if self.followed:
             self._draw_traces()
 
