@@ -76,3 +76,23 @@ def test_cross_entropy_is_stable_for_huge_logits():
     out = np.array([[1000.0, 0.0, -1000.0]])
     assert loss.value(out, np.array([1])) == pytest.approx(1000.0)
     assert np.all(np.isfinite(loss.grad(out, np.array([2]))))
+
+
+@pytest.mark.parametrize("scale", [1.0, 50.0, 1000.0])
+@pytest.mark.parametrize("loss_name", sorted(LOSSES))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_value_and_grad_equals_value_and_grad_apart(loss_name, scale, dtype):
+    rng = np.random.default_rng(3)
+    _, y, width = _problem(loss_name, rng)
+    out = (scale * rng.normal(size=(7, width))).astype(dtype)
+    if loss_name != "cross_entropy":
+        y = y.astype(dtype)
+    loss = get_loss(loss_name)
+    before = out.copy()
+    value, grad = loss.value_and_grad(out, y)
+    assert np.array_equal(out, before)  # the raw outputs are left as they were
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    assert value == pytest.approx(loss.value(out, y), rel=tol)
+    np.testing.assert_allclose(grad, loss.grad(out, y), rtol=tol, atol=tol * 1e-3)
+    assert grad.dtype == out.dtype
+    assert np.all(np.isfinite(grad)) and np.isfinite(value)

@@ -1,7 +1,9 @@
 """Losses on raw outputs (logits), as a small table of functions.
 
-Each entry has ``value(out, target)`` (mean, as PyTorch's default reduction) and
-``grad(out, target)`` (the gradient of that mean with respect to ``out``).
+Each entry has ``value(out, target)`` (mean, as PyTorch's default reduction),
+``grad(out, target)`` (the gradient of that mean with respect to ``out``) and
+``value_and_grad(out, target)``, both at once from shared intermediate arrays
+(what a training step calls).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class Loss:
     name: str
     value: Callable[[np.ndarray, np.ndarray], float]
     grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    value_and_grad: Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
     task: str  # the data task this loss fits: "regression", "binary" or "multiclass"
 
 
@@ -31,6 +34,13 @@ def _mse_grad(out, target):
     g = out - target
     g *= 2.0 / g.size
     return g
+
+
+def _mse_value_and_grad(out, target):
+    g = out - target
+    value = float(np.vdot(g, g)) / g.size
+    g *= 2.0 / g.size
+    return value, g
 
 
 def _bce(logits, target):
@@ -49,6 +59,23 @@ def _bce_grad(logits, target):
     g -= target
     g *= 1.0 / g.size
     return g
+
+
+def _bce_value_and_grad(logits, target):
+    e = np.abs(logits)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # exp(-|x|), shared by the value and the gradient
+    loss = np.maximum(logits, 0)
+    loss -= logits * target
+    loss += np.log1p(e)
+    value = float(np.add.reduce(loss, axis=None)) / loss.size
+    # sigmoid(x) is 1 / (1 + e) for x >= 0 and e / (1 + e) below: no overflow either way
+    g = np.where(logits >= 0, 1.0, e)
+    e += 1
+    g /= e
+    g -= target
+    g *= 1.0 / g.size
+    return value, g
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -77,10 +104,43 @@ def _cross_entropy_grad(logits, labels):
     return g
 
 
+def _cross_entropy_value_and_grad(logits, labels):
+    n = len(labels)
+    g = logits - logits.max(axis=1, keepdims=True)
+    picked = g[_rows(n), labels]  # shifted logits of the true classes
+    np.exp(g, out=g)
+    sums = np.add.reduce(g, axis=1)
+    value = float(np.add.reduce(np.log(sums)) - np.add.reduce(picked)) / n
+    g /= sums[:, None]
+    g[_rows(n), labels] -= 1
+    g *= 1.0 / n
+    return value, g
+
+
+_ROWS: dict[int, np.ndarray] = {}
+
+
+def _rows(n: int) -> np.ndarray:
+    """``np.arange(n)``, kept: every step indexes rows of the same few batch sizes."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) > 8:
+            _ROWS.clear()
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 LOSSES: dict[str, Loss] = {
-    "mse": Loss("mse", _mse, _mse_grad, "regression"),
-    "bce": Loss("bce", _bce, _bce_grad, "binary"),
-    "cross_entropy": Loss("cross_entropy", _cross_entropy, _cross_entropy_grad, "multiclass"),
+    "mse": Loss("mse", _mse, _mse_grad, _mse_value_and_grad, "regression"),
+    "bce": Loss("bce", _bce, _bce_grad, _bce_value_and_grad, "binary"),
+    "cross_entropy": Loss(
+        "cross_entropy",
+        _cross_entropy,
+        _cross_entropy_grad,
+        _cross_entropy_value_and_grad,
+        "multiclass",
+    ),
 }
 
 DEFAULT_LOSS = {"regression": "mse", "binary": "bce", "multiclass": "cross_entropy"}

@@ -224,6 +224,25 @@ class MLP:
             bufs = self._buffers[n] = (z, a, d)
         return bufs
 
+    def _forward_into(self, X: np.ndarray, Z: list, A: list) -> np.ndarray:
+        """Forward pass writing pre-activations to ``Z`` and activations to ``A``."""
+        p = self.params
+        last = self.n_layers - 1
+        a = X
+        for i, z in enumerate(Z):
+            np.dot(a, p[f"W{i}"], out=z)
+            z += p[f"b{i}"]
+            if i < last:
+                a = self.activations[i].forward(z, A[i])
+        return Z[last]
+
+    def forward_buffered(self, X: np.ndarray) -> np.ndarray:
+        """Raw outputs for inputs already in the first layer's space, computed in the
+        model's own buffers: the result is overwritten by the next call. Saves fresh
+        allocations (and their page faults) when evaluating whole data sets."""
+        Z, A, _ = self._batch_buffers(X.shape[0])
+        return self._forward_into(X, Z, A)
+
     def loss_and_grad(
         self, X: np.ndarray, y: np.ndarray, loss: Loss, l1: float = 0.0, l2: float = 0.0
     ) -> tuple[float, float]:
@@ -232,20 +251,10 @@ class MLP:
         ``X`` must already be a contiguous array of the model's dtype. Returns
         ``(data_loss, penalty)``; the gradient is that of their sum.
         """
-        n = X.shape[0]
-        Z, A, D = self._batch_buffers(n)
+        Z, A, D = self._batch_buffers(X.shape[0])
         L = self.n_layers
         p, g = self.params, self.grads
-        a = X
-        for i in range(L):
-            z = Z[i]
-            np.dot(a, p[f"W{i}"], out=z)
-            z += p[f"b{i}"]
-            if i < L - 1:
-                a = self.activations[i].forward(z, A[i])
-        out = Z[L - 1]
-        data_loss = loss.value(out, y)
-        delta = loss.grad(out, y)
+        data_loss, delta = loss.value_and_grad(self._forward_into(X, Z, A), y)
         for i in range(L - 1, -1, -1):
             a_prev = X if i == 0 else A[i - 1]
             np.dot(a_prev.T, delta, out=g[f"W{i}"])

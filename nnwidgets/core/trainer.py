@@ -98,6 +98,8 @@ class Trainer(Stepping):
         self._X_test = np.ascontiguousarray(expand(ds.X_test, model.features), dtype=dtype)
         self._y_train = self._targets(ds.y_train)
         self._y_test = self._targets(ds.y_test)
+        if ds.task != "regression":
+            self._eval_labels = {part: self.ds_labels(part) for part in ("train", "test")}
         n_w = model.n_layers
         self._prev = np.empty_like(model.flat_params)  # the weights before the last update
         self._scratch = np.empty_like(model.flat_params)
@@ -436,10 +438,11 @@ class Trainer(Stepping):
                 if self.ds.task != "regression":
                     out[f"{part}_acc"] = math.nan
                 continue
-            raw = self.model.forward_inputs(X)
+            raw = self.model.forward_buffered(X)
             out[f"{part}_loss"] = self.loss.value(raw, y)
             if self.ds.task != "regression":
-                out[f"{part}_acc"] = float(np.mean(self._labels(raw) == self.ds_labels(part)))
+                hits = np.count_nonzero(self._labels(raw) == self._eval_labels[part])
+                out[f"{part}_acc"] = hits / len(X)
         out["penalty"] = self.model.penalty(self.l1, self.l2)
         self._eval_cache = (self._version(), out)
         return dict(out)
