@@ -119,9 +119,12 @@ class View:
         raise NotImplementedError
 
 
-def not_available(text: str) -> VBox:
-    """The widget of a view that cannot draw this trainer's network: one clear sentence."""
-    note = HTML(f"<div style='max-width:420px;color:#555;font-style:italic'>{text}</div>")
+def not_available(title: str, text: str) -> VBox:
+    """The widget of a view that cannot draw this trainer's network: its title, and why."""
+    note = HTML(
+        "<div style='max-width:420px;padding:8px 12px;border:1px dashed #bbb;color:#444'>"
+        f"<b>{title}: not available</b><br><span style='font-size:13px'>{text}</span></div>"
+    )
     note.add_class("nnw-view-unavailable")
     return VBox([note])
 

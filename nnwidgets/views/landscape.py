@@ -77,9 +77,9 @@ class LandscapeView(View):
         ctx = self.context
         if not ctx.chain:
             return not_available(
-                "The loss landscape re-evaluates the loss of a chain of dense layers and "
-                "activations at many weight settings; it is not available for this network "
-                "(it has other layers, or its own forward)."
+                "Loss landscape",
+                "It re-evaluates the loss of a chain of dense layers and activations at "
+                "many weight settings; this network has other layers (or its own forward).",
             )
         self.loss = get_loss(ctx.loss)
         rng = np.random.default_rng(0)

@@ -45,9 +45,10 @@ class NetworkView(View):
     def build(self):
         if not self.context.chain:
             return not_available(
-                "The network diagram draws a chain of dense layers and activations; this "
-                "network has other layers (or its own forward), so it is not drawn. The "
-                "weights and gradients views show every layer that has weights."
+                "Network diagram",
+                "It draws a chain of dense layers and activations; this network has other "
+                "layers (or its own forward). The weights and gradients views show every "
+                "layer that has weights.",
             )
         sizes = self.context.layer_sizes
         self.positions = layout(sizes)

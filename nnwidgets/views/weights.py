@@ -68,6 +68,7 @@ class WeightsView(View):
                 names="selected",
             )
             width, height = self._heatmap_size(n_in, n_out)
+            width = max(width, 8 * len(self._heat_title(i, 0.55)) + 30)  # the title fits
             hm_fig = figure(
                 self._heat_title(i, 1.0),
                 [hm],
