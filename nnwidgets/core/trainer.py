@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 from types import MappingProxyType
@@ -278,10 +279,11 @@ class Trainer(Stepping):
             self._perm = self._rng.permutation(n) if self.shuffle else np.arange(n)
         return self._perm[self._pos : self._pos + self.batch_size]
 
-    # Overflow is detected and undone below, so numpy must not warn or raise midway.
-    @np.errstate(over="ignore", invalid="ignore")
     def _step(self) -> bool:
-        """One minibatch update without building a snapshot; False if refused."""
+        """One minibatch update without building a snapshot; False if refused.
+
+        Runs inside ``_stepping()``, where numpy neither warns nor raises on overflow:
+        the step detects it and undoes it."""
         if self.divergence is not None:
             return False
         model = self.model
@@ -420,8 +422,11 @@ class Trainer(Stepping):
         self.history.record_epoch(self.epoch, self.step_count, self._epoch_metrics)
         self._keep_checkpoint(epoch_end=True)
 
+    @contextlib.contextmanager
     def _stepping(self):
-        return limited(self.blas_threads)
+        # Entered once per run of steps, not per step: both contexts cost microseconds.
+        with limited(self.blas_threads), np.errstate(over="ignore", invalid="ignore"):
+            yield
 
     # ------------------------------------------------------------ reporting
     def evaluate(self) -> dict[str, float]:
@@ -594,9 +599,10 @@ class Trainer(Stepping):
         restore(self, base)
         self.history.truncate(base.step, base.epoch)
         self._checkpoints.drop_after(base.step)
-        while self.step_count < step:
-            if not self._step():  # cannot happen on an exact replay; be safe
-                break
+        with self._stepping():
+            while self.step_count < step:
+                if not self._step():  # cannot happen on an exact replay; be safe
+                    break
         return self.snapshot()
 
     def checkpoint_snapshot(self, step: int) -> Snapshot:
