@@ -1,5 +1,6 @@
 """The PyTorch adapter speaks the trainer protocol and trains like nw.Trainer."""
 
+import asyncio
 import os
 
 import numpy as np
@@ -300,3 +301,25 @@ def test_race_of_general_modules():
     for t, view in zip(race.trainers, race.boundaries, strict=True):
         p = 1 / (1 + np.exp(-eval_output(t.module, view.grid)[:, 0]))
         np.testing.assert_allclose(np.asarray(view.heat.color).ravel(), p, rtol=1e-5, atol=1e-6)
+
+
+def test_following_a_weight_and_playing_a_general_module():
+    ds = nw.datasets.moons(n_samples=100, noise=0.2, seed=0)
+    net = batchnorm_net()
+    tt = TorchTrainer(net, ds, optimizer=torch.optim.Adam(net.parameters(), lr=0.01))
+    dash = nw.Dashboard(tt, views=("loss", "weights", "gradients", "activations"))
+    weights = dash.views["weights"]
+    weights.follow(1, 0, 3)  # the BatchNorm gain of feature 3
+    dash.step()
+    assert weights.trace_lines.labels == ["1.weight[0,3]"]
+    assert np.asarray(weights.trace_lines.y).ravel()[1] == pytest.approx(float(net[1].weight[3]))
+
+    async def scenario():
+        dash.play()
+        await asyncio.sleep(0.3)
+        dash.pause()
+        await dash.runner.wait()
+
+    asyncio.run(scenario())
+    assert tt.step_count > 1 and not dash.runner.playing
+    assert "Play stopped" not in dash.controls.message.value
