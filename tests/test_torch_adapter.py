@@ -323,3 +323,20 @@ def test_following_a_weight_and_playing_a_general_module():
     asyncio.run(scenario())
     assert tt.step_count > 1 and not dash.runner.playing
     assert "Play stopped" not in dash.controls.message.value
+
+
+def test_functional_activations_are_named_not_hidden():
+    class Functional(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = torch.nn.Linear(2, 4), torch.nn.Linear(4, 1)
+
+        def forward(self, x):
+            return self.b(torch.nn.functional.softplus(self.a(x)))
+
+    ds = nw.datasets.moons(n_samples=60, seed=0)
+    tt = TorchTrainer(Functional(), ds)
+    assert not tt.chain and [w.name for w in tt.weight_layers] == ["a.weight", "b.weight"]
+    dash = nw.Dashboard(tt, views=("activations", "boundary"))
+    dash.step()
+    assert "functions" in dash.views["activations"].widget.children[0].value

@@ -67,7 +67,13 @@ class ActivationsView(View):
             self.labels.append(label)
             boxes.append(VBox([fig, label]))
         if not acts:
-            boxes.append(HTML("<i>This network has no hidden layer.</i>"))
+            text = (
+                "This network has no hidden layer."
+                if self.context.chain
+                else "This network has no activation module to show (activations called as "
+                "functions inside a forward are not seen)."
+            )
+            boxes.append(HTML(f"<i>{text}</i>"))
         return HBox(boxes, layout=Layout(flex_flow="row wrap"))
 
     def update(self, snapshot: Snapshot, history: History) -> None:
