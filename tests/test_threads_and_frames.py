@@ -53,12 +53,13 @@ def test_pause_from_a_comm_thread_stops_play():
 
 def test_frame_counter_waits_only_for_a_page_that_answers():
     frames = FrameCounter()
-    for _ in range(3):
+    n = FrameCounter.IN_FLIGHT + 2
+    for _ in range(n):
         frames.sent()
     assert frames.ready()  # nothing answered yet: no page, never wait
     frames.back.value = 1  # the page drew the first refresh
-    assert not frames.ready()  # two still in flight
-    frames.back.value = 2
+    assert not frames.ready()  # more than IN_FLIGHT still on their way
+    frames.back.value = n - FrameCounter.IN_FLIGHT
     assert frames.ready()
     frames.last_sent -= FrameCounter.MAX_WAIT + 0.1
     frames.back.value = 2

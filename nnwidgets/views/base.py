@@ -15,6 +15,7 @@ from ..core.model import forward_with
 from ..core.snapshot import Snapshot
 from ..core.weight_layers import WeightLayer, chain_weight_layers
 
+PLAY_HZ = 8.0  # default View.play_hz: still live to the eye, a third of the page's work
 FIG_MARGIN = {"top": 36, "bottom": 42, "left": 58, "right": 16}
 PALETTE = [
     "#1f77b4",
@@ -103,6 +104,10 @@ class View:
 
     name = "view"
     title = "View"
+    #: refreshes per second this view gets while the dashboard plays; None: every one.
+    #: A slow-changing picture need not be redrawn at the loss curve's rate, and a
+    #: browser that draws fewer views per refresh keeps up with more refreshes.
+    play_hz: float | None = PLAY_HZ
 
     def __init__(self, context: ViewContext) -> None:
         self.context = context
@@ -164,17 +169,39 @@ def plot_array(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
 
 
-def nice_limit(value: float) -> float:
-    """``value`` rounded up to two significant figures (a tidy axis end)."""
+NICE_STEPS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is
+    at least ``value`` (1.0 for zero, negative or non-finite values).
+
+    An axis end that grows by these steps changes a few times per decade of growth,
+    not at every refresh: the browser then redraws the marks whose data changed,
+    not every mark and axis on the scale.
+    """
     if not np.isfinite(value) or value <= 0:
         return 1.0
-    exponent = np.floor(np.log10(value)) - 1
-    return float(np.ceil(value / 10**exponent) * 10**exponent)
+    power = 10.0 ** np.floor(np.log10(value))
+    for step in NICE_STEPS:
+        if step * power >= value * (1 - 1e-12):
+            return float(step * power)
+    return float(10 * power)
 
 
-def symmetric_ticks(limit: float) -> list[float]:
-    """Five ticks from -limit to limit through zero."""
-    return [-limit, -limit / 2, 0.0, limit / 2, limit]
+def log_bounds(lo: float, hi: float) -> tuple[float, float]:
+    """Whole decades covering [lo, hi] (lo > 0), for a log axis that rarely moves."""
+    lo = max(lo, 1e-300)
+    a, b = np.floor(np.log10(lo)), np.ceil(np.log10(max(hi, lo)))
+    return float(10.0**a), float(10.0 ** max(b, a + 1))
+
+
+def set_changed(widget, **values) -> None:
+    """Assign only the traits whose value differs (each assignment is a message, and a
+    scale's new bounds redraw every mark and axis on it)."""
+    for name, value in values.items():
+        if getattr(widget, name) != value:
+            setattr(widget, name, value)
 
 
 def decade_ticks(lo: float, hi: float) -> list[float]:
@@ -210,16 +237,38 @@ def figures(widget):
         yield from figures(child)
 
 
+def histogram_bins(n: int) -> int:
+    """Bins for ``n`` values: about two per square root, from 8 to 30 (a few values in
+    30 bins are scattered slivers; each bin is one SVG rectangle to redraw)."""
+    return int(np.clip(round(2 * np.sqrt(max(n, 1))), 8, 30))
+
+
+def tick_format_for(limit: float) -> str:
+    """A d3 format that keeps tick labels short at the scale of ``limit``."""
+    return ".2g" if 1e-2 <= limit < 1e4 else ".1e"
+
+
 def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
-    """Show ``values`` in a Bins mark over a tidy range symmetric about zero."""
+    """Show ``values`` in a Bins mark over a tidy range symmetric about zero.
+
+    The range and the count axis grow in steps (``nice_ceiling``), so that most
+    refreshes send new counts only, and the browser redraws the bars, not the axes.
+    """
     values = np.nan_to_num(values.ravel())
-    lim = nice_limit(float(np.abs(values).max()) if values.size else 1.0)
-    if x_axis.tick_values is None or len(x_axis.tick_values) == 0 or x_axis.tick_values[-1] != lim:
-        x_axis.tick_values = symmetric_ticks(lim)
+    lim = nice_ceiling(float(np.abs(values).max()) if values.size else 1.0)
+    ticks = [-lim, 0.0, lim]  # three: readable in a small figure at any magnitude
+    if x_axis.tick_values is None or list(x_axis.tick_values) != ticks:
+        with x_axis.hold_sync():
+            x_axis.tick_values = ticks
+            set_changed(x_axis, tick_format=tick_format_for(lim))
     with hist.hold_sync():
+        set_changed(hist, bins=histogram_bins(values.size))
         if hist.min != -lim or hist.max != lim:  # each change re-bins: set only what changed
             hist.min, hist.max = -lim, lim
         hist.sample = values
+    counts = np.asarray(hist.y, dtype=float)
+    top = nice_ceiling(float(counts.max()) if counts.size else 1.0)
+    set_changed(hist.scales["y"], max=top)
 
 
 def stacked_lines(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,10 @@ from .base import (
     decade_ticks,
     figure,
     histogram,
+    log_bounds,
+    nice_ceiling,
     plot_array,
+    set_changed,
     stacked_lines,
     update_symmetric_histogram,
 )
@@ -52,7 +55,8 @@ class GradientsView(View):
         n = len(self.context.weight_layers)
         self.layer_names = [layer.name for layer in self.context.weight_layers]
         colors = [PALETTE[i % len(PALETTE)] for i in range(n)]
-        self.flow_x, self.flow_y = LinearScale(), LogScale()
+        # bounds set in steps from Python: a moving domain redraws the whole figure
+        self.flow_x, self.flow_y = LinearScale(min=0.0, max=1.0), LogScale(min=FLOOR, max=1.0)
         self.flow_axis = axis(
             self.flow_y, "gradient norm", orientation="vertical", tick_format=".0e"
         )
@@ -139,8 +143,13 @@ class GradientsView(View):
         for i, h in enumerate(self.hists):
             grad = snapshot.grads[self.layer_names[i]]
             update_symmetric_histogram(h, self.hist_axes[i], np.asarray(grad))
+        set_changed(
+            self.flow_x, max=nice_ceiling(max([1.0, *(float(x[-1]) for x in xs if len(x))]))
+        )
         finite = Y[np.isfinite(Y)]
         if finite.size:
+            lo, hi = log_bounds(float(finite.min()), float(finite.max()))
+            set_changed(self.flow_y, min=lo, max=hi)
             ticks = decade_ticks(float(finite.min()), float(finite.max()))
             if ticks != list(
                 self.flow_axis.tick_values if self.flow_axis.tick_values is not None else []

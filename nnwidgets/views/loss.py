@@ -8,7 +8,16 @@ from ipywidgets import HBox, Layout, ToggleButtons, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import View, axis, figure, plot_array, stacked_lines
+from .base import (
+    View,
+    axis,
+    figure,
+    log_bounds,
+    nice_ceiling,
+    plot_array,
+    set_changed,
+    stacked_lines,
+)
 
 MAX_POINTS = 1000  # per line and refresh: enough for a 400-pixel-wide figure
 MARKER_MAX = 50  # epochs shown with a dot each; more would be thousands of SVG dots a refresh
@@ -27,11 +36,14 @@ class LossView(View):
 
     name = "loss"
     title = "Loss"
+    play_hz = None  # every refresh: the curve is what moves while playing
 
     def build(self):
-        self.x = LinearScale()
-        self.y_linear = LinearScale()
-        self.y_log = LogScale()
+        # bounds set from Python in steps (see nice_ceiling), not from the data: a
+        # scale whose domain moves redraws every mark and axis on it at each refresh
+        self.x = LinearScale(min=0.0, max=1.0)
+        self.y_linear = LinearScale(min=0.0, max=1.0)
+        self.y_log = LogScale(min=0.1, max=1.0)
         y = self.y_linear
         self.batch_line = Lines(
             x=[],
@@ -73,7 +85,7 @@ class LossView(View):
         children = [self.loss_fig]
         self.acc_fig = None
         if self.context.task != "regression":
-            self.acc_x = LinearScale()
+            self.acc_x = LinearScale(min=0.0, max=1.0)
             self.acc_y = LinearScale(min=0.0, max=1.0)
             self.acc_lines = Lines(
                 x=[],
@@ -106,6 +118,16 @@ class LossView(View):
             self.epoch_lines.scales = {"x": self.x, "y": y}
             self.y_axis.scale = y
 
+    def _set_bounds(self, steps: np.ndarray, losses: list[np.ndarray]) -> None:
+        set_changed(self.x, max=nice_ceiling(float(steps[-1]) if len(steps) else 1.0))
+        values = np.concatenate([np.asarray(v, dtype=float).ravel() for v in losses])
+        values = values[np.isfinite(values)]
+        set_changed(self.y_linear, max=nice_ceiling(float(values.max()) if values.size else 1.0))
+        positive = values[values > 0]
+        if positive.size:
+            lo, hi = log_bounds(float(positive.min()), float(positive.max()))
+            set_changed(self.y_log, min=lo, max=hi)
+
     def update(self, snapshot: Snapshot, history: History) -> None:
         sx, sy = history.series("batch_loss", MAX_POINTS)
         # each series keeps its own x: min/max decimation keeps different points per series
@@ -114,6 +136,7 @@ class LossView(View):
         ex_steps, tx_steps = epoch_steps(history, ex), epoch_steps(history, tx)
         if self.scale_toggle.value == "log":  # a log axis cannot show zeros
             sy = np.where(sy > 0, sy, np.nan)
+        self._set_bounds(sx, [sy, train, test])
         with self.batch_line.hold_sync():
             self.batch_line.x, self.batch_line.y = plot_array(sx), plot_array(sy)
         marker = "circle" if len(ex) <= MARKER_MAX else None
@@ -125,6 +148,7 @@ class LossView(View):
         if self.acc_fig is not None:
             ax, tr_acc = history.series("train_acc", MAX_POINTS)
             tax, te_acc = history.series("test_acc", MAX_POINTS)
+            set_changed(self.acc_x, max=nice_ceiling(max([1.0, *ax[-1:], *tax[-1:]])))
             with self.acc_lines.hold_sync():
                 if self.acc_lines.marker != marker:
                     self.acc_lines.marker = marker

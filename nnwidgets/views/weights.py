@@ -14,6 +14,7 @@ from .base import (
     axis,
     figure,
     histogram,
+    nice_ceiling,
     stacked_lines,
     update_symmetric_histogram,
 )
@@ -102,7 +103,7 @@ class WeightsView(View):
             "<span style='font-size:12px;color:#444'>colour: "
             "<b style='color:#b2182b'>negative</b> · white 0 · "
             "<b style='color:#2166ac'>positive</b>; each map scaled to its largest "
-            "|w| unless the range is fixed; click a cell to follow it</span>"
+            "|w| (rounded up) unless the range is fixed; click a cell to follow it</span>"
         )
         self.trace_x = LinearScale()
         self.trace_y = LinearScale()
@@ -225,7 +226,8 @@ class WeightsView(View):
 
     def _update_heatmaps(self, params) -> None:
         mats = [self._matrix(i, params) for i in range(len(self.heatmaps))]
-        limits = [symmetric_limit(W) for W in mats]
+        # a round colour range, changed in steps: fewer redraws of the map and its title
+        limits = [nice_ceiling(symmetric_limit(W)) for W in mats]
         if self.fixed.value:
             if self._fixed_limit is None:
                 self._fixed_limit = max(limits)

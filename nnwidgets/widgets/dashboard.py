@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import html
 import time
@@ -20,6 +21,7 @@ from .runner import Runner
 DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
 CONFIG_VERSION = 1
 MAX_SCRUB_POINTS = 120  # positions on the look-back slider
+RATE_WINDOW = 20  # acknowledgements over which the page's drawing rate is measured
 
 
 def check_hide(hide) -> tuple[str, ...]:
@@ -55,15 +57,18 @@ class Dashboard(VBox):
     optimizer and regularisation controls, a status line, and bqplot views.
 
     ``dash.step()``, ``dash.step_epoch()``, ``dash.play()`` and ``dash.pause()`` do
-    what the buttons do. A click refreshes every view before it returns; play
-    refreshes at most ``refresh_hz`` times a second.
+    what the buttons do. A click refreshes every view before it returns. Play
+    refreshes as often as the page draws, at most ``refresh_hz`` times a second
+    (None, the default: up to ``runner.AUTO_HZ`` with a page that acknowledges what it
+    drew, ``runner.FALLBACK_HZ`` without one); the loss view and the status line at
+    every refresh, slower views (``View.play_hz``) one at a time, at their own rate.
     """
 
     def __init__(
         self,
         trainer,
         views: Sequence[str] = DEFAULT_VIEWS,
-        refresh_hz: float = 20.0,
+        refresh_hz: float | None = None,
         hide: Sequence[str] = (),
         **kwargs,
     ) -> None:
@@ -79,10 +84,16 @@ class Dashboard(VBox):
         self.add_class("nnw-dashboard")
         self._main = MainLoop()
         self.controls = Controls(n_train=len(trainer.ds.X_train))
-        self.runner = Runner(
-            trainer, self.refresh, refresh_hz, on_stop=self._on_stop, ready=self.frontend_ready
-        )
         self._frames = FrameCounter()
+        self.runner = Runner(
+            trainer,
+            self.refresh_playing,
+            refresh_hz,
+            on_stop=self._on_stop,
+            ready=self.frontend_ready,
+            paced=lambda: self._frames.answered,
+        )
+        self._view_drawn: dict[str, float] = {}
         self.view_names = view_names
         self._syncing = False
         self.trainer = trainer
@@ -463,12 +474,35 @@ class Dashboard(VBox):
     # -------------------------------------------------------------- refresh
     def refresh(self) -> None:
         """Draw the trainer's current state in the status line and every view."""
+        self._refresh(self.views.values(), sync_scrubber=True)
+
+    def refresh_playing(self) -> None:
+        """One refresh while playing: the views that follow every step (``play_hz`` None),
+        and of the slower ones at most one, the most overdue, when its time has come.
+        The look-back slider waits for the full refresh at the end of play."""
+        now = time.perf_counter()
+        views, due, overdue = [], None, 0.0
+        for name, view in self.views.items():
+            hz = getattr(view, "play_hz", None)
+            if hz is None:
+                views.append(view)
+                continue
+            late = now - self._view_drawn.get(name, -np.inf) - 1.0 / hz
+            if late >= 0 and (due is None or late > overdue):
+                due, overdue = name, late
+        if due is not None:
+            self._view_drawn[due] = now
+            views.append(self.views[due])
+        self._refresh(views, sync_scrubber=False)
+
+    def _refresh(self, views, sync_scrubber: bool) -> None:
         t0 = time.perf_counter()
-        self._sync_scrubber()
+        if sync_scrubber:
+            self._sync_scrubber()
         step = self.viewing_step
         snap = self.trainer.snapshot() if step is None else self.trainer.checkpoint_snapshot(step)
         history = self.trainer.history
-        for view in self.views.values():
+        for view in views:
             view.update(snap, history)
         rate = self.runner.steps_per_second if self.runner.playing else None
         line = html.escape(snap.status_line(rate))
@@ -483,6 +517,11 @@ class Dashboard(VBox):
         self._frames.sent()
         self.last_refresh_seconds = time.perf_counter() - t0
 
+    @property
+    def frames_per_second(self) -> float:
+        """Refreshes per second the page drew lately (0.0 without a page)."""
+        return self._frames.drawn_hz()
+
     def frontend_ready(self) -> bool:
         """False while the page is still drawing earlier refreshes (play then skips one)."""
         return self._frames.ready()
@@ -494,6 +533,11 @@ class FrameCounter:
     updates. Without a page (tests, nbclient) nothing comes back and nothing waits."""
 
     MAX_WAIT = 1.0  # seconds: a page that stopped answering still gets a refresh this often
+    #: refreshes sent but not yet acknowledged before play waits: two, so that the page
+    #: finds the next refresh waiting when it has drawn one (the acknowledgement's round
+    #: trip through the server and the kernel is hidden), and a Pause is at most two
+    #: refreshes behind
+    IN_FLIGHT = 2
 
     def __init__(self) -> None:
         self.out = IntText(value=0)
@@ -505,12 +549,21 @@ class FrameCounter:
         self.drawn = 0
         self.answered = False
         self.last_sent = 0.0
+        self._drawn_at: collections.deque[float] = collections.deque(maxlen=RATE_WINDOW)
         self.back.observe(self._drawn, names="value")
 
     def _drawn(self, change) -> None:
-        # May run on a comm thread: it only stores two values.
+        # May run on a comm thread: it only stores values.
         self.drawn = max(self.drawn, int(change["new"]))
         self.answered = True
+        self._drawn_at.append(time.perf_counter())
+
+    def drawn_hz(self) -> float:
+        """Acknowledged refreshes per second over the last few (0.0 when none lately)."""
+        times = list(self._drawn_at)
+        if len(times) < 2 or time.perf_counter() - times[-1] > self.MAX_WAIT:
+            return 0.0
+        return (len(times) - 1) / (times[-1] - times[0]) if times[-1] > times[0] else 0.0
 
     def sent(self) -> None:
         """Call after each refresh."""
@@ -519,10 +572,10 @@ class FrameCounter:
         self.out.value = self.count
 
     def ready(self) -> bool:
-        """True when at most one refresh is still being drawn."""
+        """True when at most ``IN_FLIGHT`` refreshes are still on their way or being drawn."""
         if not self.answered:
             return True
-        if self.count - self.drawn <= 1:
+        if self.count - self.drawn <= self.IN_FLIGHT:
             return True
         return time.perf_counter() - self.last_sent > self.MAX_WAIT
 
@@ -553,7 +606,7 @@ class WeightEditor(HBox):
         self.layout.display = "flex"
 
 
-def demo(refresh_hz: float = 20.0) -> Dashboard:
+def demo(refresh_hz: float | None = None) -> Dashboard:
     """A ready Dashboard: two moons, a 2-8-8-1 tanh network, SGD."""
     from .. import core
 

@@ -76,7 +76,7 @@ class Playground(VBox):
         seed: int = 0,
         features: Sequence[str] | None = None,
         views: Sequence[str] = DEFAULT_VIEWS,
-        refresh_hz: float = 20.0,
+        refresh_hz: float | None = None,
         hide: Sequence[str] = (),
         config: dict | None = None,
     ) -> None:

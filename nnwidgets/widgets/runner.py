@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 
 CHUNK_SECONDS = 0.002  # steps are run in chunks of about this long between clock checks
+AUTO_HZ = 30.0  # refresh_hz=None: at most this often while a page draws and acknowledges
+FALLBACK_HZ = 20.0  # refresh_hz=None and nothing acknowledges (no page: tests, nbconvert)
 
 
 class Runner:
@@ -16,18 +18,27 @@ class Runner:
     Because it yields to the event loop after every slice, button clicks, slider
     moves and other cells are handled while it plays; their changes take effect
     at the next step boundary.
+
+    ``ready`` (optional) says whether the page has drawn the earlier refreshes: while
+    it is False the Runner trains on in short chunks, yielding between them, and
+    refreshes as soon as it turns True. So the refresh rate is the smaller of
+    ``refresh_hz`` and what the page can draw. ``refresh_hz=None`` (auto) sets the
+    cap to ``AUTO_HZ`` while ``paced()`` is True (a page acknowledges refreshes), and
+    to ``FALLBACK_HZ`` otherwise.
     """
 
     def __init__(
         self,
         trainer,
         refresh: Callable[[], None],
-        refresh_hz: float = 20.0,
+        refresh_hz: float | None = 20.0,
         on_stop: Callable[[str], None] | None = None,
         ready: Callable[[], bool] | None = None,
+        paced: Callable[[], bool] | None = None,
     ) -> None:
         self.trainer = trainer
         self.ready = ready  # False while the browser is still drawing earlier refreshes
+        self.paced = paced  # True once a page acknowledges the refreshes it drew
         self.skipped = 0
         self.refresh = refresh
         self.refresh_hz = refresh_hz
@@ -41,17 +52,26 @@ class Runner:
         self._chunk = 1
 
     @property
-    def refresh_hz(self) -> float:
-        """Refreshes per second while playing."""
+    def refresh_hz(self) -> float | None:
+        """At most this many refreshes per second while playing (None: auto)."""
         return self._refresh_hz
 
     @refresh_hz.setter
-    def refresh_hz(self, value: float) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"refresh_hz must be a number, got {type(value).__name__}")
-        if not 0.5 <= value <= 120:
-            raise ValueError(f"refresh_hz must be between 0.5 and 120, got {value}")
-        self._refresh_hz = float(value)
+    def refresh_hz(self, value: float | None) -> None:
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"refresh_hz must be a number or None, got {type(value).__name__}")
+            if not 0.5 <= value <= 120:
+                raise ValueError(f"refresh_hz must be between 0.5 and 120, got {value}")
+            value = float(value)
+        self._refresh_hz = value
+
+    @property
+    def target_hz(self) -> float:
+        """The cap in use now: ``refresh_hz``, or under auto the rate for a page or none."""
+        if self._refresh_hz is not None:
+            return self._refresh_hz
+        return AUTO_HZ if self.paced is not None and self.paced() else FALLBACK_HZ
 
     def start(self) -> asyncio.Task | None:
         """Start playing on the running event loop (the kernel's, in a notebook)."""
@@ -95,9 +115,25 @@ class Runner:
         last_steps = tr.step_count
         try:
             while self.playing and self._task is me:
-                interval = 1.0 / self._refresh_hz
+                interval = 1.0 / self.target_hz
                 deadline = time.perf_counter() + interval
-                while self.playing and time.perf_counter() < deadline:
+                late = deadline  # when a wait for the page counts as one more skipped refresh
+                page_ready = self.ready is None
+                while self.playing and self._task is me:
+                    now = time.perf_counter()
+                    if now >= deadline:
+                        if page_ready or self.ready():
+                            page_ready = True
+                            break
+                        # The page is still drawing: train on in short chunks, and yield
+                        # between them so that its acknowledgement can come in (on this
+                        # event loop when comms do not run on a thread of their own).
+                        if now >= late:
+                            self.skipped += 1
+                            late = now + interval
+                        await asyncio.sleep(0)
+                        if not (self.playing and self._task is me):
+                            break
                     t0 = time.perf_counter()
                     want = self._chunk
                     done = tr.run_steps(want, stop_epoch)
@@ -116,11 +152,9 @@ class Runner:
                 if now > last:
                     self.steps_per_second = (tr.step_count - last_steps) / (now - last)
                 last, last_steps = now, tr.step_count
-                if self.ready is None or not self.playing or self.ready():
+                if page_ready or not self.playing:
                     self.refresh()
                     self.refreshes += 1
-                else:  # the page is behind: train on and draw when it has caught up
-                    self.skipped += 1
                 await asyncio.sleep(0)
         except Exception as exc:  # shown in the dashboard, never as a traceback
             self.error = exc

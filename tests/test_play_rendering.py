@@ -1,0 +1,205 @@
+"""What play sends the page: slow views take turns, axes move in steps, unchanged
+values are not sent again, and play keeps pace with the page's acknowledgements."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+from ipywidgets import Widget
+
+import nnwidgets as nw
+from nnwidgets.views.base import (
+    PLAY_HZ,
+    histogram,
+    histogram_bins,
+    log_bounds,
+    nice_ceiling,
+    set_changed,
+    tick_format_for,
+    update_symmetric_histogram,
+)
+from nnwidgets.widgets import runner as runner_mod
+from nnwidgets.widgets.dashboard import FrameCounter
+from nnwidgets.widgets.runner import Runner
+
+
+class Sent:
+    """Records the widget messages sent meanwhile: (widget class, state keys)."""
+
+    def __enter__(self):
+        self.log, self.widgets = [], []
+        self._original = Widget._send
+
+        def record(widget, msg, buffers=None):
+            self.log.append((type(widget).__name__, tuple(sorted(msg.get("state", {})))))
+            self.widgets.append(widget)
+
+        Widget._send = record
+        return self
+
+    def __exit__(self, *exc):
+        Widget._send = self._original
+
+
+def test_nice_ceiling_steps_and_bounds():
+    assert nice_ceiling(0.0) == 1.0 and nice_ceiling(float("nan")) == 1.0
+    assert nice_ceiling(1.0) == 1.0
+    assert nice_ceiling(1.01) == 1.25
+    assert nice_ceiling(496) == 500
+    assert nice_ceiling(7.2e-6) == pytest.approx(8e-6)
+    assert nice_ceiling(801) == 1000
+    values = np.geomspace(1e-3, 1e3, 500)
+    ceilings = np.array([nice_ceiling(v) for v in values])
+    assert np.all(ceilings >= values) and np.all(ceilings <= 4 / 3 * values * (1 + 1e-9))
+    assert len(set(ceilings)) <= 6 * 10 + 1  # ten steps per decade at most
+    assert log_bounds(0.03, 0.7) == (0.01, 1.0)
+    assert log_bounds(0.1, 0.1) == pytest.approx((0.1, 1.0))
+    assert histogram_bins(8) == 8 and histogram_bins(64) == 16 and histogram_bins(10**4) == 30
+    assert tick_format_for(2.5e-6) == ".1e" and tick_format_for(1.5) == ".2g"
+
+
+def test_set_changed_sends_only_what_differs():
+    dash = nw.demo()
+    scale = dash.views["loss"].x
+    with Sent() as sent:
+        set_changed(scale, min=scale.min, max=scale.max)
+    assert sent.log == []
+    with Sent() as sent:
+        set_changed(scale, max=scale.max * 2)
+    assert sent.log == [("LinearScale", ("max",))]
+
+
+def test_loss_axes_grow_in_steps_not_at_every_refresh():
+    dash = nw.demo()
+    tr, view = dash.trainer, dash.views["loss"]
+    for _ in range(30):
+        tr.run_steps(37)
+        dash.refresh()
+        sx, sy = tr.history.series("batch_loss", 10**9)
+        assert view.x.min == 0.0 and view.x.max >= sx[-1]
+        assert view.x.max == nice_ceiling(sx[-1])
+        assert view.y_linear.min == 0.0 and view.y_linear.max >= np.nanmax(sy)
+    with Sent() as sent:  # a few more steps: new lines, the same axes
+        tr.run_steps(3)
+        dash.refresh()
+    loss_scales = {id(view.x), id(view.y_linear), id(view.y_log), id(view.acc_x)}
+    assert not [w for w in sent.widgets if id(w) in loss_scales]
+    assert ("Lines", ("x", "y")) in sent.log
+    view.scale_toggle.value = "log"
+    dash.refresh()
+    lo, hi = view.y_log.min, view.y_log.max
+    positive = sy[sy > 0]
+    assert lo <= positive.min() and hi >= positive.max()
+    assert np.log10(lo) == int(np.log10(lo)) and np.log10(hi) == int(np.log10(hi))
+
+
+def test_histogram_range_and_counts_move_in_steps():
+    _fig, bins, x_axis = histogram("h", "w", "#1f77b4", "200px", "200px")
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=64)
+    update_symmetric_histogram(bins, x_axis, values)
+    lim = nice_ceiling(np.abs(values).max())
+    assert (bins.min, bins.max) == (-lim, lim) and bins.bins == 16
+    assert list(x_axis.tick_values) == [-lim, 0.0, lim]
+    assert bins.scales["y"].max == nice_ceiling(max(bins.y))
+    assert sum(bins.y) == 64  # nothing lost: every value is counted
+    with Sent() as sent:  # a small change: new counts only
+        update_symmetric_histogram(bins, x_axis, values * 1.001)
+    assert [name for name, _ in sent.log] in ([], ["Bins"])
+    assert all(keys == ("y",) for name, keys in sent.log)
+
+
+def test_play_refresh_updates_the_loss_every_time_and_slow_views_in_turn():
+    dash = nw.demo()
+    tr = dash.trainer
+    slow = [n for n, v in dash.views.items() if v.play_hz is not None]
+    assert dash.views["loss"].play_hz is None
+    assert sorted(slow) == ["boundary", "gradients", "weights"]
+    assert all(dash.views[n].play_hz == PLAY_HZ for n in slow)
+    updated = []
+    for name, view in dash.views.items():
+        original = view.update
+
+        def spy(snapshot, history, name=name, original=original):
+            updated.append(name)
+            original(snapshot, history)
+
+        view.update = spy
+    turns = []
+    for _ in range(len(slow)):
+        updated.clear()
+        tr.run_steps(5)
+        dash.refresh_playing()
+        assert "loss" in updated
+        extra = [n for n in updated if n != "loss"]
+        assert len(extra) <= 1  # at most one slow view per refresh
+        turns += extra
+    assert sorted(turns) == sorted(slow)  # each got its turn, none twice
+    updated.clear()
+    dash.refresh_playing()  # every slow view was drawn just now: none is due yet
+    assert updated == ["loss"]
+    dash.refresh()  # a full refresh (a click, the end of play) draws every view
+    assert sorted(updated[1:]) == sorted(dash.views)
+
+
+def test_play_skips_the_look_back_slider_until_the_end():
+    dash = nw.demo()
+    tr = dash.trainer
+    tr.run_steps(100)
+    options = dash.controls.scrubber.options
+    dash.refresh_playing()
+    assert dash.controls.scrubber.options == options
+    dash.refresh()
+    assert dash.controls.scrubber.options != options
+
+
+def test_refresh_hz_auto_follows_the_page():
+    dash = nw.demo()
+    assert dash.runner.refresh_hz is None  # the default: auto
+    assert dash.runner.target_hz == runner_mod.FALLBACK_HZ  # no page answers
+    dash._frames.back.value = 1
+    assert dash.runner.target_hz == runner_mod.AUTO_HZ
+    dash.runner.refresh_hz = 12
+    assert dash.runner.target_hz == 12.0
+    with pytest.raises(TypeError, match="refresh_hz"):
+        dash.runner.refresh_hz = "fast"
+
+
+def test_frames_per_second_measures_the_acknowledgements():
+    frames = FrameCounter()
+    assert frames.drawn_hz() == 0.0  # no page
+    now = time.perf_counter()
+    frames._drawn_at.extend(now - 0.04 * k for k in range(4, -1, -1))  # one every 40 ms
+    assert frames.drawn_hz() == pytest.approx(25.0)
+    frames._drawn_at.clear()
+    frames._drawn_at.extend([now - 9.0, now - 8.0])  # a page that stopped answering
+    assert frames.drawn_hz() == 0.0
+
+
+def test_play_refreshes_as_soon_as_the_page_has_caught_up():
+    dash = nw.demo()
+    checks = []
+
+    def ready():  # the page is behind for a while, then catches up, and so on
+        checks.append(1)
+        return len(checks) % 20 == 0
+
+    at_refresh = []
+    tr = dash.trainer
+    runner = Runner(tr, lambda: at_refresh.append(len(checks)), refresh_hz=60, ready=ready)
+
+    async def scenario():
+        runner.start()
+        while len(at_refresh) < 3:
+            await asyncio.sleep(0.01)
+        runner.stop()
+        await runner.wait()
+
+    asyncio.run(scenario())
+    # every refresh came right after the check that found the page ready (training
+    # went on in short chunks meanwhile), not an interval later
+    assert all(n % 20 == 0 for n in at_refresh[:3])
+    assert runner.skipped >= 1 and tr.step_count > 0
