@@ -95,7 +95,13 @@ class MLP:
         self.flat_grads = np.zeros(self.layout.size, dtype=self.dtype)
         self.params: dict[str, np.ndarray] = self.layout.views(self.flat_params)
         self.grads: dict[str, np.ndarray] = self.layout.views(self.flat_grads)
-        self._buffers: dict[int, tuple[list, list, list]] = {}
+        # Each layer's W (n_in, n_out) is followed by its b (n_out,) in the flat arrays,
+        # so together they form one (n_in + 1, n_out) block: [W; b]. With a column of
+        # ones after the inputs, one matrix product adds the bias, and one gives both
+        # gradients.
+        self._param_blocks = self._blocks(self.flat_params)
+        self._grad_blocks = self._blocks(self.flat_grads)
+        self._buffers: dict[int, _Buffers] = {}
         self.initialize(self.seed)
 
     # ----------------------------------------------------------------- setup
@@ -112,6 +118,13 @@ class MLP:
     def _shapes(self) -> list[tuple[int, ...]]:
         pairs = zip(self.sizes[:-1], self.sizes[1:], strict=True)
         return [shape for n_in, n_out in pairs for shape in ((n_in, n_out), (n_out,))]
+
+    def _blocks(self, flat: np.ndarray) -> list[np.ndarray]:
+        blocks = []
+        for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True)):
+            start = self.layout.slices[f"W{i}"].start
+            blocks.append(flat[start : start + (n_in + 1) * n_out].reshape(n_in + 1, n_out))
+        return blocks
 
     def initialize(self, seed: int | None = None) -> None:
         """Draw fresh weights (in place, so references to the arrays stay valid)."""
@@ -213,56 +226,74 @@ class MLP:
         return "regression"
 
     # -------------------------------------------------------------- training
-    def _batch_buffers(self, n: int):
+    def _batch_buffers(self, n: int) -> _Buffers:
         bufs = self._buffers.get(n)
         if bufs is None:
-            z = [np.empty((n, w), dtype=self.dtype) for w in self.sizes[1:]]
-            a = [np.empty((n, w), dtype=self.dtype) for w in self.sizes[1:-1]]
-            d = [np.empty((n, w), dtype=self.dtype) for w in self.sizes[1:-1]]
             if len(self._buffers) > 4:  # batch sizes change rarely; keep memory bounded
                 self._buffers.clear()
-            bufs = self._buffers[n] = (z, a, d)
+            bufs = self._buffers[n] = _Buffers(n, self.sizes, self.dtype)
         return bufs
 
-    def _forward_into(self, X: np.ndarray, Z: list, A: list) -> np.ndarray:
-        """Forward pass writing pre-activations to ``Z`` and activations to ``A``."""
-        p = self.params
-        last = self.n_layers - 1
-        a = X
-        for i, z in enumerate(Z):
-            np.dot(a, p[f"W{i}"], out=z)
-            z += p[f"b{i}"]
-            if i < last:
-                a = self.activations[i].forward(z, A[i])
-        return Z[last]
+    def with_ones(self, X: np.ndarray) -> np.ndarray:
+        """``X`` (already in the first layer's space) with a column of ones appended:
+        the input ``loss_and_grad`` and ``forward_buffered`` take with ``with_ones=True``."""
+        X1 = np.empty((len(X), self.sizes[0] + 1), dtype=self.dtype)
+        X1[:, :-1] = X
+        X1[:, -1] = 1
+        return X1
 
-    def forward_buffered(self, X: np.ndarray) -> np.ndarray:
+    def _forward_into(self, X1: np.ndarray, bufs: _Buffers) -> np.ndarray:
+        """Forward pass from inputs with ones, filling the buffers; the raw output."""
+        last = self.n_layers - 1
+        a = X1
+        for i, (z, block) in enumerate(zip(bufs.Z, self._param_blocks, strict=True)):
+            np.dot(a, block, out=z)  # a @ W + b
+            if i < last:
+                self.activations[i].forward(z, bufs.A[i])
+                a = bufs.A1[i]
+        return bufs.Z[last]
+
+    def _inputs_with_ones(self, X: np.ndarray, bufs: _Buffers, with_ones: bool) -> np.ndarray:
+        if with_ones:
+            return X
+        bufs.X1[:, :-1] = X
+        return bufs.X1
+
+    def forward_buffered(self, X: np.ndarray, with_ones: bool = False) -> np.ndarray:
         """Raw outputs for inputs already in the first layer's space, computed in the
         model's own buffers: the result is overwritten by the next call. Saves fresh
         allocations (and their page faults) when evaluating whole data sets."""
-        Z, A, _ = self._batch_buffers(X.shape[0])
-        return self._forward_into(X, Z, A)
+        bufs = self._batch_buffers(X.shape[0])
+        return self._forward_into(self._inputs_with_ones(X, bufs, with_ones), bufs)
 
     def loss_and_grad(
-        self, X: np.ndarray, y: np.ndarray, loss: Loss, l1: float = 0.0, l2: float = 0.0
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        loss: Loss,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        with_ones: bool = False,
     ) -> tuple[float, float]:
         """Forward and backward on one batch; fills ``self.grads``.
 
-        ``X`` must already be a contiguous array of the model's dtype. Returns
-        ``(data_loss, penalty)``; the gradient is that of their sum.
+        ``X`` must already be an array of the model's dtype in the first layer's
+        space; with ``with_ones=True`` it carries a last column of ones (see
+        ``with_ones``), which saves a copy. Returns ``(data_loss, penalty)``; the
+        gradient is that of their sum.
         """
-        Z, A, D = self._batch_buffers(X.shape[0])
+        bufs = self._batch_buffers(X.shape[0])
+        X1 = self._inputs_with_ones(X, bufs, with_ones)
         L = self.n_layers
         p, g = self.params, self.grads
-        data_loss, delta = loss.value_and_grad(self._forward_into(X, Z, A), y)
+        data_loss, delta = loss.value_and_grad(self._forward_into(X1, bufs), y)
         for i in range(L - 1, -1, -1):
-            a_prev = X if i == 0 else A[i - 1]
-            np.dot(a_prev.T, delta, out=g[f"W{i}"])
-            np.add.reduce(delta, axis=0, out=g[f"b{i}"])
+            a_prev = X1 if i == 0 else bufs.A1[i - 1]
+            np.dot(a_prev.T, delta, out=self._grad_blocks[i])  # [dW; db]
             if i > 0:
-                d_prev = D[i - 1]
+                d_prev = bufs.D[i - 1]
                 np.dot(delta, p[f"W{i}"].T, out=d_prev)
-                self.activations[i - 1].backward(Z[i - 1], A[i - 1], d_prev)
+                self.activations[i - 1].backward(bufs.Z[i - 1], bufs.A[i - 1], d_prev)
                 delta = d_prev
         penalty = 0.0
         if l1 or l2:
@@ -286,6 +317,19 @@ class MLP:
             if l2:
                 total += l2 * 0.5 * float(np.vdot(W, W))
         return total
+
+
+class _Buffers:
+    """Preallocated arrays for one batch size: pre-activations ``Z``, activations
+    ``A`` (views into ``A1``, which has a trailing column of ones), deltas ``D``,
+    and ``X1`` for inputs that arrive without their ones."""
+
+    def __init__(self, n: int, sizes: Sequence[int], dtype: np.dtype) -> None:
+        self.Z = [np.empty((n, w), dtype=dtype) for w in sizes[1:]]
+        self.A1 = [np.ones((n, w + 1), dtype=dtype) for w in sizes[1:-1]]
+        self.A = [a1[:, :-1] for a1 in self.A1]
+        self.D = [np.empty((n, w), dtype=dtype) for w in sizes[1:-1]]
+        self.X1 = np.ones((n, sizes[0] + 1), dtype=dtype)
 
 
 def forward_with(

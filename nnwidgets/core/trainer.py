@@ -93,10 +93,10 @@ class Trainer(Stepping):
         if model.task is None:
             model.task = "regression" if loss_fn.name == "mse" else ds.task
         self._base_lr = optimizer.lr
-        dtype = model.dtype
         # features computed once here, so a step costs the same with or without them
-        self._X_train = np.ascontiguousarray(expand(ds.X_train, model.features), dtype=dtype)
-        self._X_test = np.ascontiguousarray(expand(ds.X_test, model.features), dtype=dtype)
+        # (with a column of ones, which carries the bias through the matrix products)
+        self._X_train = model.with_ones(expand(ds.X_train, model.features))
+        self._X_test = model.with_ones(expand(ds.X_test, model.features))
         self._y_train = self._targets(ds.y_train)
         self._y_test = self._targets(ds.y_test)
         if ds.task != "regression":
@@ -290,7 +290,7 @@ class Trainer(Stepping):
         undo = self._where_we_are()
         idx = self._next_batch()
         data_loss, penalty = model.loss_and_grad(
-            self._X_train[idx], self._y_train[idx], self.loss, self.l1, self.l2
+            self._X_train[idx], self._y_train[idx], self.loss, self.l1, self.l2, with_ones=True
         )
         objective = data_loss + penalty
         layout, params, scratch = model.layout, model.flat_params, self._scratch
@@ -443,7 +443,7 @@ class Trainer(Stepping):
                 if self.ds.task != "regression":
                     out[f"{part}_acc"] = math.nan
                 continue
-            raw = self.model.forward_buffered(X)
+            raw = self.model.forward_buffered(X, with_ones=True)
             out[f"{part}_loss"] = self.loss.value(raw, y)
             if self.ds.task != "regression":
                 hits = np.count_nonzero(self._labels(raw) == self._eval_labels[part])
