@@ -101,10 +101,9 @@ class Trainer(Stepping):
         self._y_test = self._targets(ds.y_test)
         if ds.task != "regression":
             self._eval_labels = {part: self.ds_labels(part) for part in ("train", "test")}
-        n_w = model.n_layers
         self._prev = np.empty_like(model.flat_params)  # the weights before the last update
-        self._scratch = np.empty_like(model.flat_params)
-        self._row = np.empty(2 + 3 * n_w)
+        # squares of the weights (row 0) and of the last update (row 1)
+        self._scratch = np.empty((2, model.layout.size), dtype=model.dtype)
         self._initial_params = {k: v.copy() for k, v in model.params.items()}
         self._start()
 
@@ -295,7 +294,7 @@ class Trainer(Stepping):
         objective = data_loss + penalty
         layout, params, scratch = model.layout, model.flat_params, self._scratch
         # sums of squares per array, in layout order W0, b0, W1, b1, ...
-        grad_sq = layout.sums_of_squares(model.flat_grads, scratch)
+        grad_sq = layout.sums_of_squares(model.flat_grads, scratch[0])
         reason = self._check_before_update(objective, grad_sq)
         if reason is not None:
             # The weights this batch saw came from the previous update: undo that one.
@@ -311,7 +310,10 @@ class Trainer(Stepping):
         lr = self.lr
         optimizer._lr = lr  # unchecked: a schedule may reach 0 (cosine at T_max), as torch
         optimizer.step_flat(params, model.flat_grads, layout)
-        weight_sq = layout.sums_of_squares(params, scratch)
+        np.multiply(params, params, out=scratch[0])
+        np.subtract(self._prev, params, out=scratch[1])
+        np.multiply(scratch[1], scratch[1], out=scratch[1])
+        weight_sq, update_sq = np.add.reduceat(scratch, layout.starts, axis=1).tolist()
         if not math.isfinite(sum(weight_sq)):
             self._restore_before_update()
             self._go_back_to(undo)
@@ -321,8 +323,6 @@ class Trainer(Stepping):
                 "overflow (learning rate too large)"
             )
             return False
-        np.subtract(self._prev, params, out=scratch)
-        update_sq = layout.sums_of_squares(scratch, scratch)
         grad_norms = [math.sqrt(v) for v in grad_sq[::2]]
         weight_norms = [math.sqrt(v) for v in weight_sq[::2]]
         ratios = [
@@ -336,14 +336,9 @@ class Trainer(Stepping):
         self._last_loss = objective
         self._grad_norms = grad_norms
         self._update_ratios = ratios
-        n_w = len(grad_norms)
-        row = self._row
-        row[0] = objective
-        row[1] = lr
-        row[2 : 2 + n_w] = grad_norms
-        row[2 + n_w : 2 + 2 * n_w] = weight_norms
-        row[2 + 2 * n_w :] = ratios
-        self.history.steps.append(self.step_count, row)
+        self.history.steps.append(
+            self.step_count, (objective, lr, *grad_norms, *weight_norms, *ratios)
+        )
         if self._pos >= self.n_train:
             self._end_epoch()
         return True
@@ -395,6 +390,9 @@ class Trainer(Stepping):
         self._can_undo = False
 
     def _check_before_update(self, objective: float, grad_sq: list[float]) -> str | None:
+        limit = self.divergence_factor * max(1.0, self._first_loss or 1.0)
+        if objective <= limit and math.isfinite(sum(grad_sq)):
+            return None  # the usual case, decided in one comparison and one sum
         step = self.step_count
         where = f"diverged at step {step}" if step else "diverged at the first step"
         if not math.isfinite(objective):
@@ -403,7 +401,6 @@ class Trainer(Stepping):
             if not math.isfinite(g):
                 kind = "bias gradient" if key.startswith("b") else "gradient"
                 return f"{where}: the {kind} of {key} became infinite"
-        limit = self.divergence_factor * max(1.0, self._first_loss or 1.0)
         if objective > limit:
             return (
                 f"{where}: the loss rose to {objective:.3g}, over "
