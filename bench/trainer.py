@@ -554,6 +554,69 @@ def profile_case_a(quick: bool) -> dict:
     return out
 
 
+def time_budget(case: Case, ds: nw.Dataset, dtype: str, opt: str, floor: float) -> dict:
+    """Our step split into its parts, each timed on its own (medians of 5), in seconds
+    per step: the forward and backward pass, the epoch-end evaluation spread over the
+    epoch, and the rest (optimizer, divergence checks, norms, undo copy, history)."""
+    tr = make_ours(case, ds, dtype, opt)
+    spe = tr.batches_per_epoch
+    run_ours(tr, spe)
+    n = max(spe, int(0.2 / max(floor, 1e-6)) // spe * spe)  # about 0.2 s at the floor
+    model, loss = tr.model, tr.loss
+    idx = np.arange(case.batch_size)
+    Xb, yb = tr._X_train[idx], tr._y_train[idx]
+
+    def median_of(fn, count: int) -> float:
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            fn(count)
+            times.append((time.perf_counter() - t0) / count)
+        return statistics.median(times)
+
+    def backprop(count: int) -> None:
+        for _ in range(count):
+            model.loss_and_grad(Xb, yb, loss, with_ones=True)
+
+    def evaluate(count: int) -> None:
+        for _ in range(count):
+            tr._eval_cache = None
+            tr.evaluate()
+
+    with tr._stepping():
+        step = median_of(lambda k: run_ours(tr, k), n)
+        fwd_bwd = median_of(backprop, n)
+        ev = median_of(evaluate, max(3, n // spe // 4)) / spe
+    return {
+        "case": case.key,
+        "dtype": dtype,
+        "opt": opt,
+        "step": step,
+        "forward_backward": fwd_bwd,
+        "evaluation": ev,
+        "rest": step - fwd_bwd - ev,
+    }
+
+
+def budget_text(budgets: list[dict], rows: list[Row]) -> str:
+    head = (
+        "| case | dtype | optimizer | step µs | forward + backward µs | of which matmul floor "
+        "| epoch-end evaluation µs/step | of which eval matmuls | rest µs (optimizer, checks, "
+        "norms, undo copy, history) |\n|---|---|---|--:|--:|--:|--:|--:|--:|\n"
+    )
+    lines = []
+    for b in budgets:
+        r = next(
+            r for r in rows if (r.case.key, r.dtype, r.opt) == (b["case"], b["dtype"], b["opt"])
+        )
+        lines.append(
+            f"| ({b['case']}) | {b['dtype']} | {b['opt']} | {b['step'] * 1e6:.1f} | "
+            f"{b['forward_backward'] * 1e6:.1f} | {r.floor * 1e6:.1f} | "
+            f"{b['evaluation'] * 1e6:.1f} | {r.floor_eval * 1e6:.1f} | {b['rest'] * 1e6:.1f} |"
+        )
+    return head + "\n".join(lines) + "\n"
+
+
 def _short(path: str | None) -> str:
     if not path or path == "~" or path.startswith("<"):
         return "(C)"
@@ -845,6 +908,16 @@ float64 their parameters agree to:
 
 {checks}
 
+## Where the time goes: each case's step in parts
+
+{budget_text(ctx["budgets"], rows)}
+Each part timed on its own, SGD, same threads as above: "forward + backward" is
+`model.loss_and_grad` on one batch (loss, gradient, activations); the evaluation is the
+full training and test parts' forward pass and metrics at each epoch end, spread over the
+epoch's steps. Beside each, the matrix products alone. What is left of a step past both
+floors is the elementwise work (activations, loss, optimizer, norms for the views): the
+reason case (b) stops short of 2.5x (see the ceilings under Targets).
+
 ## Where the time goes (ours, case a)
 
 {profile_text(ctx["profile"])}"""
@@ -935,6 +1008,13 @@ def main(argv: list[str] | None = None) -> int:
         use_threads(threads)
     budget.wait_quiet(print)
     overhead = call_overhead(CASES[0], CASES[0].data())
+    budgets = []
+    for c in cases:
+        budget.wait_quiet(print)
+        print(f"time budget of case ({c.key}) ...")
+        for dtype in DTYPES:
+            row = next(r for r in rows if r.case is c and r.dtype == dtype and r.opt == "sgd")
+            budgets.append(time_budget(c, c.data(), dtype, "sgd", row.floor))
     prof = None
     if not args.no_profile or args.write:
         print("profiling case (a) ...")
@@ -950,6 +1030,7 @@ def main(argv: list[str] | None = None) -> int:
         print(results_table(extra))
     for line in targets_text(rows):
         print(line)
+    print(budget_text(budgets, rows))
     print(
         f"one tr.run_steps(1) call: {overhead[0] * 1e6:.0f} µs/step; "
         f"inside a long call: {overhead[1] * 1e6:.0f} µs/step"
@@ -978,6 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
             "budget": budget,
             "load": (load_before, load_after),
             "profile": prof,
+            "budgets": budgets,
             "call_overhead": overhead,
         }
         write_markdown(Path(args.write), ctx)
