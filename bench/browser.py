@@ -80,6 +80,120 @@ def percentile(values: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
+def process_cpu() -> dict[str, float]:
+    """CPU seconds so far of this script's descendants, by role: the Chromium renderers
+    (where the page runs), the rest of Chromium, the kernel, the Jupyter server."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, cpu, role = {}, {}, {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        parent[pid] = stat[1]
+        cpu[pid] = (int(stat[11]) + int(stat[12])) / tick
+        if "chromium" in cmd:
+            role[pid] = "renderer" if "--type=renderer" in cmd else "chromium, other"
+        elif "ipykernel" in cmd:
+            role[pid] = "kernel"
+        elif "jupyter" in cmd or "jupyterlab" in cmd:
+            role[pid] = "server"
+    me, out = str(os.getpid()), {}
+    for pid, r in role.items():
+        p = pid
+        while p in parent and p != me and p != "0":
+            p = parent[p]
+        if p == me:
+            out[r] = out.get(r, 0.0) + cpu[pid]
+    return out
+
+
+PERF_METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+COUNT_JS = """
+() => {
+  const out = {};
+  for (const v of document.querySelectorAll('.nnw-dashboard .nnw-view')) {
+    const name = [...v.classList].find((c) => c.startsWith('nnw-view-')).slice(9);
+    const own = v.matches('.bqplot.figure') ? 1 : 0;
+    out[name] = {svg: v.querySelectorAll('svg *').length,
+                 figures: own + v.querySelectorAll('.bqplot.figure').length};
+  }
+  return out;
+}
+"""
+
+
+def play_window(nb, page, cdp, seconds: float, setup: str = "") -> dict:
+    """Play for ``seconds`` after running ``setup`` in the kernel; what it cost per render."""
+    import pages
+
+    if setup:
+        nb.add_and_run_cell(f"{setup}\nprint('bench set')", expect="bench set", timeout=60)
+    refreshes0 = cell_value(nb, "dash.runner.refreshes")
+    page.evaluate("() => window.__nnw.start()")
+    m0 = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    c0 = process_cpu()
+    t_play = page.evaluate("() => performance.now()")
+    page.locator("button.nnw-play").click()
+    time.sleep(seconds)
+    t_end = page.evaluate("() => performance.now()")
+    m1 = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    c1 = process_cpu()
+    t_pause, _, _ = pause(page)
+    changes = page.evaluate("() => window.__nnw.changes()")
+    during = [t for t in changes if t_play <= t <= t_end]
+    refreshes1 = cell_value(nb, "dash.runner.refreshes")
+    secs = (t_end - t_play) / 1000.0
+    n = max(1, len(during))
+    pages.wait_status(page, r"^(?!.*steps/s)")
+    return {
+        "renders_per_s": len(during) / secs,
+        "kernel_refreshes_per_s": (refreshes1 - refreshes0) / ((t_pause - t_play) / 1000.0),
+        "ms_per_render": {k: (m1[k] - m0[k]) * 1000 / n for k in PERF_METRICS},
+        "cpu_ms_per_render": {k: (c1.get(k, 0) - c0.get(k, 0)) * 1000 / n for k in c1},
+        "cpu_share": {k: (c1.get(k, 0) - c0.get(k, 0)) / secs for k in c1},
+    }
+
+
+SLOW_VIEWS = ("weights", "gradients", "boundary")
+ONLY_LOSS = (
+    "for _v in dash.views.values():\n"
+    "    _v.__dict__.pop('play_hz', None)\n"
+    "    if _v.play_hz is not None: _v.play_hz = 1e-6"
+)
+
+
+def only_view(name: str) -> str:
+    return ONLY_LOSS + f"\ndash.views[{name!r}].play_hz = 1e6"
+
+
+def breakdown(nb, page, context, seconds: float) -> dict:
+    """Where the page's time goes: SVG elements per view, then short plays in which
+    each refresh draws the loss view and the status line only, or those and one slow
+    view at every refresh; the differences are that view's cost per render."""
+    out = {"elements": page.evaluate(COUNT_JS), "plays": {}}
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    cases = [("default (slow views take turns)", "")]
+    cases.append(("loss view and status line only", ONLY_LOSS))
+    cases += [(f"loss, status and {v} at every refresh", only_view(v)) for v in SLOW_VIEWS]
+    for label, setup in cases:
+        page.locator(".nnw-reset").click()
+        out["plays"][label] = play_window(nb, page, cdp, seconds, setup)
+        r = out["plays"][label]
+        print(
+            f"  {label}: {r['renders_per_s']:.1f} renders/s, renderer "
+            f"{r['cpu_ms_per_render'].get('renderer', 0):.1f} ms CPU per render"
+        )
+    nb.add_and_run_cell(
+        "for _v in dash.views.values(): _v.__dict__.pop('play_hz', None)\nprint('bench reset')",
+        expect="bench reset",
+    )
+    return out
+
+
 def run_all_to_rendered(nb) -> float:
     """Seconds from the Run All click to a rendered (new) dashboard."""
     page = nb.page
@@ -179,37 +293,46 @@ def measure(args) -> dict:
                 f"  click -> render, median of {args.clicks}: {statistics.median(latencies):.0f} ms"
             )
 
-            # play: browser renders vs kernel refreshes, then pause
-            page.locator(".nnw-reset").click()
-            pages.wait_status(page, r"^epoch 0 · step 0 ·")
-            refreshes0 = cell_value(nb, "dash.runner.refreshes")
-            page.evaluate("() => window.__nnw.start()")
-            t_play = page.evaluate("() => performance.now()")
-            page.locator("button.nnw-play").click()
-            time.sleep(args.play_seconds)
-            last_playing = pages.status_text(page)
-            t_pause, t_frozen, lost = pause(page)
-            changes = page.evaluate("() => window.__nnw.changes()")
-            during = [t for t in changes if t_play <= t <= t_pause]
-            after = [t for t in changes if t > t_pause]
-            refreshes1 = cell_value(nb, "dash.runner.refreshes")
-            steps = cell_value(nb, "tr.step_count")
-            play_s = (t_pause - t_play) / 1000.0
-            results.update(
-                play_seconds=play_s,
-                renders_per_s=len(during) / play_s,
-                kernel_refreshes_per_s=(refreshes1 - refreshes0) / play_s,
-                kernel_steps_per_s=steps / play_s,
-                renders_after_pause=len(after),
-                pause_to_frozen_s=(t_frozen - t_pause) / 1000.0,
-                pauses_lost=lost,
-                last_playing_status=last_playing,
-            )
-            print(
-                f"  play {play_s:.1f} s: {results['renders_per_s']:.1f} renders/s, "
-                f"kernel {results['kernel_refreshes_per_s']:.1f} refreshes/s; "
-                f"pause -> frozen {results['pause_to_frozen_s']:.2f} s"
-            )
+            # play: browser renders vs kernel refreshes, then pause (repeated)
+            plays = []
+            for i in range(args.play_repeats):
+                page.locator(".nnw-reset").click()
+                pages.wait_status(page, r"^epoch 0 · step 0 ·")
+                refreshes0 = cell_value(nb, "dash.runner.refreshes")
+                page.evaluate("() => window.__nnw.start()")
+                t_play = page.evaluate("() => performance.now()")
+                page.locator("button.nnw-play").click()
+                time.sleep(args.play_seconds)
+                last_playing = pages.status_text(page)
+                t_pause, t_frozen, lost = pause(page)
+                changes = page.evaluate("() => window.__nnw.changes()")
+                during = [t for t in changes if t_play <= t <= t_pause]
+                after = [t for t in changes if t > t_pause]
+                refreshes1 = cell_value(nb, "dash.runner.refreshes")
+                steps = cell_value(nb, "tr.step_count")
+                play_s = (t_pause - t_play) / 1000.0
+                plays.append(
+                    dict(
+                        play_seconds=play_s,
+                        renders_per_s=len(during) / play_s,
+                        kernel_refreshes_per_s=(refreshes1 - refreshes0) / play_s,
+                        kernel_steps_per_s=steps / play_s,
+                        renders_after_pause=len(after),
+                        pause_to_frozen_s=(t_frozen - t_pause) / 1000.0,
+                        pauses_lost=lost,
+                        last_playing_status=last_playing,
+                    )
+                )
+                print(
+                    f"  play {i + 1}, {play_s:.1f} s: {plays[-1]['renders_per_s']:.1f} "
+                    f"renders/s, kernel {plays[-1]['kernel_refreshes_per_s']:.1f} refreshes/s; "
+                    f"pause -> frozen {plays[-1]['pause_to_frozen_s']:.2f} s"
+                )
+            results["plays"] = plays
+            median = sorted(plays, key=lambda r: r["renders_per_s"])[len(plays) // 2]
+            results.update(median)
+            if args.breakdown:
+                results["breakdown"] = breakdown(nb, page, context, args.breakdown_seconds)
             nb.shutdown()
             context.close()
         finally:
@@ -242,8 +365,11 @@ def table(r: dict, args) -> list[tuple[str, str]]:
             f"min {min(lat):.0f}, max {max(lat):.0f})",
         ),
         (
-            f"renders per second while playing ({r['play_seconds']:.1f} s)",
-            f"{r['renders_per_s']:.1f} /s",
+            f"renders per second while playing ({r['play_seconds']:.1f} s; the median "
+            f"play of {len(r['plays'])}, the rows below are that play's)",
+            f"{r['renders_per_s']:.1f} /s (all: "
+            + ", ".join(f"{p['renders_per_s']:.1f}" for p in r["plays"])
+            + ")",
         ),
         ("refreshes the kernel sent per second meanwhile", f"{r['kernel_refreshes_per_s']:.1f} /s"),
         ("training steps per second meanwhile", f"{r['kernel_steps_per_s']:,.0f} /s"),
@@ -278,6 +404,49 @@ def machine() -> list[tuple[str, str]]:
     ]
 
 
+def breakdown_markdown(b: dict) -> list[str]:
+    """The tables of where the page's time goes."""
+    lines = [
+        "## Where the browser's time goes",
+        "",
+        "SVG elements per view (what a redraw of the whole view rebuilds):",
+        "",
+        "| view | figures | SVG elements |",
+        "| --- | --: | --: |",
+    ]
+    lines += [f"| {k} | {v['figures']} | {v['svg']} |" for k, v in b["elements"].items()]
+    plays = b["plays"]
+    base = plays.get("loss view and status line only")
+    lines += [
+        "",
+        f"Short plays ({len(plays)} in the same page and kernel). Per drawn refresh: CPU",
+        "time of the Chromium renderer process (all its threads: script, style, layout,",
+        "paint, raster) and of the kernel; the page's main-thread task time and its script,",
+        "layout and style parts (CDP `Performance.getMetrics`, wall time: it grows when",
+        "the machine is busy). The last column is the renderer CPU a slow view adds to a",
+        "refresh that draws it, over the loss-and-status-only play.",
+        "",
+        "| play | renders/s | kernel refreshes/s | renderer CPU ms/render | main-thread task "
+        "ms | script ms | layout + style ms | renderer CPU share | kernel CPU share | "
+        "view's own ms |",
+        "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+    ]
+    for label, r in plays.items():
+        ms, cpu, share = r["ms_per_render"], r["cpu_ms_per_render"], r["cpu_share"]
+        own = ""
+        if base is not None and label.startswith("loss, status and"):
+            own = f"{cpu.get('renderer', 0) - base['cpu_ms_per_render'].get('renderer', 0):.1f}"
+        lines.append(
+            f"| {label} | {r['renders_per_s']:.1f} | {r['kernel_refreshes_per_s']:.1f} | "
+            f"{cpu.get('renderer', 0):.1f} | {ms['TaskDuration']:.1f} | "
+            f"{ms['ScriptDuration']:.1f} | "
+            f"{ms['LayoutDuration'] + ms['RecalcStyleDuration']:.1f} | "
+            f"{share.get('renderer', 0):.2f} | {share.get('kernel', 0):.2f} | {own} |"
+        )
+    lines.append("")
+    return lines
+
+
 def markdown(rows, info, r, command: str, started: datetime.datetime, elapsed: float) -> str:
     lines = [
         "# Browser benchmark: the dashboard in JupyterLab (headless Chromium)",
@@ -303,7 +472,11 @@ def markdown(rows, info, r, command: str, started: datetime.datetime, elapsed: f
         "## How",
         "",
         "The notebook is the quickstart's five lines (moons, 2-8-8-1 tanh, SGD lr 0.1, batch",
-        "10, `nw.Dashboard(tr)` with the default views and `refresh_hz=20`). Times are",
+        "10, `nw.Dashboard(tr)` with the default views and the default `refresh_hz=None`:",
+        "play refreshes as soon as the page has drawn, with two refreshes in flight, at",
+        "most 30 times a second; the loss view and the status line at every refresh, the",
+        "weights, gradients and boundary views in turn, each at most `View.play_hz` (5)",
+        "times a second). Times are",
         "taken in the page with `performance.now()`: a capture listener notes the click, a",
         "MutationObserver on the dashboard notes each new `d` of the loss view's batch-loss",
         "path (one per drawn refresh). Kernel refreshes come from `dash.runner.refreshes`",
@@ -313,6 +486,8 @@ def markdown(rows, info, r, command: str, started: datetime.datetime, elapsed: f
         "(widget comms over a kernel subshell: `commsOverSubshells` = `perCommTarget`).",
         "",
     ]
+    if "breakdown" in r:
+        lines += breakdown_markdown(r["breakdown"])
     return "\n".join(lines)
 
 
@@ -321,10 +496,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", metavar="PATH", help="write a markdown report")
     ap.add_argument("--clicks", type=int, default=20, help="Step clicks timed (default 20)")
     ap.add_argument("--play-seconds", type=float, default=5.0, help="play time (default 5)")
+    ap.add_argument("--play-repeats", type=int, default=3, help="plays timed (default 3)")
     ap.add_argument("--cold-runs", type=int, default=3, help="Run All on fresh kernels")
     ap.add_argument("--warm-runs", type=int, default=3, help="Run All again, same kernel")
+    ap.add_argument(
+        "--no-breakdown",
+        dest="breakdown",
+        action="store_false",
+        help="skip the plays that show where the page's time goes",
+    )
+    ap.add_argument("--breakdown-seconds", type=float, default=4.0, help="each of those plays")
     args = ap.parse_args(argv)
-    if args.cold_runs < 1 or args.clicks < 1 or args.play_seconds <= 0:
+    if args.cold_runs < 1 or args.clicks < 1 or args.play_seconds <= 0 or args.play_repeats < 1:
         ap.error("--cold-runs and --clicks must be >= 1, --play-seconds > 0")
     try:
         import playwright.sync_api  # noqa: F401

@@ -15,7 +15,7 @@ from ..core.model import forward_with
 from ..core.snapshot import Snapshot
 from ..core.weight_layers import WeightLayer, chain_weight_layers
 
-PLAY_HZ = 8.0  # default View.play_hz: still live to the eye, a third of the page's work
+PLAY_HZ = 5.0  # default View.play_hz: still live to the eye, a fraction of the page's work
 FIG_MARGIN = {"top": 36, "bottom": 42, "left": 58, "right": 16}
 PALETTE = [
     "#1f77b4",
