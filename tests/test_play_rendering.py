@@ -104,12 +104,13 @@ def test_histogram_range_and_counts_move_in_steps():
     lim = nice_ceiling(np.abs(values).max())
     assert (bins.min, bins.max) == (-lim, lim) and bins.bins == 16
     assert list(x_axis.tick_values) == [-lim, 0.0, lim]
-    assert bins.scales["y"].max == nice_ceiling(max(bins.y))
-    assert sum(bins.y) == 64  # nothing lost: every value is counted
+    assert bins.scales["y"].max == nice_ceiling(max(bins.counts))
+    assert sum(bins.counts) == 64  # nothing lost: every value is counted
+    assert len(bins.x) == 2 * (16 + 1) and max(bins.y) == max(bins.counts)  # one outline
     with Sent() as sent:  # a small change: new counts only
         update_symmetric_histogram(bins, x_axis, values * 1.001)
-    assert [name for name, _ in sent.log] in ([], ["Bins"])
-    assert all(keys == ("y",) for name, keys in sent.log)
+    assert [name for name, _ in sent.log] in ([], ["StepHistogram"])
+    assert all(keys == ("y",) for name, keys in sent.log)  # the outline's x stays
 
 
 def test_play_refresh_updates_the_loss_every_time_and_slow_views_in_turn():

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from bqplot import Axis, Bins, Figure, LinearScale
+from bqplot import Axis, Figure, LinearScale, Lines
 from ipywidgets import HTML, VBox
+from traitlets import Any, Float, Int
 
 from ..core.datasets import Dataset
 from ..core.history import History
@@ -212,11 +213,52 @@ def decade_ticks(lo: float, hi: float) -> list[float]:
     return [10.0**e for e in range(a, b + 1, step)]
 
 
+class StepHistogram(Lines):
+    """A histogram drawn as one filled step outline: one SVG path however many bins.
+
+    It has the traits of bqplot's ``Bins`` that the views use (``sample``, ``bins``,
+    ``min``, ``max``; the counts in ``counts``), binned here in Python. ``Bins`` draws a
+    group and a rectangle per bin and, in bqplot 0.13, leaves one more empty group in
+    the page at every redraw, so that a long play makes every later redraw slower.
+    """
+
+    sample = Any(np.zeros(0))
+    bins = Int(30, min=1)
+    min = Float(None, allow_none=True)
+    max = Float(None, allow_none=True)
+
+    def __init__(self, **kwargs) -> None:
+        self.counts = np.zeros(0)
+        super().__init__(**kwargs)
+        self.observe(self._bin, names=["sample", "bins", "min", "max"])
+        self._bin()
+
+    def _bin(self, _change=None) -> None:
+        values = np.asarray(self.sample, dtype=float).ravel()
+        lo = self.min if self.min is not None else (values.min() if values.size else 0.0)
+        hi = self.max if self.max is not None else (values.max() if values.size else 1.0)
+        if not hi > lo:
+            hi = lo + 1.0
+        counts, edges = np.histogram(np.clip(values, lo, hi), bins=self.bins, range=(lo, hi))
+        self.counts = counts
+        x = np.repeat(edges, 2)  # e0 e0 e1 e1 ... en en
+        y = np.concatenate([[0.0], np.repeat(counts, 2).astype(float), [0.0]])
+        with self.hold_sync():
+            self.x, self.y = plot_array(x), plot_array(y)
+
+
 def histogram(title: str, x_label: str, color: str, width: str, height: str):
-    """A Bins histogram in its own figure: ``(figure, bins mark, x axis)``."""
+    """A histogram in its own figure: ``(figure, StepHistogram mark, x axis)``."""
     hx, hy = LinearScale(), LinearScale(min=0.0, allow_padding=False)
-    bins = Bins(
-        sample=np.zeros(2), bins=30, scales={"x": hx, "y": hy}, colors=[color], stroke="white"
+    bins = StepHistogram(
+        sample=np.zeros(2),
+        bins=30,
+        scales={"x": hx, "y": hy},
+        colors=[color],
+        fill="bottom",
+        fill_colors=[color],
+        fill_opacities=[0.75],
+        stroke_width=1.5,
     )
     x_axis = axis(hx, x_label, tick_format=".2g")
     fig = figure(
@@ -249,7 +291,7 @@ def tick_format_for(limit: float) -> str:
 
 
 def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
-    """Show ``values`` in a Bins mark over a tidy range symmetric about zero.
+    """Show ``values`` in a histogram mark over a tidy range symmetric about zero.
 
     The range and the count axis grow in steps (``nice_ceiling``), so that most
     refreshes send new counts only, and the browser redraws the bars, not the axes.
@@ -266,7 +308,7 @@ def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
         if hist.min != -lim or hist.max != lim:  # each change re-bins: set only what changed
             hist.min, hist.max = -lim, lim
         hist.sample = values
-    counts = np.asarray(hist.y, dtype=float)
+    counts = np.asarray(hist.counts, dtype=float)
     top = nice_ceiling(float(counts.max()) if counts.size else 1.0)
     set_changed(hist.scales["y"], max=top)
 
