@@ -444,6 +444,26 @@ def breakdown_markdown(b: dict) -> list[str]:
             f"{share.get('renderer', 0):.2f} | {share.get('kernel', 0):.2f} | {own} |"
         )
     lines.append("")
+    default = plays.get("default (slow views take turns)")
+    if default is not None:
+        cpu = default["cpu_ms_per_render"].get("renderer", 0.0)
+        share = default["cpu_share"].get("renderer", 0.0)
+        kernel = default["cpu_share"].get("kernel", 0.0)
+        lines += [
+            "What limits the rate: the kernel trains flat out while playing "
+            f"({kernel:.2f} of a core here), and the page's renderer got {share:.2f} of a",
+            f"core at {cpu:.1f} ms of CPU per render: at most about "
+            f"{share * 1000 / cpu if cpu else 0:.0f} renders a second. On this 2-core",
+            "machine 25 renders a second needs either a render under about 25 ms of",
+            "renderer CPU or more of a core for the page. The loss view and the status line",
+            "alone (the second row) are most of each render: five `Lines` (batch loss,",
+            "train/test loss, train/test accuracy) rebuilt from ~2,000 points, the status",
+            "HTML, and per acknowledgement a kernel request whose busy/idle status",
+            "JupyterLab shows (favicon, toolbar). When the kernel sends more refreshes than",
+            "the page paints, two arrive within one animation frame and only the second",
+            "is painted (renders/s below refreshes/s).",
+            "",
+        ]
     return lines
 
 
@@ -462,6 +482,11 @@ def markdown(rows, info, r, command: str, started: datetime.datetime, elapsed: f
     lines += [
         "",
         "## Results",
+        "",
+        "Before the play pacing and view changes (commit 0687186, the same benchmark):",
+        "9.3 renders/s with the kernel sending 11.5 refreshes/s, click -> render 32 ms,",
+        "pause -> frozen 0.94 s (10 renders queued); about 93 ms of the page's main",
+        "thread per render (CDP `Performance.getMetrics`).",
         "",
         "| measure | value |",
         "| --- | --- |",
