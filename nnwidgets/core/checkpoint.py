@@ -78,9 +78,10 @@ def capture(trainer) -> Checkpoint:
         epoch=trainer.epoch,
         pos=trainer._pos,
         perm=trainer._perm,  # never written in place, so sharing it is safe
-        rng_state=copy.deepcopy(trainer._rng.bit_generator.state),
-        params={k: v.copy() for k, v in model.params.items()},
-        grads={k: v.copy() for k, v in model.grads.items()},
+        rng_state=trainer._rng.bit_generator.state,  # a new dict at every read
+        # one copy of each flat array; the dicts hold views into it
+        params=_copied(model, "params"),
+        grads=_copied(model, "grads"),
         optimizer=trainer.optimizer.state_dict(),
         base_lr=trainer._base_lr,
         settings=settings_of(trainer),
@@ -90,6 +91,13 @@ def capture(trainer) -> Checkpoint:
         update_ratios=tuple(trainer._update_ratios),
         epoch_metrics=dict(trainer._epoch_metrics),
     )
+
+
+def _copied(model, which: str) -> dict[str, np.ndarray]:
+    flat = getattr(model, f"flat_{which}", None)
+    if flat is None:  # a model without packed parameters
+        return {k: v.copy() for k, v in getattr(model, which).items()}
+    return model.layout.views(flat.copy())
 
 
 def restore(trainer, cp: Checkpoint) -> None:

@@ -30,10 +30,17 @@ def decimate_minmax(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.n
     size = math.ceil(n / n_buckets)
     n_full = n // size
     head = y[: n_full * size].reshape(n_full, size)
-    safe_min = np.where(np.isnan(head), np.inf, head)
-    safe_max = np.where(np.isnan(head), -np.inf, head)
-    lo = safe_min.argmin(axis=1) + np.arange(n_full) * size
-    hi = safe_max.argmax(axis=1) + np.arange(n_full) * size
+    nan = np.isnan(head)
+    if nan.any():
+        safe_min = np.where(nan, np.inf, head)
+        safe_max = np.where(nan, -np.inf, head)
+    else:
+        safe_min = safe_max = head
+    offsets = np.arange(0, n_full * size, size)
+    lo = safe_min.argmin(axis=1)
+    lo += offsets
+    hi = safe_max.argmax(axis=1)
+    hi += offsets
     idx = [np.minimum(lo, hi), np.maximum(lo, hi)]
     if n_full * size < n:
         tail = y[n_full * size :]
@@ -41,7 +48,10 @@ def decimate_minmax(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.n
         t_lo = start + int(np.nanargmin(tail)) if not np.all(np.isnan(tail)) else start
         t_hi = start + int(np.nanargmax(tail)) if not np.all(np.isnan(tail)) else n - 1
         idx = [np.append(idx[0], min(t_lo, t_hi)), np.append(idx[1], max(t_lo, t_hi))]
-    keep = np.unique(np.stack(idx, axis=1).ravel())
+    # (min, max) pairs bucket after bucket are already in order: drop repeats only
+    # (a bucket whose min and max are one point)
+    pairs = np.stack(idx, axis=1).ravel()
+    keep = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     return x[keep], y[keep]
 
 

@@ -196,8 +196,15 @@ class Optimizer:
             "name": self.name,
             "hyperparameters": {**self.hyperparameters(), "lr": self._lr},
             "steps": self.steps,
-            "state": {k: {n: a.copy() for n, a in s.items()} for k, s in self.state.items()},
+            "state": self._copied_state(),
         }
+
+    def _copied_state(self) -> dict[str, dict[str, np.ndarray]]:
+        if self._packed is None:
+            return {k: {n: a.copy() for n, a in s.items()} for k, s in self.state.items()}
+        layout, flat_state = self._packed  # one copy per state array, viewed per parameter
+        views = {name: layout.views(flat.copy()) for name, flat in flat_state.items()}
+        return {key: {name: views[name][key] for name in flat_state} for key in layout.keys}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what ``state_dict`` returned (hyper-parameters included)."""
