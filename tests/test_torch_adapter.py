@@ -74,6 +74,8 @@ def test_dashboard_watches_a_torch_trainer():
     dash.controls.lr.value = 0.05
     assert tt.lr == pytest.approx(0.05)
     assert dash.controls.optimizer.disabled  # the optimizer is torch's own
+    assert dash.controls.optimizer.value == "adam"  # ... and shown by its name
+    assert dash.controls.opt_arg.value == pytest.approx(0.9)  # beta1
     dash.controls.reset.click()
     assert tt.step_count == 0
 

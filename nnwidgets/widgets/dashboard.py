@@ -287,13 +287,16 @@ class Dashboard(VBox):
             lr = min(max(tr.base_lr, 10.0**LR_MIN_EXP), 10.0**LR_MAX_EXP)
             c.lr.value = lr
             c.batch_size.value = min(tr.batch_size, c.batch_size.max)
-            name = getattr(tr.optimizer, "name", None)
+            opt = tr.optimizer
+            # ours have a name; torch.optim's classes are named as ours (Adam -> "adam")
+            name = getattr(opt, "name", None) or type(opt).__name__.lower()
             if name in optim.OPTIMIZERS and name in dict((v, k) for k, v in c.optimizer.options):
                 c.optimizer.value = name
-                opt = tr.optimizer
-                arg = getattr(opt, "momentum", None)
-                if hasattr(opt, "betas"):
-                    arg = opt.betas[0]
+                # torch.optim keeps its arguments in `defaults`
+                settings = getattr(opt, "defaults", None) or vars(opt)
+                arg = settings.get("momentum")
+                if settings.get("betas") is not None:
+                    arg = settings["betas"][0]
                 c.set_optimizer_argument(name, arg)
             for attr in ("l1", "l2"):
                 value = getattr(tr, attr, 0.0)
