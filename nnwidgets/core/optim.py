@@ -61,6 +61,7 @@ class Optimizer:
         self._packed: tuple[ParamLayout, dict[str, np.ndarray]] | None = None
         self._backup_flat: dict[str, np.ndarray] = {}
         self._backup_packed: tuple[ParamLayout, tuple[str, ...]] | None = None
+        self._scratch_arrays: dict[tuple, np.ndarray] = {}
 
     @property
     def lr(self) -> float:
@@ -91,6 +92,17 @@ class Optimizer:
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         """Update one parameter array in place from its gradient and state."""
         raise NotImplementedError
+
+    def _scratch(self, p: np.ndarray) -> np.ndarray:
+        """A reusable array shaped like ``p`` for intermediate results: fresh temporaries
+        of a large network's size cost more in page faults than the arithmetic."""
+        key = (p.shape, p.dtype)
+        buf = self._scratch_arrays.get(key)
+        if buf is None:
+            if len(self._scratch_arrays) > 16:
+                self._scratch_arrays.clear()
+            buf = self._scratch_arrays[key] = np.empty_like(p)
+        return buf
 
     def step_flat(self, flat_params: np.ndarray, flat_grads: np.ndarray, layout) -> None:
         """The same update as ``step`` on ``layout.views(...)``, for parameters packed
@@ -215,6 +227,7 @@ class Optimizer:
         fresh = type(self)(**state["hyperparameters"])  # validates every value first
         keep = (
             "state",
+            "_scratch_arrays",
             "_backup_store",
             "_backup_names",
             "_backup_steps",
@@ -269,15 +282,18 @@ class SGD(Optimizer):
 
     def update(self, p, g, state):
         d = g + self.weight_decay * p if self.weight_decay else g
+        tmp = self._scratch(p)
         if self.momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = d.copy()
             else:
                 buf *= self.momentum
-                buf += (1 - self.dampening) * d
+                np.multiply(1 - self.dampening, d, out=tmp)
+                buf += tmp
             d = d + self.momentum * buf if self.nesterov else buf
-        p -= self._lr * d
+        np.multiply(self._lr, d, out=tmp)
+        p -= tmp
 
 
 class Adagrad(Optimizer):
@@ -434,18 +450,25 @@ class Adam(Optimizer):
             else:
                 g = g + self.weight_decay * p
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)
+        tmp = self._scratch(p)  # every intermediate goes here, in the order torch computes
+        np.subtract(g, m, out=tmp)
+        tmp *= 1 - beta1
+        m += tmp
         v *= beta2
-        v += (1 - beta2) * g * g
+        np.multiply(1 - beta2, g, out=tmp)
+        tmp *= g
+        v += tmp
         step_size = self._lr / (1 - beta1**self.steps)
         bias2_sqrt = math.sqrt(1 - beta2**self.steps)
         if self.amsgrad:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        denom = np.sqrt(v)
+        denom = np.sqrt(v, out=tmp)
         denom /= bias2_sqrt
         denom += self.eps
-        p -= step_size * (m / denom)
+        np.divide(m, denom, out=tmp)
+        tmp *= step_size
+        p -= tmp
 
 
 class AdamW(Adam):

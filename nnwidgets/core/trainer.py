@@ -101,6 +101,7 @@ class Trainer(Stepping):
         self._y_test = self._targets(ds.y_test)
         if ds.task != "regression":
             self._eval_labels = {part: self.ds_labels(part) for part in ("train", "test")}
+        self._batch_inputs: dict[int, np.ndarray] = {}
         self._prev = np.empty_like(model.flat_params)  # the weights before the last update
         # squares of the weights (row 0) and of the last update (row 1)
         self._scratch = np.empty((2, model.layout.size), dtype=model.dtype)
@@ -278,6 +279,17 @@ class Trainer(Stepping):
             self._perm = self._rng.permutation(n) if self.shuffle else np.arange(n)
         return self._perm[self._pos : self._pos + self.batch_size]
 
+    def _gather(self, idx: np.ndarray) -> np.ndarray:
+        # into a kept array per batch size: a wide network's batch is large enough for
+        # a fresh allocation to cost page faults at every step
+        out = self._batch_inputs.get(len(idx))
+        if out is None:
+            if len(self._batch_inputs) > 4:
+                self._batch_inputs.clear()
+            out = np.empty((len(idx), self._X_train.shape[1]), dtype=self._X_train.dtype)
+            self._batch_inputs[len(idx)] = out
+        return np.take(self._X_train, idx, axis=0, out=out)
+
     def _step(self) -> bool:
         """One minibatch update without building a snapshot; False if refused.
 
@@ -289,7 +301,7 @@ class Trainer(Stepping):
         undo = self._where_we_are()
         idx = self._next_batch()
         data_loss, penalty = model.loss_and_grad(
-            self._X_train[idx], self._y_train[idx], self.loss, self.l1, self.l2, with_ones=True
+            self._gather(idx), self._y_train[idx], self.loss, self.l1, self.l2, with_ones=True
         )
         objective = data_loss + penalty
         layout, params, scratch = model.layout, model.flat_params, self._scratch
