@@ -114,3 +114,12 @@ def test_first_momentum_step_undone_leaves_no_buffer():
     opt.step_flat(model.flat_params, model.flat_grads, model.layout)
     fresh.step(model.layout.views(p), model.grads)
     assert np.array_equal(model.flat_params, p)
+
+
+@pytest.mark.parametrize("sizes", [[2, 3, 1], [64, 128, 10]])
+def test_sums_of_squares_small_and_large_layouts(sizes):
+    model = nw.MLP(sizes, seed=1)
+    flat = model.flat_params
+    sums = model.layout.sums_of_squares(flat, np.empty_like(flat))
+    expected = [float(np.sum(model.params[k] ** 2)) for k in model.param_keys]
+    np.testing.assert_allclose(sums, expected, rtol=1e-12)

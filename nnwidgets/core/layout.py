@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+DOT_FROM = 512  # values per array from which dot products beat square-and-reduceat
+
 
 class ParamLayout:
     """Names, shapes and offsets of arrays packed back to back in one 1-D array.
@@ -40,7 +42,13 @@ class ParamLayout:
         }
 
     def sums_of_squares(self, flat: np.ndarray, scratch: np.ndarray) -> list[float]:
-        """Each array's sum of squares, in key order (``scratch``: same shape as ``flat``)."""
+        """Each array's sum of squares, in key order (``scratch``: same shape as ``flat``).
+
+        Small arrays: one square and one ``reduceat`` (two calls for all of them). Large
+        ones: one BLAS dot product each, which reads each array once and writes nothing.
+        """
+        if self.size >= DOT_FROM * len(self.keys):
+            return [float(np.dot(flat[s], flat[s])) for s in self.slices.values()]
         np.multiply(flat, flat, out=scratch)
         return np.add.reduceat(scratch, self.starts).tolist()
 

@@ -103,7 +103,7 @@ class Trainer(Stepping):
             self._eval_labels = {part: self.ds_labels(part) for part in ("train", "test")}
         self._batch_inputs: dict[int, np.ndarray] = {}
         self._prev = np.empty_like(model.flat_params)  # the weights before the last update
-        # squares of the weights (row 0) and of the last update (row 1)
+        # for squares (row 0) and the last update (row 1)
         self._scratch = np.empty((2, model.layout.size), dtype=model.dtype)
         self._initial_params = {k: v.copy() for k, v in model.params.items()}
         self._start()
@@ -322,10 +322,7 @@ class Trainer(Stepping):
         lr = self.lr
         optimizer._lr = lr  # unchecked: a schedule may reach 0 (cosine at T_max), as torch
         optimizer.step_flat(params, model.flat_grads, layout)
-        np.multiply(params, params, out=scratch[0])
-        np.subtract(self._prev, params, out=scratch[1])
-        np.multiply(scratch[1], scratch[1], out=scratch[1])
-        weight_sq, update_sq = np.add.reduceat(scratch, layout.starts, axis=1).tolist()
+        weight_sq = layout.sums_of_squares(params, scratch[0])
         if not math.isfinite(sum(weight_sq)):
             self._restore_before_update()
             self._go_back_to(undo)
@@ -335,6 +332,8 @@ class Trainer(Stepping):
                 "overflow (learning rate too large)"
             )
             return False
+        np.subtract(self._prev, params, out=scratch[1])
+        update_sq = layout.sums_of_squares(scratch[1], scratch[0])
         grad_norms = [math.sqrt(v) for v in grad_sq[::2]]
         weight_norms = [math.sqrt(v) for v in weight_sq[::2]]
         ratios = [
