@@ -314,7 +314,9 @@ def test_following_a_weight_and_playing_a_general_module():
     weights.follow(1, 0, 3)  # the BatchNorm gain of feature 3
     dash.step()
     assert weights.trace_lines.labels == ["1.weight[0,3]"]
-    assert np.asarray(weights.trace_lines.y).ravel()[1] == pytest.approx(float(net[1].weight[3]))
+    assert np.asarray(weights.trace_lines.y).ravel()[1] == pytest.approx(
+        float(net[1].weight[3].detach())
+    )
 
     async def scenario():
         dash.play()

@@ -120,7 +120,7 @@ class NetworkView(View):
             scales={"x": self.x, "y": self.y},
             colors=["#999"],
             default_size=12,
-            default_opacities=[0.35],
+            opacities=[0.35],
             interactions={"click": "select"},
             selected_style={"fill": "black"},
         )
