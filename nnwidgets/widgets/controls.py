@@ -116,7 +116,7 @@ class Controls:
             description="momentum",
             readout_format=".3g",
             continuous_update=False,
-            style={"description_width": "70px"},
+            style={"description_width": "initial"},
             layout=Layout(width="260px"),
         )
         self.opt_arg.add_class("nnw-optimizer-arg")
