@@ -28,14 +28,45 @@ def _get_controller():
     return _controller
 
 
+_blas_libs: list | None = None
+
+
+def _libraries() -> list:
+    """The BLAS libraries loaded now (numpy's among them), looked up once."""
+    global _blas_libs
+    if _blas_libs is None:
+        controller = _get_controller()
+        _blas_libs = (
+            [] if controller is None else controller.select(user_api="blas").lib_controllers
+        )
+    return _blas_libs
+
+
+@contextlib.contextmanager
+def _limit(libraries: list, threads: int):
+    # threadpoolctl's own `limit` re-inspects every library at each entry (about 6 µs);
+    # a run of training steps enters this every few milliseconds while playing
+    changed = []
+    for lib in libraries:
+        before = lib.get_num_threads()
+        if before is not None and before > threads:
+            lib.set_num_threads(threads)
+            changed.append((lib, before))
+    try:
+        yield
+    finally:
+        for lib, before in changed:
+            lib.set_num_threads(before)
+
+
 def limited(threads: int | None):
     """A context in which BLAS uses at most ``threads`` threads (None: unchanged)."""
     if threads is None:
         return contextlib.nullcontext()
-    controller = _get_controller()
-    if controller is None:
+    libraries = _libraries()
+    if not libraries:
         return contextlib.nullcontext()
-    return controller.limit(limits=threads, user_api="blas")
+    return _limit(libraries, threads)
 
 
 def available() -> bool:
