@@ -29,28 +29,25 @@ def decimate_minmax(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.n
     n_buckets = max_points // 2
     size = math.ceil(n / n_buckets)
     n_full = n // size
-    head = y[: n_full * size].reshape(n_full, size)
-    nan = np.isnan(head)
-    if nan.any():
-        safe_min = np.where(nan, np.inf, head)
-        safe_max = np.where(nan, -np.inf, head)
+    nan = np.isnan(y)
+    if nan.any():  # a NaN is kept only where its whole bucket is NaN
+        y_min, y_max = np.where(nan, np.inf, y), np.where(nan, -np.inf, y)
     else:
-        safe_min = safe_max = head
-    offsets = np.arange(0, n_full * size, size)
-    lo = safe_min.argmin(axis=1)
+        y_min = y_max = y
+    cut = n_full * size
+    offsets = np.arange(0, cut, size)
+    lo = y_min[:cut].reshape(n_full, size).argmin(axis=1)
     lo += offsets
-    hi = safe_max.argmax(axis=1)
+    hi = y_max[:cut].reshape(n_full, size).argmax(axis=1)
     hi += offsets
-    idx = [np.minimum(lo, hi), np.maximum(lo, hi)]
-    if n_full * size < n:
-        tail = y[n_full * size :]
-        start = n_full * size
-        t_lo = start + int(np.nanargmin(tail)) if not np.all(np.isnan(tail)) else start
-        t_hi = start + int(np.nanargmax(tail)) if not np.all(np.isnan(tail)) else n - 1
-        idx = [np.append(idx[0], min(t_lo, t_hi)), np.append(idx[1], max(t_lo, t_hi))]
-    # (min, max) pairs bucket after bucket are already in order: drop repeats only
-    # (a bucket whose min and max are one point)
-    pairs = np.stack(idx, axis=1).ravel()
+    if cut < n:  # the last, shorter bucket
+        lo = np.append(lo, cut + int(y_min[cut:].argmin()))
+        hi = np.append(hi, cut + int(y_max[cut:].argmax()))
+    # (min, max) pairs in x order, bucket after bucket; a bucket whose min and max are
+    # one point gives it once
+    pairs = np.empty(2 * len(lo), dtype=np.intp)
+    np.minimum(lo, hi, out=pairs[0::2])
+    np.maximum(lo, hi, out=pairs[1::2])
     keep = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     return x[keep], y[keep]
 
