@@ -174,6 +174,8 @@ def test_dashboard_watches_a_module_with_batchnorm_and_dropout():
         np.asarray(weights.heatmaps[1].color)[0], net[1].weight.detach().numpy()
     )
     assert dash.views["gradients"].flow.labels == names
+    ratio_axis = dash.views["gradients"].ratio_fig.axes[0]
+    assert list(ratio_axis.tick_labels.values()) == names
     assert len(snap.grad_norms) == len(names) and all(g > 0 for g in snap.grad_norms)
     assert "running_mean" in "".join(snap.extra["buffers"])
     # the boundary comes from the real module in evaluation mode
@@ -297,6 +299,7 @@ def test_race_of_general_modules():
             TorchTrainer(b, ds, optimizer=torch.optim.Adam(b.parameters(), lr=0.01)),
         ]
     )
+    assert race.names == ["SGD(lr=0.1)", "Adam(lr=0.01)"]  # short names for torch's optimizers
     race.step_epoch()
     assert {t.epoch for t in race.trainers} == {1}
     assert race.landscape is None

@@ -259,7 +259,14 @@ class Compare(VBox):
 
 def _default_name(trainer) -> str:
     opt = getattr(trainer, "optimizer", None)
-    return repr(opt) if opt is not None else type(trainer).__name__
+    if opt is None:
+        return type(trainer).__name__
+    if hasattr(opt, "hyperparameters"):  # ours: SGD(lr=0.1, momentum=0.9, ...)
+        return repr(opt)
+    # torch.optim's repr spans many lines: its class name and rate say enough
+    groups = getattr(opt, "param_groups", None)
+    lr = groups[0].get("lr") if groups else None
+    return type(opt).__name__ + (f"(lr={lr:g})" if isinstance(lr, int | float) else "")
 
 
 def compare(
