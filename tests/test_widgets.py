@@ -320,3 +320,64 @@ def test_core_import_does_not_load_widgets():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_update_ratios_drawn_as_one_stick_per_layer_without_bars(dash):
+    from bqplot import Bars
+
+    from nnwidgets.views.base import PALETTE
+    from nnwidgets.views.gradients import RATIO_HEALTHY, RATIO_MIN
+
+    dash.step()
+    grads = dash.views["gradients"]
+    sticks = grads.ratio_sticks
+    x, y = np.asarray(sticks.x), np.asarray(sticks.y)
+    assert x.shape == y.shape == (3, 2)  # one vertical stick per layer
+    np.testing.assert_array_equal(x, [[0, 0], [1, 1], [2, 2]])
+    np.testing.assert_array_equal(y[:, 0], RATIO_MIN)  # from the axis floor
+    ratios = np.clip(dash.trainer.snapshot().update_ratios, RATIO_MIN, 1.0)
+    np.testing.assert_allclose(y[:, 1], ratios)
+    assert list(sticks.colors) == PALETTE[:3] == list(grads.flow.colors)
+    assert list(np.asarray(grads.ratio_healthy.y)) == [RATIO_HEALTHY, RATIO_HEALTHY]
+    x_axis = grads.ratio_fig.axes[0]
+    assert [x_axis.tick_labels[str(int(t))] for t in x_axis.tick_values] == ["W0", "W1", "W2"]
+    marks = [m for fig in figures(grads.widget) for m in fig.marks]
+    assert not any(isinstance(m, Bars) for m in marks)  # Bars leaves a group per redraw
+
+
+def test_update_ratio_sticks_are_clipped_to_the_log_axis():
+    from nnwidgets.views.gradients import RATIO_MIN, ratio_sticks
+
+    y = ratio_sticks([0.0, np.nan, 5.0, 1e-4, np.inf])
+    np.testing.assert_array_equal(y[:, 0], RATIO_MIN)
+    np.testing.assert_array_equal(y[:, 1], [RATIO_MIN, RATIO_MIN, 1.0, 1e-4, 1.0])
+
+
+def test_update_ratio_figure_fits_long_layer_names():
+    from nnwidgets.views.gradients import ratio_layout
+
+    assert ratio_layout(["W0", "W1", "W2"]) == (300, 24.0, 0, 34)
+    width, stick, rotate, offset = ratio_layout([f"net.{i}.weight" for i in range(3)])
+    assert 300 < width <= 560 and rotate == 0  # wider, names level
+    width, stick, rotate, offset = ratio_layout([f"net.{i}.weight" for i in range(15)])
+    assert width == 560 and rotate != 0 and 3 <= stick < 24  # as wide as allowed: slanted
+    assert offset > 34  # the axis label below the slanted names
+
+
+def test_followed_weights_chart_has_an_empty_state(dash):
+    weights = dash.views["weights"]
+    assert weights.trace_hint.visible
+    assert (weights.trace_x.min, weights.trace_x.max) == (0.0, 10.0)
+    assert (weights.trace_y.min, weights.trace_y.max) == (-1.0, 1.0)
+    dash.step()
+    weights.follow(1, 2, 3)
+    assert not weights.trace_hint.visible
+    assert weights.trace_x.max - weights.trace_x.min >= 10  # whole-step ticks that differ
+    value = float(dash.trainer.model.params["W1"][2, 3])
+    assert weights.trace_y.min < value < weights.trace_y.max  # one value: a range around it
+    for _ in range(3):
+        dash.step()
+    assert weights.trace_y.min is None and weights.trace_y.max is None  # the values' range
+    weights.unfollow_all()
+    assert weights.trace_hint.visible
+    assert (weights.trace_y.min, weights.trace_y.max) == (-1.0, 1.0)

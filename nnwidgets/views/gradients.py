@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from bqplot import Bars, LinearScale, Lines, LogScale, OrdinalScale
+from bqplot import LinearScale, Lines, LogScale
 from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import (
+    FIG_MARGIN,
     PALETTE,
     View,
     axis,
@@ -30,6 +31,34 @@ EXPLODING = 1e3
 MAX_POINTS = 700  # two per pixel column of the 420-px figure's plot area
 FLOOR = 1e-12  # where a log axis shows zero
 RATIO_MIN = 1e-8
+RATIO_HEALTHY = 1e-3
+RATIO_WIDTH = (300, 560)  # the ratio figure's least and greatest width, px
+CHAR_PX = 7  # about one character of a tick label, px
+
+
+def ratio_layout(names) -> tuple[int, float, int, int]:
+    """How to draw the update/weight ratios of layers ``names``: the figure's width (px),
+    the width of a layer's stick (px), the rotation of the layer names (degrees) and
+    the distance of the axis label below the axis (px).
+
+    The figure widens until every name fits under its stick, up to 560 px; past that
+    the names are slanted, and the axis label moves down below them.
+    """
+    margins = FIG_MARGIN["left"] + FIG_MARGIN["right"]
+    label = CHAR_PX * max(len(name) for name in names) + 12
+    width = int(np.clip(margins + len(names) * label, *RATIO_WIDTH))
+    slot = (width - margins) / len(names)
+    stick = float(np.clip(0.45 * slot, 3.0, 24.0))
+    if slot >= label:
+        return width, stick, 0, 34
+    return width, stick, -30, 20 + label // 2  # sin 30° = 1/2
+
+
+def ratio_sticks(ratios) -> np.ndarray:
+    """The y values of one vertical stick per layer, from the axis floor up to its
+    update/weight ratio (non-finite ratios drawn at the ends), as an (n, 2) array."""
+    r = np.clip(np.nan_to_num(np.asarray(ratios, dtype=float)), RATIO_MIN, 1.0)
+    return np.stack([np.full(r.shape, RATIO_MIN), r], axis=1)
 
 
 def gradient_warnings(grad_norms, layer_names) -> list[str]:
@@ -78,20 +107,40 @@ class GradientsView(View):
             ],
             legend_location="top-right",
         )
-        self.ratio_x, self.ratio_y = OrdinalScale(), LogScale(min=RATIO_MIN, max=1.0)
-        self.ratio_bars = Bars(
-            x=self.layer_names,
-            y=np.ones(n) * FLOOR,
-            scales={"x": self.ratio_x, "y": self.ratio_y},
+        # one thick vertical stick per layer, drawn by one Lines mark: bqplot 0.13's Bars
+        # leaves an empty SVG group in the page at every redraw
+        width, stick, rotate, label_offset = ratio_layout(self.layer_names)
+        self.ratio_x = LinearScale(min=-0.5, max=n - 0.5, allow_padding=False)
+        self.ratio_y = LogScale(min=RATIO_MIN, max=1.0)
+        ratio_scales = {"x": self.ratio_x, "y": self.ratio_y}
+        self.ratio_sticks = Lines(
+            x=np.repeat(np.arange(n, dtype=float), 2).reshape(n, 2),
+            y=ratio_sticks(np.zeros(n)),
+            scales=ratio_scales,
             colors=colors,
-            color_mode="element",
-            base=RATIO_MIN,
+            stroke_width=stick,
+        )
+        self.ratio_healthy = Lines(
+            x=[-0.5, n - 0.5],
+            y=[RATIO_HEALTHY, RATIO_HEALTHY],
+            scales=ratio_scales,
+            colors=["#444"],
+            line_style="dashed",
+            stroke_width=1.5,
         )
         self.ratio_fig = figure(
             "Update / weight ratio (≈1e-3 is healthy)",
-            [self.ratio_bars],
+            [self.ratio_healthy, self.ratio_sticks],
             [
-                axis(self.ratio_x, "layer"),
+                axis(
+                    self.ratio_x,
+                    "layer",
+                    tick_values=list(range(n)),
+                    tick_labels={str(i): name for i, name in enumerate(self.layer_names)},
+                    tick_rotate=rotate,
+                    tick_style={"text-anchor": "end"} if rotate else {},
+                    label_offset=f"{label_offset}px",
+                ),
                 axis(
                     self.ratio_y,
                     "|ΔW| / |W|",
@@ -100,7 +149,9 @@ class GradientsView(View):
                     tick_values=decade_ticks(RATIO_MIN, 1.0),
                 ),
             ],
-            width="300px",
+            width=f"{width}px",
+            height=f"{256 + label_offset}px",  # the plot area as high as the others
+            margin={"bottom": label_offset + 8},
         )
         self.hists = []
         self.hist_axes = []
@@ -136,10 +187,7 @@ class GradientsView(View):
         X, Y = stacked_lines(xs, ys)
         with self.flow.hold_sync():
             self.flow.x, self.flow.y = plot_array(X), plot_array(Y)
-        ratios = np.clip(
-            np.nan_to_num(np.array(snapshot.update_ratios, dtype=float)), RATIO_MIN, 1.0
-        )
-        self.ratio_bars.y = ratios
+        self.ratio_sticks.y = ratio_sticks(snapshot.update_ratios)
         for i, h in enumerate(self.hists):
             grad = snapshot.grads[self.layer_names[i]]
             update_symmetric_histogram(h, self.hist_axes[i], np.asarray(grad))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from bqplot import Bins, ColorScale, GridHeatMap, LinearScale, Lines, OrdinalScale
+from bqplot import Bins, ColorScale, GridHeatMap, Label, LinearScale, Lines, OrdinalScale
 from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 
 from ..core.history import History
@@ -15,18 +15,42 @@ from .base import (
     figure,
     histogram,
     nice_ceiling,
+    set_changed,
     stacked_lines,
     update_symmetric_histogram,
 )
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
+FOLLOW_HINT = "click a heatmap cell to follow its weight here"
+MIN_STEP_SPAN = 10  # the followed weights' step axis spans at least this many steps
+
+
+def step_range(xs) -> tuple[float, float]:
+    """Bounds of a step axis showing the step lists ``xs``: from the first step over a
+    round span (``nice_ceiling``) of at least 10 steps, so that whole-number ticks do
+    not repeat and the axis moves a few times per decade of steps, not at every step."""
+    steps = [s for x in xs for s in (x[:1] + x[-1:])]
+    lo = float(min(steps)) if steps else 0.0
+    hi = float(max(steps)) if steps else 0.0
+    return lo, lo + nice_ceiling(max(MIN_STEP_SPAN, hi - lo))
 
 
 def symmetric_limit(values: np.ndarray) -> float:
     """Half-width of a colour range centred on zero that covers ``values``."""
     finite = np.abs(values[np.isfinite(values)])
     return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def value_range(ys) -> dict:
+    """Bounds of the value axis for the value lists ``ys``: None (the values' own range)
+    unless they are all one value, which gets a small range around it."""
+    values = np.array([v for y in ys for v in y], dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size and values.max() - values.min() <= 1e-12 * max(1.0, abs(values.max())):
+        pad = max(0.05 * abs(float(values[0])), 1e-3)
+        return {"min": float(values[0]) - pad, "max": float(values[0]) + pad}
+    return {"min": None, "max": None}
 
 
 class WeightsView(View):
@@ -105,8 +129,8 @@ class WeightsView(View):
             "<b style='color:#2166ac'>positive</b>; each map scaled to its largest "
             "|w| (rounded up) unless the range is fixed; click a cell to follow it</span>"
         )
-        self.trace_x = LinearScale()
-        self.trace_y = LinearScale()
+        self.trace_x = LinearScale(min=0.0, max=float(MIN_STEP_SPAN))
+        self.trace_y = LinearScale(min=-1.0, max=1.0)  # until a weight is followed
         self.trace_lines = Lines(
             x=[],
             y=[],
@@ -116,12 +140,22 @@ class WeightsView(View):
             display_legend=True,
             labels=[],
         )
+        unit = LinearScale(min=0.0, max=1.0)
+        self.trace_hint = Label(
+            x=[0.5],
+            y=[0.5],
+            text=[FOLLOW_HINT],
+            scales={"x": unit, "y": unit},
+            align="middle",
+            default_size=13,
+            colors=["#777"],
+        )
         self.trace_fig = figure(
             "Followed weights (click a heatmap cell)",
-            [self.trace_lines],
+            [self.trace_lines, self.trace_hint],
             [
-                axis(self.trace_x, "step", tick_format="d"),
-                axis(self.trace_y, "value", orientation="vertical", tick_format=".3g"),
+                axis(self.trace_x, "step", tick_format="d", num_ticks=5),
+                axis(self.trace_y, "value", orientation="vertical", tick_format=".3~g"),
             ],
             width="420px",
             height="240px",
@@ -200,14 +234,19 @@ class WeightsView(View):
             del ys[: len(ys) - MAX_TRACE]
 
     def _draw_traces(self) -> None:
-        with self.trace_lines.hold_sync():
-            if not self.followed:
+        set_changed(self.trace_hint, visible=not self.followed)
+        if not self.followed:  # the empty state: the hint over a plain range
+            with self.trace_lines.hold_sync():
                 self.trace_lines.x, self.trace_lines.y, self.trace_lines.labels = [], [], []
-                return
-            xs, ys = stacked_lines(
-                [self._traces[k][0] for k in self.followed],
-                [self._traces[k][1] for k in self.followed],
-            )
+            set_changed(self.trace_x, min=0.0, max=float(MIN_STEP_SPAN))
+            set_changed(self.trace_y, min=-1.0, max=1.0)
+            return
+        steps = [self._traces[k][0] for k in self.followed]
+        lo, hi = step_range(steps)
+        set_changed(self.trace_x, min=lo, max=hi)
+        set_changed(self.trace_y, **value_range([self._traces[k][1] for k in self.followed]))
+        with self.trace_lines.hold_sync():
+            xs, ys = stacked_lines(steps, [self._traces[k][1] for k in self.followed])
             self.trace_lines.x = xs
             self.trace_lines.y = ys
             names = [layer.name for layer in self.context.weight_layers]

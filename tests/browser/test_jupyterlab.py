@@ -124,6 +124,35 @@ def test_play_redraws_then_pause_freezes(dashboard, page, record_property):
     assert play_toggle(page).inner_text().strip() == "Play"
 
 
+# SVG elements of the gradients view outside its axes (whose ticks may change), and a
+# count of the redraws of its update/weight ratio figure (the second figure).
+GRADIENT_MARKS_JS = """() => [...document.querySelectorAll('.nnw-view-gradients svg *')]
+    .filter((e) => !e.closest('.axis')).length"""
+COUNT_RATIO_REDRAWS_JS = """() => {
+  const fig = document.querySelectorAll('.nnw-view-gradients .bqplot.figure')[1];
+  window.__nnwRatioRedraws = 0;
+  new MutationObserver(() => { window.__nnwRatioRedraws += 1; })
+    .observe(fig, {subtree: true, attributes: true, attributeFilter: ['d']});
+}"""
+
+
+def test_gradients_view_does_not_grow_while_playing(dashboard, page):
+    """Every refresh redraws the marks in place: no element is left behind (bqplot's
+    Bars left an empty group per redraw)."""
+    page.locator(".nnw-step").click()
+    wait_status(page, r"· step 1 ·")
+    wait_settled(page, quiet=0.5)
+    before = page.evaluate(GRADIENT_MARKS_JS)
+    page.evaluate(COUNT_RATIO_REDRAWS_JS)
+    play_toggle(page).click()
+    page.wait_for_function("() => window.__nnwRatioRedraws >= 8", timeout=60_000)
+    pause_or_xfail(page)
+    after = page.evaluate(GRADIENT_MARKS_JS)
+    redraws = page.evaluate("() => window.__nnwRatioRedraws")
+    assert after == before, f"{after - before:+d} SVG elements after {redraws} redraws"
+    assert page_errors(page) == []
+
+
 def test_other_cells_run_while_playing(dashboard, page):
     play_toggle(page).click()
     first = wait_status(page, r"steps/s")
