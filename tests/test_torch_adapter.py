@@ -174,6 +174,8 @@ def test_dashboard_watches_a_module_with_batchnorm_and_dropout():
         np.asarray(weights.heatmaps[1].color)[0], net[1].weight.detach().numpy()
     )
     assert dash.views["gradients"].flow.labels == names
+    ratio_axis = dash.views["gradients"].ratio_fig.axes[0]  # names under the sticks
+    assert list(ratio_axis.tick_labels.values()) == names
     ratio_axis = dash.views["gradients"].ratio_fig.axes[0]
     assert list(ratio_axis.tick_labels.values()) == names
     assert len(snap.grad_norms) == len(names) and all(g > 0 for g in snap.grad_norms)
