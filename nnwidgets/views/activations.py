@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from bqplot import Bins
 from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import PALETTE, View, histogram
+from .base import PALETTE, StepHistogram, View, histogram
 
 MAX_SAMPLES = 1000  # training rows used for the picture; enough for a histogram
 RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -47,7 +46,7 @@ class ActivationsView(View):
         if len(X) > MAX_SAMPLES:
             X = X[np.random.default_rng(0).choice(len(X), MAX_SAMPLES, replace=False)]
         self._X = X
-        self.hists: list[Bins] = []
+        self.hists: list[StepHistogram] = []
         self.x_axes = []
         self.labels: list[HTML] = []
         boxes = []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from bqplot import Bins, ColorScale, GridHeatMap, Label, LinearScale, Lines, OrdinalScale
+from bqplot import ColorScale, GridHeatMap, Label, LinearScale, Lines, OrdinalScale
 from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import (
     PALETTE,
+    StepHistogram,
     View,
     axis,
     figure,
@@ -72,7 +73,7 @@ class WeightsView(View):
         self._fixed_limit: float | None = None
         self.heatmaps: list[GridHeatMap] = []
         self.color_scales: list[ColorScale] = []
-        self.hists: list[Bins] = []
+        self.hists: list[StepHistogram] = []
         self.hist_axes = []
         self._last_params: dict[str, np.ndarray] = {}
         heat_figs, hist_figs = [], []
