@@ -17,6 +17,8 @@ from ..core.snapshot import Snapshot
 from ..core.weight_layers import WeightLayer, chain_weight_layers
 
 PLAY_HZ = 5.0  # default View.play_hz: still live to the eye, a fraction of the page's work
+STEP_FORMAT = "~s"  # step axes: 250, 1.5k, 100k; plain integers run together past 10^5
+MIN_STEPS = 10.0  # a step (or epoch) axis spans at least this many steps, so its ticks are integers
 FIG_MARGIN = {"top": 36, "bottom": 42, "left": 58, "right": 16}
 PALETTE = [
     "#1f77b4",

@@ -12,7 +12,9 @@ from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import (
     FIG_MARGIN,
+    MIN_STEPS,
     PALETTE,
+    STEP_FORMAT,
     View,
     axis,
     decade_ticks,
@@ -102,7 +104,7 @@ class GradientsView(View):
             "Gradient flow: |∇W| per layer",
             [self.flow],
             [
-                axis(self.flow_x, "step", tick_format="d"),
+                axis(self.flow_x, "step", tick_format=STEP_FORMAT),
                 self.flow_axis,
             ],
             legend_location="top-right",
@@ -192,7 +194,7 @@ class GradientsView(View):
             grad = snapshot.grads[self.layer_names[i]]
             update_symmetric_histogram(h, self.hist_axes[i], np.asarray(grad))
         set_changed(
-            self.flow_x, max=nice_ceiling(max([1.0, *(float(x[-1]) for x in xs if len(x))]))
+            self.flow_x, max=nice_ceiling(max([MIN_STEPS, *(float(x[-1]) for x in xs if len(x))]))
         )
         finite = Y[np.isfinite(Y)]
         if finite.size:

@@ -9,6 +9,8 @@ from ipywidgets import HBox, Layout, ToggleButtons, VBox
 from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import (
+    MIN_STEPS,
+    STEP_FORMAT,
     View,
     axis,
     figure,
@@ -75,7 +77,7 @@ class LossView(View):
         self.loss_fig = figure(
             "Loss",
             [self.batch_line, self.epoch_lines],
-            [axis(self.x, "step", tick_format="d"), self.y_axis],
+            [axis(self.x, "step", tick_format=STEP_FORMAT), self.y_axis],
             legend_location="top-right",
         )
         self.scale_toggle = ToggleButtons(
@@ -107,7 +109,7 @@ class LossView(View):
                 "Accuracy",
                 [self.acc_lines],
                 [
-                    axis(self.acc_x, "epoch", tick_format="d"),
+                    axis(self.acc_x, "epoch", tick_format=STEP_FORMAT),
                     axis(self.acc_y, "accuracy", orientation="vertical", tick_format=".0%"),
                 ],
                 width="300px",
@@ -124,7 +126,9 @@ class LossView(View):
             self.y_axis.scale = y
 
     def _set_bounds(self, steps: np.ndarray, losses: list[np.ndarray]) -> None:
-        set_changed(self.x, max=nice_ceiling(float(steps[-1]) if len(steps) else 1.0))
+        set_changed(
+            self.x, max=nice_ceiling(max(MIN_STEPS, float(steps[-1]) if len(steps) else 0.0))
+        )
         values = np.concatenate([np.asarray(v, dtype=float).ravel() for v in losses])
         values = values[np.isfinite(values)]
         set_changed(self.y_linear, max=nice_ceiling(float(values.max()) if values.size else 1.0))
@@ -153,7 +157,7 @@ class LossView(View):
         if self.acc_fig is not None:
             ax, tr_acc = history.series("train_acc", ACC_POINTS)
             tax, te_acc = history.series("test_acc", ACC_POINTS)
-            set_changed(self.acc_x, max=nice_ceiling(max([1.0, *ax[-1:], *tax[-1:]])))
+            set_changed(self.acc_x, max=nice_ceiling(max([MIN_STEPS, *ax[-1:], *tax[-1:]])))
             with self.acc_lines.hold_sync():
                 if self.acc_lines.marker != marker:
                     self.acc_lines.marker = marker
