@@ -10,6 +10,7 @@ from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import (
     PALETTE,
+    STEP_FORMAT,
     StepHistogram,
     View,
     axis,
@@ -155,7 +156,7 @@ class WeightsView(View):
             "Followed weights (click a heatmap cell)",
             [self.trace_lines, self.trace_hint],
             [
-                axis(self.trace_x, "step", tick_format="d", num_ticks=5),
+                axis(self.trace_x, "step", tick_format=STEP_FORMAT, num_ticks=5),
                 axis(self.trace_y, "value", orientation="vertical", tick_format=".3~g"),
             ],
             width="420px",
