@@ -91,9 +91,7 @@ class ActivationsView(View):
                 != ticks
             ):
                 self.x_axes[i].tick_values = ticks
-            with h.hold_sync():
-                h.min, h.max = lo, hi
-                h.sample = values
+            h.set_data(values, min=lo, max=hi)
             text, fraction = unit_health(act, a)
             color = "#b00020" if fraction >= 0.25 else "#444"
             self.labels[i].value = f"<span style='color:{color}'>{text}</span>" if text else ""

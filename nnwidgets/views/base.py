@@ -231,11 +231,26 @@ class StepHistogram(Lines):
 
     def __init__(self, **kwargs) -> None:
         self.counts = np.zeros(0)
+        self._deferred = False
         super().__init__(**kwargs)
         self.observe(self._bin, names=["sample", "bins", "min", "max"])
         self._bin()
 
+    def set_data(self, sample: np.ndarray, **traits) -> None:
+        """Set ``sample`` and any of ``bins``, ``min``, ``max`` together, binning once
+        (set one by one, each change re-bins)."""
+        self._deferred = True
+        try:
+            for name, value in traits.items():
+                set_changed(self, **{name: value})
+            self.sample = sample
+        finally:
+            self._deferred = False
+        self._bin()
+
     def _bin(self, _change=None) -> None:
+        if self._deferred:
+            return
         values = np.asarray(self.sample, dtype=float).ravel()
         lo = self.min if self.min is not None else (values.min() if values.size else 0.0)
         hi = self.max if self.max is not None else (values.max() if values.size else 1.0)
@@ -305,11 +320,7 @@ def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
         with x_axis.hold_sync():
             x_axis.tick_values = ticks
             set_changed(x_axis, tick_format=tick_format_for(lim))
-    with hist.hold_sync():
-        set_changed(hist, bins=histogram_bins(values.size))
-        if hist.min != -lim or hist.max != lim:  # each change re-bins: set only what changed
-            hist.min, hist.max = -lim, lim
-        hist.sample = values
+    hist.set_data(values, bins=histogram_bins(values.size), min=-lim, max=lim)
     counts = np.asarray(hist.counts, dtype=float)
     top = nice_ceiling(float(counts.max()) if counts.size else 1.0)
     set_changed(hist.scales["y"], max=top)
