@@ -72,17 +72,19 @@ class MessageCounter:
         self.messages = self.bytes = 0
 
 
-def headless_rate(seconds: float) -> float:
+def headless_rate(seconds: float) -> tuple[float, float]:
+    """Steps per second of wall-clock time and per second of this process's CPU time."""
     tr = demo_trainer()
     tr.run_steps(2000)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     done = 0
     while time.perf_counter() - t0 < seconds:
         done += tr.run_steps(500)
-    return done / (time.perf_counter() - t0)
+    return done / (time.perf_counter() - t0), done / (time.process_time() - c0)
 
 
-def playing_rate(seconds: float, views) -> tuple[float, int]:
+def playing_rate(seconds: float, views) -> tuple[float, float, int]:
+    """As ``headless_rate`` while the dashboard plays, and the refreshes it made."""
     tr = demo_trainer()
     tr.run_steps(2000)
     dash = nw.Dashboard(tr, views=views)
@@ -90,13 +92,14 @@ def playing_rate(seconds: float, views) -> tuple[float, int]:
     async def play():
         dash.play()
         await asyncio.sleep(0.2)  # warm up the chunk size
-        start, t0 = tr.step_count, time.perf_counter()
+        start, t0, c0 = tr.step_count, time.perf_counter(), time.process_time()
         refreshes = dash.runner.refreshes
         await asyncio.sleep(seconds)
-        rate = (tr.step_count - start) / (time.perf_counter() - t0)
+        done = tr.step_count - start
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         dash.pause()
         await dash.runner.wait()
-        return rate, dash.runner.refreshes - refreshes
+        return done / wall, done / cpu, dash.runner.refreshes - refreshes
 
     return asyncio.run(play())
 
@@ -129,33 +132,46 @@ def main() -> None:
         lines += [
             "## 1. Dashboard overhead (demo network, Runner at 20 Hz, no browser)",
             "",
-            "| views | headless steps/s | playing steps/s | ratio playing/headless | refreshes/s |",
-            "|---|--:|--:|--:|--:|",
+            "| views | headless steps/s | playing steps/s | ratio playing/headless "
+            "| ratio per CPU second | refreshes/s |",
+            "|---|--:|--:|--:|--:|--:|",
         ]
         verdicts = []
         for label, views in (
             ("the five of the dashboard issue", FIVE_VIEWS),
             ("all seven (with network and landscape)", ALL_VIEWS),
         ):
-            ratios, head, play, refreshes = [], [], [], []
+            ratios, cpu_ratios, head, play, refreshes = [], [], [], [], []
             for _ in range(repeats):
-                h = headless_rate(seconds)
-                p, r = playing_rate(seconds, views)
+                h, h_cpu = headless_rate(seconds)
+                p, p_cpu, r = playing_rate(seconds, views)
                 head.append(h)
                 play.append(p)
                 refreshes.append(r / seconds)
                 ratios.append(p / h)
-            ratio = statistics.median(ratios)
+                cpu_ratios.append(p_cpu / h_cpu)
+            ratio, cpu_ratio = statistics.median(ratios), statistics.median(cpu_ratios)
             lines.append(
                 f"| {label} | {statistics.median(head):,.0f} | {statistics.median(play):,.0f} "
-                f"| **{ratio:.3f}x** | {statistics.median(refreshes):.1f} |"
+                f"| **{ratio:.3f}x** | {cpu_ratio:.3f}x | {statistics.median(refreshes):.1f} |"
             )
             verdicts.append(
                 f"{label}: **{'met' if ratio >= 0.95 else 'not met'}** (repeats: "
                 + ", ".join(f"{x:.3f}" for x in ratios)
+                + "; per CPU second: "
+                + ", ".join(f"{x:.3f}" for x in cpu_ratios)
                 + ")"
             )
-        lines += ["", "Target >= 0.95x: " + "; ".join(verdicts) + ".", ""]
+        lines += [
+            "",
+            "Target >= 0.95x (wall clock): " + "; ".join(verdicts) + ".",
+            "",
+            "The ratio per CPU second counts steps per second of this process's CPU time: "
+            "it measures the same overhead without the time other processes take from it. "
+            "Where the two agree, the spread between repeats is the process's own variation "
+            "(caches, clock speed), not other load.",
+            "",
+        ]
 
         # 2. refresh cost, default views and every view
         rows = []
