@@ -381,3 +381,30 @@ def test_followed_weights_chart_has_an_empty_state(dash):
     weights.unfollow_all()
     assert weights.trace_hint.visible
     assert (weights.trace_y.min, weights.trace_y.max) == (-1.0, 1.0)
+
+
+@pytest.mark.parametrize("largest", [0, 1, 2, 3, 5, 7, 9, 13, 99, 130, 4321])
+def test_count_ticks_are_whole_and_cover_the_largest_count(largest):
+    from nnwidgets.views.base import count_ticks
+
+    ticks = count_ticks(largest)
+    assert ticks[0] == 0 and ticks[-1] >= largest
+    assert 2 <= len(ticks) <= 5
+    assert all(t == int(t) for t in ticks)
+    assert len(set(np.diff(ticks))) == 1  # evenly spaced
+
+
+def test_histogram_count_axes_get_whole_number_ticks():
+    ds = nw.datasets.moons(n_samples=60, noise=0.2, seed=0)
+    tr = nw.Trainer(nw.MLP([2, 3, 1], seed=0), ds, batch_size=10)
+    dash = nw.Dashboard(tr, views=("weights", "gradients", "activations"))
+    dash.step()
+    hists = [
+        *dash.views["weights"].hists,
+        *dash.views["gradients"].hists,
+        *dash.views["activations"].hists,
+    ]
+    for h in hists:
+        ticks = list(h.count_axis.tick_values)
+        assert all(t == int(t) for t in ticks)
+        assert ticks[-1] >= max(h.counts) and h.scales["y"].max == ticks[-1]

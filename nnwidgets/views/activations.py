@@ -7,7 +7,7 @@ from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import PALETTE, StepHistogram, View, histogram
+from .base import PALETTE, StepHistogram, View, fit_count_axis, histogram
 
 MAX_SAMPLES = 1000  # training rows used for the picture; enough for a histogram
 RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -92,6 +92,7 @@ class ActivationsView(View):
             ):
                 self.x_axes[i].tick_values = ticks
             h.set_data(values, min=lo, max=hi)
+            fit_count_axis(h)
             text, fraction = unit_health(act, a)
             color = "#b00020" if fraction >= 0.25 else "#444"
             self.labels[i].value = f"<span style='color:{color}'>{text}</span>" if text else ""

@@ -278,14 +278,32 @@ def histogram(title: str, x_label: str, color: str, width: str, height: str):
         stroke_width=1.5,
     )
     x_axis = axis(hx, x_label, tick_format=".2g")
-    fig = figure(
-        title,
-        [bins],
-        [x_axis, axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4)],
-        width=width,
-        height=height,
-    )
+    bins.count_axis = axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4)
+    fig = figure(title, [bins], [x_axis, bins.count_axis], width=width, height=height)
     return fig, bins, x_axis
+
+
+def count_ticks(largest: float) -> list[float]:
+    """Whole-number ticks from 0 for a count axis: steps of 1, 2 or 5 times a power of
+    ten, at most four steps, the last tick at or above ``largest``."""
+    largest = max(1.0, float(largest))
+    power = 10.0 ** np.floor(np.log10(largest / 4))
+    for step in (1, 2, 5, 10):
+        size = max(1.0, step * power)
+        if np.ceil(largest / size) <= 4:
+            break
+    return [float(i * size) for i in range(int(np.ceil(largest / size)) + 1)]
+
+
+def fit_count_axis(hist: StepHistogram) -> None:
+    """Fit a histogram's count axis to its counts with whole-number ticks (a count axis
+    with d3's own ticks shows '0 1 1 2' for small counts)."""
+    counts = np.asarray(hist.counts, dtype=float)
+    ticks = count_ticks(float(counts.max()) if counts.size else 1.0)
+    set_changed(hist.scales["y"], max=ticks[-1])
+    axis_ = getattr(hist, "count_axis", None)
+    if axis_ is not None and (axis_.tick_values is None or list(axis_.tick_values) != ticks):
+        axis_.tick_values = ticks
 
 
 def figures(widget):
@@ -321,9 +339,7 @@ def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
             x_axis.tick_values = ticks
             set_changed(x_axis, tick_format=tick_format_for(lim))
     hist.set_data(values, bins=histogram_bins(values.size), min=-lim, max=lim)
-    counts = np.asarray(hist.counts, dtype=float)
-    top = nice_ceiling(float(counts.max()) if counts.size else 1.0)
-    set_changed(hist.scales["y"], max=top)
+    fit_count_axis(hist)
 
 
 def stacked_lines(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
