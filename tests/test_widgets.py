@@ -170,6 +170,7 @@ def test_views_update_from_hand_made_snapshot():
 def test_weight_following_records_values(dash):
     weights = dash.views["weights"]
     weights.heatmaps[1].selected = [[2, 3]]
+    assert weights.trace_lines.marker == "circle"  # one point so far: drawn as a dot
     for _ in range(4):
         dash.step()
     xs, ys = np.asarray(weights.trace_lines.x), np.asarray(weights.trace_lines.y)

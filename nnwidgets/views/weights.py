@@ -24,6 +24,7 @@ from .base import (
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
+TRACE_MARKER_MAX = 30  # traces up to this many points show a marker at each
 FOLLOW_HINT = "click a heatmap cell to follow its weight here"
 MIN_STEP_SPAN = 10  # the followed weights' step axis spans at least this many steps
 
@@ -136,6 +137,7 @@ class WeightsView(View):
         self.trace_lines = Lines(
             x=[],
             y=[],
+            marker_size=16,
             scales={"x": self.trace_x, "y": self.trace_y},
             colors=PALETTE,
             stroke_width=2,
@@ -248,6 +250,10 @@ class WeightsView(View):
         set_changed(self.trace_x, min=lo, max=hi)
         set_changed(self.trace_y, **value_range([self._traces[k][1] for k in self.followed]))
         with self.trace_lines.hold_sync():
+            # markers while traces are short: a weight followed for one step is one point,
+            # which a line alone does not draw
+            marker = "circle" if max(len(s) for s in steps) <= TRACE_MARKER_MAX else None
+            set_changed(self.trace_lines, marker=marker)
             xs, ys = stacked_lines(steps, [self._traces[k][1] for k in self.followed])
             self.trace_lines.x = xs
             self.trace_lines.y = ys
