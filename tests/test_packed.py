@@ -123,3 +123,23 @@ def test_sums_of_squares_small_and_large_layouts(sizes):
     sums = model.layout.sums_of_squares(flat, np.empty_like(flat))
     expected = [float(np.sum(model.params[k] ** 2)) for k in model.param_keys]
     np.testing.assert_allclose(sums, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS)
+def test_deep_copied_trainer_keeps_its_views_and_trains_as_the_original(make):
+    import copy
+
+    ds = nw.datasets.moons(n_samples=60, noise=0.2, seed=0)
+    tr = nw.Trainer(nw.MLP([2, 5, 1], seed=0), ds, optimizer=make(), batch_size=10)
+    tr.run_steps(7)
+    twins = [copy.deepcopy(tr), copy.deepcopy(copy.deepcopy(tr))]
+    tr.run_steps(9)
+    for twin in twins:
+        model = twin.model
+        assert all(np.shares_memory(v, model.flat_params) for v in model.params.values())
+        assert all(np.shares_memory(v, model.flat_grads) for v in model.grads.values())
+        packed = twin.optimizer._packed[1].values()
+        for names in twin.optimizer.state.values():
+            assert all(any(np.shares_memory(a, f) for f in packed) for a in names.values())
+        twin.run_steps(9)
+        assert np.array_equal(twin.model.flat_params, tr.model.flat_params)

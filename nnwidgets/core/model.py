@@ -119,6 +119,20 @@ class MLP:
         pairs = zip(self.sizes[:-1], self.sizes[1:], strict=True)
         return [shape for n_in, n_out in pairs for shape in ((n_in, n_out), (n_out,))]
 
+    # Copies and pickles rebuild the views into the flat arrays (copied one by one, the
+    # views would come out as separate arrays, and training would update neither).
+    def __getstate__(self) -> dict:
+        views = ("params", "grads", "_param_blocks", "_grad_blocks", "_buffers")
+        return {k: v for k, v in self.__dict__.items() if k not in views}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.params = self.layout.views(self.flat_params)
+        self.grads = self.layout.views(self.flat_grads)
+        self._param_blocks = self._blocks(self.flat_params)
+        self._grad_blocks = self._blocks(self.flat_grads)
+        self._buffers = {}
+
     def _blocks(self, flat: np.ndarray) -> list[np.ndarray]:
         blocks = []
         for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True)):

@@ -142,6 +142,17 @@ class Optimizer:
         self._set_packed(layout, flat_state)
         return self._packed
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        if self._packed is not None:  # the per-parameter views are rebuilt on the copy
+            state["state"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.state is None:
+            self._set_packed(*self._packed)
+
     def _set_packed(self, layout, flat_state: dict[str, np.ndarray]) -> None:
         views = {name: layout.views(flat) for name, flat in flat_state.items()}
         self.state = {key: {name: views[name][key] for name in flat_state} for key in layout.keys}
