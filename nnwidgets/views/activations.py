@@ -7,7 +7,7 @@ from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import PALETTE, StepHistogram, View, fit_count_axis, histogram
+from .base import PALETTE, StepHistogram, View, fit_count_axis, histogram, set_ticks
 
 MAX_SAMPLES = 1000  # training rows used for the picture; enough for a histogram
 RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -86,11 +86,7 @@ class ActivationsView(View):
             if hi <= lo:
                 hi = lo + 1.0
             ticks = [float(t) for t in np.linspace(lo, hi, 5)]
-            if (
-                list(self.x_axes[i].tick_values if self.x_axes[i].tick_values is not None else [])
-                != ticks
-            ):
-                self.x_axes[i].tick_values = ticks
+            set_ticks(self.x_axes[i], ticks)
             h.set_data(values, min=lo, max=hi)
             fit_count_axis(h)
             text, fraction = unit_health(act, a)

@@ -207,6 +207,12 @@ def set_changed(widget, **values) -> None:
             setattr(widget, name, value)
 
 
+def set_ticks(axis_: Axis, ticks: list[float]) -> None:
+    """Give an axis these tick values unless it has them already (each change redraws it)."""
+    if axis_.tick_values is None or list(axis_.tick_values) != ticks:
+        axis_.tick_values = ticks
+
+
 def decade_ticks(lo: float, hi: float) -> list[float]:
     """Powers of ten covering [lo, hi] (at most about eight of them)."""
     lo = max(lo, 1e-300)
@@ -302,8 +308,8 @@ def fit_count_axis(hist: StepHistogram) -> None:
     ticks = count_ticks(float(counts.max()) if counts.size else 1.0)
     set_changed(hist.scales["y"], max=ticks[-1])
     axis_ = getattr(hist, "count_axis", None)
-    if axis_ is not None and (axis_.tick_values is None or list(axis_.tick_values) != ticks):
-        axis_.tick_values = ticks
+    if axis_ is not None:
+        set_ticks(axis_, ticks)
 
 
 def figures(widget):
@@ -334,10 +340,9 @@ def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
     values = np.nan_to_num(values.ravel())
     lim = nice_ceiling(float(np.abs(values).max()) if values.size else 1.0)
     ticks = [-lim, 0.0, lim]  # three: readable in a small figure at any magnitude
-    if x_axis.tick_values is None or list(x_axis.tick_values) != ticks:
-        with x_axis.hold_sync():
-            x_axis.tick_values = ticks
-            set_changed(x_axis, tick_format=tick_format_for(lim))
+    with x_axis.hold_sync():
+        set_ticks(x_axis, ticks)
+        set_changed(x_axis, tick_format=tick_format_for(lim))
     hist.set_data(values, bins=histogram_bins(values.size), min=-lim, max=lim)
     fit_count_axis(hist)
 

@@ -24,6 +24,7 @@ from .base import (
     nice_ceiling,
     plot_array,
     set_changed,
+    set_ticks,
     stacked_lines,
     update_symmetric_histogram,
 )
@@ -200,11 +201,7 @@ class GradientsView(View):
         if finite.size:
             lo, hi = log_bounds(float(finite.min()), float(finite.max()))
             set_changed(self.flow_y, min=lo, max=hi)
-            ticks = decade_ticks(float(finite.min()), float(finite.max()))
-            if ticks != list(
-                self.flow_axis.tick_values if self.flow_axis.tick_values is not None else []
-            ):
-                self.flow_axis.tick_values = ticks
+            set_ticks(self.flow_axis, decade_ticks(float(finite.min()), float(finite.max())))
         warnings = gradient_warnings(snapshot.grad_norms, self.layer_names) if snapshot.step else []
         self.warning.value = (
             "<div style='color:#b00020;font-weight:600'>⚠ " + "<br>⚠ ".join(warnings) + "</div>"

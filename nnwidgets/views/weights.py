@@ -9,6 +9,7 @@ from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import (
+    MIN_STEPS,
     PALETTE,
     STEP_FORMAT,
     StepHistogram,
@@ -26,17 +27,16 @@ MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
 TRACE_MARKER_MAX = 30  # traces up to this many points show a marker at each
 FOLLOW_HINT = "click a heatmap cell to follow its weight here"
-MIN_STEP_SPAN = 10  # the followed weights' step axis spans at least this many steps
 
 
 def step_range(xs) -> tuple[float, float]:
     """Bounds of a step axis showing the step lists ``xs``: from the first step over a
-    round span (``nice_ceiling``) of at least 10 steps, so that whole-number ticks do
+    round span (``nice_ceiling``) of at least ``MIN_STEPS``, so that whole-number ticks do
     not repeat and the axis moves a few times per decade of steps, not at every step."""
     steps = [s for x in xs for s in (x[:1] + x[-1:])]
     lo = float(min(steps)) if steps else 0.0
     hi = float(max(steps)) if steps else 0.0
-    return lo, lo + nice_ceiling(max(MIN_STEP_SPAN, hi - lo))
+    return lo, lo + nice_ceiling(max(MIN_STEPS, hi - lo))
 
 
 def symmetric_limit(values: np.ndarray) -> float:
@@ -132,7 +132,7 @@ class WeightsView(View):
             "<b style='color:#2166ac'>positive</b>; each map scaled to its largest "
             "|w| (rounded up) unless the range is fixed; click a cell to follow it</span>"
         )
-        self.trace_x = LinearScale(min=0.0, max=float(MIN_STEP_SPAN))
+        self.trace_x = LinearScale(min=0.0, max=MIN_STEPS)
         self.trace_y = LinearScale(min=-1.0, max=1.0)  # until a weight is followed
         self.trace_lines = Lines(
             x=[],
@@ -242,7 +242,7 @@ class WeightsView(View):
         if not self.followed:  # the empty state: the hint over a plain range
             with self.trace_lines.hold_sync():
                 self.trace_lines.x, self.trace_lines.y, self.trace_lines.labels = [], [], []
-            set_changed(self.trace_x, min=0.0, max=float(MIN_STEP_SPAN))
+            set_changed(self.trace_x, min=0.0, max=MIN_STEPS)
             set_changed(self.trace_y, min=-1.0, max=1.0)
             return
         steps = [self._traces[k][0] for k in self.followed]
