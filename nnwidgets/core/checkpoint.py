@@ -94,10 +94,7 @@ def capture(trainer) -> Checkpoint:
 
 
 def _copied(model, which: str) -> dict[str, np.ndarray]:
-    flat = getattr(model, f"flat_{which}", None)
-    if flat is None:  # a model without packed parameters
-        return {k: v.copy() for k, v in getattr(model, which).items()}
-    return model.layout.views(flat.copy())
+    return model.layout.views(getattr(model, f"flat_{which}").copy())
 
 
 def restore(trainer, cp: Checkpoint) -> None:

@@ -154,8 +154,7 @@ class Optimizer:
             self._set_packed(*self._packed)
 
     def _set_packed(self, layout, flat_state: dict[str, np.ndarray]) -> None:
-        views = {name: layout.views(flat) for name, flat in flat_state.items()}
-        self.state = {key: {name: views[name][key] for name in flat_state} for key in layout.keys}
+        self.state = _per_parameter(layout, flat_state)
         self._packed = (layout, flat_state)
 
     def backup(self) -> None:
@@ -226,8 +225,7 @@ class Optimizer:
         if self._packed is None:
             return {k: {n: a.copy() for n, a in s.items()} for k, s in self.state.items()}
         layout, flat_state = self._packed  # one copy per state array, viewed per parameter
-        views = {name: layout.views(flat.copy()) for name, flat in flat_state.items()}
-        return {key: {name: views[name][key] for name in flat_state} for key in layout.keys}
+        return _per_parameter(layout, {name: flat.copy() for name, flat in flat_state.items()})
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what ``state_dict`` returned (hyper-parameters included)."""
@@ -255,6 +253,12 @@ class Optimizer:
             f"{k}={v!r}" for k, v in {"lr": self._lr, **self.hyperparameters()}.items()
         )
         return f"{type(self).__name__}({args})"
+
+
+def _per_parameter(layout, flat_state: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    """``{key: {name: view}}``: packed state arrays seen per parameter, as ``state``."""
+    views = {name: layout.views(flat) for name, flat in flat_state.items()}
+    return {key: {name: views[name][key] for name in flat_state} for key in layout.keys}
 
 
 class SGD(Optimizer):
