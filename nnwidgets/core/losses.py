@@ -43,10 +43,17 @@ def _mse_value_and_grad(out, target):
     return value, g
 
 
+def _bce_terms(logits, target):
+    # softplus(x) - x*t, the loss per output, with softplus(x) = logaddexp(0, x) computed
+    # without overflow: the stable form of BCEWithLogitsLoss
+    loss = np.logaddexp(0, logits)
+    loss -= logits * target
+    return loss
+
+
 def _bce(logits, target):
-    # max(x, 0) - x*t + log(1 + exp(-|x|)): the stable form of BCEWithLogitsLoss
-    loss = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
-    return float(np.mean(loss))
+    loss = _bce_terms(logits, target)
+    return float(np.add.reduce(loss, axis=None)) / loss.size
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -62,10 +69,8 @@ def _bce_grad(logits, target):
 
 
 def _bce_value_and_grad(logits, target):
-    # softplus(x) - x*t, with softplus(x) = logaddexp(0, x) computed without overflow;
     # few calls matter here: the Playground's batches hold ten numbers
-    loss = np.logaddexp(0, logits)
-    loss -= logits * target
+    loss = _bce_terms(logits, target)
     value = float(np.add.reduce(loss, axis=None)) / loss.size
     g = np.multiply(logits, 0.5, out=loss)
     np.tanh(g, out=g)  # sigmoid(x) = (1 + tanh(x / 2)) / 2
@@ -103,19 +108,24 @@ def _shifted_exp_by_class(logits):
     return t, top
 
 
-def _cross_entropy(logits, labels):
+def _cross_entropy_parts(logits, labels):
+    """The mean loss, and ``exp(logits - row max)`` by class with its sums per sample
+    (what the gradient is made of)."""
     n = len(labels)
     t, top = _shifted_exp_by_class(logits)
     picked = logits[_rows(n), labels] - top  # shifted logits of the true classes
-    return float(np.add.reduce(np.log(np.add.reduce(t, axis=0))) - np.add.reduce(picked)) / n
+    sums = np.add.reduce(t, axis=0)
+    value = float(np.add.reduce(np.log(sums)) - np.add.reduce(picked)) / n
+    return value, t, sums
+
+
+def _cross_entropy(logits, labels):
+    return _cross_entropy_parts(logits, labels)[0]
 
 
 def _cross_entropy_value_and_grad(logits, labels):
     n = len(labels)
-    t, top = _shifted_exp_by_class(logits)
-    picked = logits[_rows(n), labels] - top
-    sums = np.add.reduce(t, axis=0)
-    value = float(np.add.reduce(np.log(sums)) - np.add.reduce(picked)) / n
+    value, t, sums = _cross_entropy_parts(logits, labels)
     t /= sums
     t[labels, _rows(n)] -= 1
     t *= 1.0 / n
