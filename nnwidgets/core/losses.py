@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kept import kept
+
 
 @dataclass(frozen=True)
 class Loss:
@@ -141,13 +143,12 @@ _ROWS: dict[int, np.ndarray] = {}
 
 def _rows(n: int) -> np.ndarray:
     """``np.arange(n)``, kept: every step indexes rows of the same few batch sizes."""
-    rows = _ROWS.get(n)
-    if rows is None:
-        if len(_ROWS) > 8:
-            _ROWS.clear()
-        rows = _ROWS[n] = np.arange(n)
-        rows.flags.writeable = False
-    return rows
+    return kept(_ROWS, n, lambda: _read_only(np.arange(n)), limit=8)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 LOSSES: dict[str, Loss] = {

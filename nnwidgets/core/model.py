@@ -9,6 +9,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .checks import check_int, check_seed
 from .features import check_features, expand
+from .kept import kept
 from .layout import ParamLayout
 from .losses import Loss, sigmoid, softmax
 
@@ -241,12 +242,7 @@ class MLP:
 
     # -------------------------------------------------------------- training
     def _batch_buffers(self, n: int) -> _Buffers:
-        bufs = self._buffers.get(n)
-        if bufs is None:
-            if len(self._buffers) > 4:  # batch sizes change rarely; keep memory bounded
-                self._buffers.clear()
-            bufs = self._buffers[n] = _Buffers(n, self.sizes, self.dtype)
-        return bufs
+        return kept(self._buffers, n, lambda: _Buffers(n, self.sizes, self.dtype), limit=4)
 
     def with_ones(self, X: np.ndarray) -> np.ndarray:
         """``X`` (already in the first layer's space) with a column of ones appended:

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .kept import kept
 from .layout import ParamLayout
 
 
@@ -96,13 +97,7 @@ class Optimizer:
     def _scratch(self, p: np.ndarray) -> np.ndarray:
         """A reusable array shaped like ``p`` for intermediate results: fresh temporaries
         of a large network's size cost more in page faults than the arithmetic."""
-        key = (p.shape, p.dtype)
-        buf = self._scratch_arrays.get(key)
-        if buf is None:
-            if len(self._scratch_arrays) > 16:
-                self._scratch_arrays.clear()
-            buf = self._scratch_arrays[key] = np.empty_like(p)
-        return buf
+        return kept(self._scratch_arrays, (p.shape, p.dtype), lambda: np.empty_like(p), 16)
 
     def step_flat(self, flat_params: np.ndarray, flat_grads: np.ndarray, layout) -> None:
         """The same update as ``step`` on ``layout.views(...)``, for parameters packed

@@ -17,6 +17,7 @@ from .checks import check_int, check_seed
 from .datasets import Dataset
 from .features import expand
 from .history import History
+from .kept import kept
 from .losses import DEFAULT_LOSS, Loss, get_loss
 from .model import MLP
 from .optim import Optimizer, _check_lr, _check_number, get_optimizer
@@ -282,13 +283,11 @@ class Trainer(Stepping):
     def _gather(self, idx: np.ndarray) -> np.ndarray:
         # into a kept array per batch size: a wide network's batch is large enough for
         # a fresh allocation to cost page faults at every step
-        out = self._batch_inputs.get(len(idx))
-        if out is None:
-            if len(self._batch_inputs) > 4:
-                self._batch_inputs.clear()
-            out = np.empty((len(idx), self._X_train.shape[1]), dtype=self._X_train.dtype)
-            self._batch_inputs[len(idx)] = out
-        return np.take(self._X_train, idx, axis=0, out=out)
+        X = self._X_train
+        out = kept(
+            self._batch_inputs, len(idx), lambda: np.empty((len(idx), X.shape[1]), X.dtype), 4
+        )
+        return np.take(X, idx, axis=0, out=out)
 
     def _step(self) -> bool:
         """One minibatch update without building a snapshot; False if refused.
