@@ -346,11 +346,6 @@ class TorchTrainer(Stepping):
         return self.lr
 
     @property
-    def diverged(self) -> bool:
-        """True after a non-finite loss (steps are refused until lr changes or reset)."""
-        return self.divergence is not None
-
-    @property
     def batches_per_epoch(self) -> int:
         """Minibatches in one epoch."""
         return math.ceil(len(self.ds.X_train) / self.batch_size)

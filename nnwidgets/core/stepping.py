@@ -1,8 +1,9 @@
 """The stepping half of the trainer protocol, shared by every trainer.
 
 A trainer supplies ``_step()`` (one minibatch update; False when it refuses, e.g.
-after a divergence), ``snapshot()`` and ``epoch``; this mixin builds ``step``,
-``step_epoch``, ``run`` and ``run_steps`` on them.
+after a divergence, whose reason it keeps in ``divergence``), ``snapshot()`` and
+``epoch``; this mixin builds ``step``, ``step_epoch``, ``run``, ``run_steps`` and
+``diverged`` on them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from .checks import check_int
 
 
 class Stepping:
-    """``step``, ``step_epoch``, ``run`` and ``run_steps`` from ``_step``."""
+    """``step``, ``step_epoch``, ``run``, ``run_steps`` and ``diverged`` from ``_step``."""
+
+    divergence: str | None = None  # why steps are refused, set by the trainer
+
+    @property
+    def diverged(self) -> bool:
+        """True while the trainer refuses steps after a divergence (until the learning
+        rate changes, a reset or a rewind)."""
+        return self.divergence is not None
 
     def _stepping(self):
         """The context every batch of steps runs in (none here)."""

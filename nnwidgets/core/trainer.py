@@ -218,11 +218,6 @@ class Trainer(Stepping):
         """The rate the schedule scales (what the slider sets)."""
         return self._base_lr
 
-    @property
-    def diverged(self) -> bool:
-        """True while the trainer refuses steps after a divergence."""
-        return self.divergence is not None
-
     def configure(
         self,
         *,

@@ -231,17 +231,9 @@ class Controls:
             [self.optimizer, self.opt_arg, self.batch_size, self.l1, self.l2],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
+        groups = self.groups()
         row3 = HBox(
-            [
-                self.scrubber,
-                self.rewind,
-                self.path,
-                self.save,
-                self.load,
-                self.export_csv,
-                self.export_png,
-                self.export_svg,
-            ],
+            [*groups["look_back"], *groups["files"]],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
         box = VBox([row1, row2, row3, self.status, self.message])
