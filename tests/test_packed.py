@@ -123,6 +123,37 @@ def test_sums_of_squares_small_and_large_layouts(sizes):
     sums = model.layout.sums_of_squares(flat, np.empty_like(flat))
     expected = [float(np.sum(model.params[k] ** 2)) for k in model.param_keys]
     np.testing.assert_allclose(sums, expected, rtol=1e-12)
+    every_other = model.layout.sums_of_squares(flat, np.empty_like(flat), slice(0, None, 2))
+    np.testing.assert_allclose(every_other, expected[::2], rtol=1e-12)
+    # the large path keeps views of ``flat``: a changed array gives its new sums
+    flat *= 2
+    again = model.layout.sums_of_squares(flat, np.empty_like(flat))
+    np.testing.assert_allclose(again, [4 * e for e in expected], rtol=1e-12)
+
+
+def test_layout_copies_do_not_carry_the_views_of_the_original():
+    import copy
+
+    model = nw.MLP([64, 128, 10], seed=1)
+    layout = model.layout
+    layout.sums_of_squares(model.flat_params, np.empty_like(model.flat_params))
+    assert layout._parts_of  # the large path kept its views
+    twin = copy.deepcopy(layout)
+    assert twin == layout and twin._parts_of == {}
+
+
+def test_relu_kept_zeros_stay_zero_and_outputs_are_fresh():
+    from nnwidgets.core.activations import get_activation
+
+    relu = get_activation("relu")
+    z = np.array([[-1.0, 2.0], [3.0, -4.0]])
+    out = relu.forward(z, np.empty_like(z))
+    assert out.tolist() == [[0.0, 2.0], [3.0, 0.0]]
+    out[...] = 7  # writing to one output must not reach the zeros the next call compares with
+    assert relu.forward(z, np.empty_like(z)).tolist() == [[0.0, 2.0], [3.0, 0.0]]
+    delta = np.ones_like(z)
+    relu.backward(z, out, delta)  # the derivative comes from z, not from the (changed) output
+    assert delta.tolist() == [[0.0, 1.0], [1.0, 0.0]]
 
 
 @pytest.mark.parametrize("make", OPTIMIZERS)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kept import kept
+
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
 _GELU_C = np.sqrt(2.0 / np.pi)
@@ -28,12 +30,27 @@ class Activation:
     needs_input: bool = False  # True when backward reads z, not only a
 
 
+_KEPT: dict = {}
+
+
+def _zeros_like(z: np.ndarray) -> np.ndarray:
+    # numpy's maximum against a whole array of zeros runs its vector loop; against the
+    # scalar 0 it takes a loop about twice as slow
+    return kept(_KEPT, ("zeros", z.shape, z.dtype.str), lambda: np.zeros(z.shape, z.dtype), 16)
+
+
+def _mask_like(z: np.ndarray) -> np.ndarray:
+    return kept(_KEPT, ("mask", z.shape), lambda: np.empty(z.shape, bool), 16)
+
+
 def _relu(z, out):
-    return np.maximum(z, 0, out=out)
+    return np.maximum(z, _zeros_like(z), out=out)
 
 
 def _relu_back(z, a, delta):
-    np.multiply(delta, a > 0, out=delta)
+    # from z, which is contiguous (a is a view with a stride past the ones column)
+    positive = np.greater(z, _zeros_like(z), out=_mask_like(z))
+    np.multiply(delta, positive, out=delta)
 
 
 def _leaky(z, out):
@@ -105,7 +122,7 @@ def _gelu_back(z, a, delta):
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "relu": Activation("relu", _relu, _relu_back),
+    "relu": Activation("relu", _relu, _relu_back, needs_input=True),
     "leaky_relu": Activation("leaky_relu", _leaky, _leaky_back),
     "tanh": Activation("tanh", _tanh, _tanh_back),
     "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_back),

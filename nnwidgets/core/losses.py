@@ -97,28 +97,30 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e
 
 
-def _shifted_exp_by_class(logits):
-    """``exp(logits - row max)`` laid out (classes, samples), and the row maxima.
+def _by_class(logits, labels):
+    """``logits - row max`` laid out (classes, samples), and the flat positions of the
+    true classes in it.
 
     Reductions over a few classes per sample are about ten times faster along
     contiguous rows of the transpose than across the short rows of ``logits``.
     """
+    n = len(labels)
     t = np.ascontiguousarray(logits.T)
-    top = np.maximum.reduce(t, axis=0)
-    t -= top
-    np.exp(t, out=t)
-    return t, top
+    t -= np.maximum.reduce(t, axis=0)
+    true = labels * n
+    true += _rows(n)
+    return t, true
 
 
 def _cross_entropy_parts(logits, labels):
     """The mean loss, and ``exp(logits - row max)`` by class with its sums per sample
-    (what the gradient is made of)."""
-    n = len(labels)
-    t, top = _shifted_exp_by_class(logits)
-    picked = logits[_rows(n), labels] - top  # shifted logits of the true classes
+    and the true classes' positions (what the gradient is made of)."""
+    t, true = _by_class(logits, labels)
+    picked = np.add.reduce(t.reshape(-1).take(true))  # shifted logits of the true classes
+    np.exp(t, out=t)
     sums = np.add.reduce(t, axis=0)
-    value = float(np.add.reduce(np.log(sums)) - np.add.reduce(picked)) / n
-    return value, t, sums
+    value = float(np.add.reduce(np.log(sums)) - picked) / len(labels)
+    return value, t, sums, true
 
 
 def _cross_entropy(logits, labels):
@@ -126,11 +128,10 @@ def _cross_entropy(logits, labels):
 
 
 def _cross_entropy_value_and_grad(logits, labels):
-    n = len(labels)
-    value, t, sums = _cross_entropy_parts(logits, labels)
+    value, t, sums, true = _cross_entropy_parts(logits, labels)
     t /= sums
-    t[labels, _rows(n)] -= 1
-    t *= 1.0 / n
+    t.reshape(-1)[true] -= 1
+    t *= 1.0 / len(labels)
     return value, t.T  # (samples, classes), a transposed view
 
 

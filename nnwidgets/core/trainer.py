@@ -25,6 +25,8 @@ from .schedules import Schedule
 from .snapshot import Snapshot, frozen_dict
 from .stepping import Stepping
 
+_WEIGHTS = slice(0, None, 2)  # W0, W1, ... among the layout's W0, b0, W1, b1, ...
+
 
 def _norm(a: np.ndarray) -> float:
     flat = a.ravel()
@@ -104,8 +106,9 @@ class Trainer(Stepping):
             self._eval_labels = {part: self.ds_labels(part) for part in ("train", "test")}
         self._batch_inputs: dict[int, np.ndarray] = {}
         self._prev = np.empty_like(model.flat_params)  # the weights before the last update
-        # for squares (row 0) and the last update (row 1)
-        self._scratch = np.empty((2, model.layout.size), dtype=model.dtype)
+        # for squares, and for the last update (an array of its own: the layout keeps
+        # views per array, and a row of a 2-D array would be a new view at every step)
+        self._scratch = tuple(np.empty(model.layout.size, dtype=model.dtype) for _ in "ab")
         self._initial_params = {k: v.copy() for k, v in model.params.items()}
         self._start()
 
@@ -327,12 +330,11 @@ class Trainer(Stepping):
             )
             return False
         np.subtract(self._prev, params, out=scratch[1])
-        update_sq = layout.sums_of_squares(scratch[1], scratch[0])
+        update_sq = layout.sums_of_squares(scratch[1], scratch[0], _WEIGHTS)
         grad_norms = [math.sqrt(v) for v in grad_sq[::2]]
         weight_norms = [math.sqrt(v) for v in weight_sq[::2]]
         ratios = [
-            math.sqrt(u) / w if w else 0.0
-            for u, w in zip(update_sq[::2], weight_norms, strict=True)
+            math.sqrt(u) / w if w else 0.0 for u, w in zip(update_sq, weight_norms, strict=True)
         ]
         self._undo = undo
         self._can_undo = True
