@@ -84,3 +84,17 @@ def test_play_skips_refreshes_while_the_page_is_behind():
     assert dash.runner.skipped > 3
     assert dash.runner.refreshes <= 3
     assert dash.trainer.step_count > 0  # training went on meanwhile
+
+
+def test_page_acknowledgements_are_not_echoed_back_to_the_page():
+    """Each acknowledgement is one message from the page; the kernel sends nothing back
+    (ipywidgets would otherwise echo every state update it receives)."""
+    frames = FrameCounter()
+    sent = []
+    frames.back._send = lambda msg, buffers=None: sent.append(msg)
+    frames.back.set_state({"value": 5})  # what a comm message from the page does
+    assert frames.drawn == 5 and frames.answered
+    assert sent == []
+    frames.out._send = lambda msg, buffers=None: sent.append(msg)
+    frames.sent()  # the count the kernel sends does go out
+    assert [m["method"] for m in sent] == ["update"]

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import traitlets
 from ipywidgets import HTML, Button, FloatText, HBox, IntText, Layout, VBox, jslink
 
 from ..core import optim
@@ -530,6 +531,13 @@ class Dashboard(VBox):
         return self._frames.ready()
 
 
+class _Acknowledgement(IntText):
+    """The page's side of the count: set in the page only, and not echoed back to the
+    page by the kernel (each echo is one more message through server and page)."""
+
+    value = traitlets.CInt(0, help="Int value").tag(sync=True, echo_update=False)
+
+
 class FrameCounter:
     """Counts refreshes the page has drawn: a number sent with each refresh comes back
     through a link in the page (``jslink``), after the page handled that refresh's
@@ -544,7 +552,7 @@ class FrameCounter:
 
     def __init__(self) -> None:
         self.out = IntText(value=0)
-        self.back = IntText(value=0)
+        self.back = _Acknowledgement(value=0)
         self.link = jslink((self.out, "value"), (self.back, "value"))
         self.widget = HBox([self.out, self.back], layout=Layout(display="none"))
         self.widget.add_class("nnw-frames")
