@@ -173,10 +173,11 @@ def test_frames_per_second_measures_the_acknowledgements():
     frames = FrameCounter()
     assert frames.drawn_hz() == 0.0  # no page
     now = time.perf_counter()
-    frames._drawn_at.extend(now - 0.04 * k for k in range(4, -1, -1))  # one every 40 ms
+    # an acknowledgement every 80 ms, each for two more refreshes drawn: 25 a second
+    frames._drawn_at.extend((now - 0.08 * k, 2 * (5 - k)) for k in range(4, -1, -1))
     assert frames.drawn_hz() == pytest.approx(25.0)
     frames._drawn_at.clear()
-    frames._drawn_at.extend([now - 9.0, now - 8.0])  # a page that stopped answering
+    frames._drawn_at.extend([(now - 9.0, 2), (now - 8.0, 4)])  # a page that stopped answering
     assert frames.drawn_hz() == 0.0
 
 

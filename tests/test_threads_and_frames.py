@@ -96,5 +96,25 @@ def test_page_acknowledgements_are_not_echoed_back_to_the_page():
     assert frames.drawn == 5 and frames.answered
     assert sent == []
     frames.out._send = lambda msg, buffers=None: sent.append(msg)
-    frames.sent()  # the count the kernel sends does go out
-    assert [m["method"] for m in sent] == ["update"]
+    for _ in range(2 * FrameCounter.ACK_EVERY):
+        frames.sent()  # every ACK_EVERY-th count goes out, to be acknowledged
+    assert [m["state"]["value"] for m in sent] == [FrameCounter.ACK_EVERY, 2 * frames.ACK_EVERY]
+
+
+def test_status_line_follows_play_at_its_own_rate():
+    import nnwidgets as nw
+    from nnwidgets.widgets.dashboard import STATUS_PLAY_HZ
+
+    dash = nw.demo()
+    shown = []
+    dash.controls.status.observe(lambda c: shown.append(c["new"]), names="value")
+    for _ in range(3):  # refreshes closer together than 1 / STATUS_PLAY_HZ
+        dash.trainer.step()
+        dash.refresh_playing()
+    assert len(shown) == 1 and "step 1 " in shown[0]
+    dash._status_drawn -= 1.0 / STATUS_PLAY_HZ  # its time has come
+    dash.refresh_playing()
+    assert len(shown) == 2 and "step 3 " in shown[1]
+    dash.trainer.step()
+    dash.refresh()  # a full refresh (a click, the end of play) always shows it
+    assert len(shown) == 3 and "step 4 " in shown[2]

@@ -22,7 +22,10 @@ from .runner import Runner
 DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
 CONFIG_VERSION = 1
 MAX_SCRUB_POINTS = 120  # positions on the look-back slider
-RATE_WINDOW = 20  # acknowledgements over which the page's drawing rate is measured
+RATE_WINDOW = 10  # acknowledgements over which the page's drawing rate is measured
+#: status-line updates per second while playing: a number changing faster cannot be
+#: read, and each update is one more message for the server and the page to handle
+STATUS_PLAY_HZ = 5.0
 
 
 def check_hide(hide) -> tuple[str, ...]:
@@ -61,8 +64,9 @@ class Dashboard(VBox):
     what the buttons do. A click refreshes every view before it returns. Play
     refreshes as often as the page draws, at most ``refresh_hz`` times a second
     (None, the default: up to ``runner.AUTO_HZ`` with a page that acknowledges what it
-    drew, ``runner.FALLBACK_HZ`` without one); the loss view and the status line at
-    every refresh, slower views (``View.play_hz``) one at a time, at their own rate.
+    drew, ``runner.FALLBACK_HZ`` without one); the loss view at every refresh, the
+    status line ``STATUS_PLAY_HZ`` times a second, slower views (``View.play_hz``) one
+    at a time, at their own rate.
     """
 
     def __init__(
@@ -95,6 +99,7 @@ class Dashboard(VBox):
             paced=lambda: self._frames.answered,
         )
         self._view_drawn: dict[str, float] = {}
+        self._status_drawn = -np.inf
         self.view_names = view_names
         self._syncing = False
         self.trainer = trainer
@@ -482,9 +487,13 @@ class Dashboard(VBox):
 
     def refresh_playing(self) -> None:
         """One refresh while playing: the views that follow every step (``play_hz`` None),
-        and of the slower ones at most one, the most overdue, when its time has come.
-        The look-back slider waits for the full refresh at the end of play."""
+        and of the slower ones at most one, the most overdue, when its time has come;
+        the status line when its time has come. The look-back slider waits for the
+        full refresh at the end of play."""
         now = time.perf_counter()
+        status = now - self._status_drawn >= 1.0 / STATUS_PLAY_HZ
+        if status:
+            self._status_drawn = now
         views, due, overdue = [], None, 0.0
         for name, view in self.views.items():
             hz = getattr(view, "play_hz", None)
@@ -497,9 +506,9 @@ class Dashboard(VBox):
         if due is not None:
             self._view_drawn[due] = now
             views.append(self.views[due])
-        self._refresh(views, sync_scrubber=False)
+        self._refresh(views, sync_scrubber=False, status=status)
 
-    def _refresh(self, views, sync_scrubber: bool) -> None:
+    def _refresh(self, views, sync_scrubber: bool, status: bool = True) -> None:
         t0 = time.perf_counter()
         if sync_scrubber:
             self._sync_scrubber()
@@ -508,6 +517,12 @@ class Dashboard(VBox):
         history = self.trainer.history
         for view in views:
             view.update(snap, history)
+        if status:
+            self._set_status(snap, step)
+        self._frames.sent()
+        self.last_refresh_seconds = time.perf_counter() - t0
+
+    def _set_status(self, snap, step: int | None) -> None:
         rate = self.runner.steps_per_second if self.runner.playing else None
         line = html.escape(snap.status_line(rate))
         if snap.diverged:
@@ -518,8 +533,6 @@ class Dashboard(VBox):
                 f"“Continue from here” rewinds to it) · {line}"
             )
         self.controls.status.value = line
-        self._frames.sent()
-        self.last_refresh_seconds = time.perf_counter() - t0
 
     @property
     def frames_per_second(self) -> float:
@@ -539,16 +552,22 @@ class _Acknowledgement(IntText):
 
 
 class FrameCounter:
-    """Counts refreshes the page has drawn: a number sent with each refresh comes back
-    through a link in the page (``jslink``), after the page handled that refresh's
-    updates. Without a page (tests, nbclient) nothing comes back and nothing waits."""
+    """Counts refreshes the page has drawn: a number sent with every ``ACK_EVERY``-th
+    refresh comes back through a link in the page (``jslink``), after the page handled
+    that refresh's updates. Without a page (tests, nbclient) nothing comes back and
+    nothing waits."""
 
     MAX_WAIT = 1.0  # seconds: a page that stopped answering still gets a refresh this often
-    #: refreshes sent but not yet acknowledged before play waits: two, so that the page
+    #: refreshes sent but not yet acknowledged before play waits: enough that the page
     #: finds the next refresh waiting when it has drawn one (the acknowledgement's round
-    #: trip through the server and the kernel is hidden), and a Pause is at most two
-    #: refreshes behind
-    IN_FLIGHT = 2
+    #: trip through the server and the kernel is hidden), few enough that a Pause is
+    #: only a few refreshes behind
+    IN_FLIGHT = 3
+    #: refreshes per acknowledgement. Each acknowledgement is a request to the kernel,
+    #: which JupyterLab answers with busy and idle messages and a toolbar update: one
+    #: per two refreshes drew 22 instead of 16 refreshes a second in the browser
+    #: benchmark (bench/RESULTS-browser.md)
+    ACK_EVERY = 2
 
     def __init__(self) -> None:
         self.out = IntText(value=0)
@@ -567,20 +586,23 @@ class FrameCounter:
         # May run on a comm thread: it only stores values.
         self.drawn = max(self.drawn, int(change["new"]))
         self.answered = True
-        self._drawn_at.append(time.perf_counter())
+        self._drawn_at.append((time.perf_counter(), self.drawn))
 
     def drawn_hz(self) -> float:
-        """Acknowledged refreshes per second over the last few (0.0 when none lately)."""
-        times = list(self._drawn_at)
-        if len(times) < 2 or time.perf_counter() - times[-1] > self.MAX_WAIT:
+        """Refreshes per second the page drew, over the last few acknowledgements
+        (0.0 when none came lately)."""
+        marks = list(self._drawn_at)
+        if len(marks) < 2 or time.perf_counter() - marks[-1][0] > self.MAX_WAIT:
             return 0.0
-        return (len(times) - 1) / (times[-1] - times[0]) if times[-1] > times[0] else 0.0
+        (t0, n0), (t1, n1) = marks[0], marks[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
 
     def sent(self) -> None:
         """Call after each refresh."""
         self.count += 1
         self.last_sent = time.perf_counter()
-        self.out.value = self.count
+        if self.count % self.ACK_EVERY == 0:
+            self.out.value = self.count
 
     def ready(self) -> bool:
         """True when at most ``IN_FLIGHT`` refreshes are still on their way or being drawn."""
