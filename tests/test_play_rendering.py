@@ -18,6 +18,7 @@ from nnwidgets.views.base import (
     log_bounds,
     nice_ceiling,
     set_changed,
+    steady_bound,
     tick_format_for,
     update_symmetric_histogram,
 )
@@ -42,6 +43,39 @@ class Sent:
 
     def __exit__(self, *exc):
         Widget._send = self._original
+
+
+def test_steady_bound_grows_at_once_and_shrinks_only_by_half():
+    assert steady_bound(None, 2.0) == 2.0
+    assert steady_bound(1.0, 1.25) == 1.25  # data past the end: the axis grows
+    assert steady_bound(1.0, 0.6) == 1.0  # a wobble below the end: the axis stays
+    assert steady_bound(1.0, 0.5) == 1.0
+    assert steady_bound(1.0, 0.4) == 0.4  # well below: the axis follows
+    assert steady_bound(float("nan"), 0.3) == 0.3
+
+
+def test_gradient_histograms_keep_their_axes_while_values_wobble():
+    """Playing, a histogram whose largest value moves by a few percent each refresh must
+    send new counts only: a moved range or count axis redraws the whole figure."""
+    dash = nw.demo()
+    view = dash.views["gradients"]
+    hist, x_axis = view.hists[0], view.hist_axes[0]
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=16)
+    sent = []
+    for widget in (hist, hist.scales["y"], x_axis):
+        widget.observe(lambda c: sent.append(c["name"]), names=["min", "max", "tick_values"])
+    update_symmetric_histogram(hist, x_axis, base * 1.1)  # the largest it will be
+    sent.clear()
+    moved = []
+    for k in range(40):
+        scale = 1.0 + 0.1 * np.sin(k)  # ±10 %: across a nice_ceiling step now and then
+        update_symmetric_histogram(hist, x_axis, base * scale)
+        moved.append(len(sent))
+        sent.clear()
+    assert sum(moved) <= 2, moved
+    update_symmetric_histogram(hist, x_axis, base * 0.1)  # ten times smaller: it follows
+    assert hist.max <= 0.5 * np.abs(base).max() and "max" in sent
 
 
 def test_nice_ceiling_steps_and_bounds():

@@ -199,6 +199,19 @@ def log_bounds(lo: float, hi: float) -> tuple[float, float]:
     return float(10.0**a), float(10.0 ** max(b, a + 1))
 
 
+SHRINK_BELOW = 0.5  # an axis end shrinks once what it must show is under this share of it
+
+
+def steady_bound(current: float | None, needed: float) -> float:
+    """An axis end that grows at once to ``needed`` but shrinks only when ``needed`` has
+    fallen under ``SHRINK_BELOW`` of it: values that wobble around a step (a histogram's
+    largest gradient, its tallest bin) then do not move the axis, and redraw the figure,
+    at every refresh while playing."""
+    if current is None or not np.isfinite(current) or needed > current:
+        return needed
+    return needed if needed < SHRINK_BELOW * current else current
+
+
 def set_changed(widget, **values) -> None:
     """Assign only the traits whose value differs (each assignment is a message, and a
     scale's new bounds redraw every mark and axis on it)."""
@@ -305,7 +318,8 @@ def fit_count_axis(hist: StepHistogram) -> None:
     """Fit a histogram's count axis to its counts with whole-number ticks (a count axis
     with d3's own ticks shows '0 1 1 2' for small counts)."""
     counts = np.asarray(hist.counts, dtype=float)
-    ticks = count_ticks(float(counts.max()) if counts.size else 1.0)
+    needed = count_ticks(float(counts.max()) if counts.size else 1.0)[-1]
+    ticks = count_ticks(steady_bound(hist.scales["y"].max, needed))
     set_changed(hist.scales["y"], max=ticks[-1])
     axis_ = getattr(hist, "count_axis", None)
     if axis_ is not None:
@@ -334,11 +348,12 @@ def tick_format_for(limit: float) -> str:
 def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
     """Show ``values`` in a histogram mark over a tidy range symmetric about zero.
 
-    The range and the count axis grow in steps (``nice_ceiling``), so that most
-    refreshes send new counts only, and the browser redraws the bars, not the axes.
+    The range and the count axis grow in steps (``nice_ceiling``) and shrink only by
+    half or more (``steady_bound``), so that most refreshes send new counts only, and
+    the browser redraws the bars, not the axes.
     """
     values = np.nan_to_num(values.ravel())
-    lim = nice_ceiling(float(np.abs(values).max()) if values.size else 1.0)
+    lim = steady_bound(hist.max, nice_ceiling(float(np.abs(values).max()) if values.size else 1.0))
     ticks = [-lim, 0.0, lim]  # three: readable in a small figure at any magnitude
     with x_axis.hold_sync():
         set_ticks(x_axis, ticks)
