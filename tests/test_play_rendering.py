@@ -4,6 +4,7 @@ values are not sent again, and play keeps pace with the page's acknowledgements.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import numpy as np
@@ -239,3 +240,49 @@ def test_play_refreshes_as_soon_as_the_page_has_caught_up():
     # went on in short chunks meanwhile), not an interval later
     assert all(n % 20 == 0 for n in at_refresh[:3])
     assert runner.skipped >= 1 and tr.step_count > 0
+
+
+def test_refresh_interval_counts_from_the_start_of_the_last_refresh():
+    """A refresh's own time is part of the interval: a 30 ms refresh at 20 Hz still gives
+    20 refreshes a second (not one per 80 ms), with training between every two."""
+    tr = nw.demo().trainer
+    steps_at_refresh = []
+
+    def slow_refresh():
+        steps_at_refresh.append(tr.step_count)
+        time.sleep(0.03)
+
+    runner = Runner(tr, slow_refresh, refresh_hz=20)
+
+    async def scenario():
+        runner.start()
+        await asyncio.sleep(1.5)
+        runner.stop()
+        await runner.wait()
+
+    asyncio.run(scenario())
+    assert len(steps_at_refresh) >= 25  # 30 at 20 Hz in 1.5 s; about 19 at one per 80 ms
+    assert all(b > a for a, b in itertools.pairwise(steps_at_refresh))
+
+
+def test_a_refresh_slower_than_the_interval_still_leaves_time_to_train():
+    tr = nw.demo().trainer
+    marks = []
+
+    def slow_refresh():
+        marks.append((time.perf_counter(), tr.step_count))
+        time.sleep(0.06)  # longer than the 50 ms interval at 20 Hz
+
+    runner = Runner(tr, slow_refresh, refresh_hz=20)
+
+    async def scenario():
+        runner.start()
+        await asyncio.sleep(1.0)
+        runner.stop()
+        await runner.wait()
+
+    asyncio.run(scenario())
+    # at least half an interval of training after each refresh
+    gaps = [t1 - t0 - 0.06 for (t0, _), (t1, _) in itertools.pairwise(marks)]
+    assert min(gaps) >= 0.025 * 0.9
+    assert all(b > a for (_, a), (_, b) in itertools.pairwise(marks))

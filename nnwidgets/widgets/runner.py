@@ -113,10 +113,14 @@ class Runner:
         reason = "paused"
         last = time.perf_counter()
         last_steps = tr.step_count
+        refreshed_at = last  # when the last refresh began
         try:
             while self.playing and self._task is me:
                 interval = 1.0 / self.target_hz
-                deadline = time.perf_counter() + interval
+                # counted from the start of the last refresh, so that the refresh's own
+                # time is part of the interval and the rate is target_hz, not less; and
+                # at least half an interval of training whatever a refresh costs
+                deadline = max(refreshed_at + interval, time.perf_counter() + interval / 2)
                 late = deadline  # when a wait for the page counts as one more skipped refresh
                 page_ready = self.ready is None
                 while self.playing and self._task is me:
@@ -153,6 +157,7 @@ class Runner:
                     self.steps_per_second = (tr.step_count - last_steps) / (now - last)
                 last, last_steps = now, tr.step_count
                 if page_ready or not self.playing:
+                    refreshed_at = time.perf_counter()
                     self.refresh()
                     self.refreshes += 1
                 await asyncio.sleep(0)
