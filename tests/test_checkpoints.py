@@ -6,6 +6,7 @@ import builtins
 import io
 import json
 import os
+import warnings
 import zipfile
 
 import numpy as np
@@ -813,3 +814,17 @@ def test_checkpoint_count_is_bounded_and_keeps_first_and_last():
     tr.run_steps(n - target)
     for k, v in ref.items():
         np.testing.assert_array_equal(tr.model.params[k], v)
+
+
+def test_weights_of_another_dtype_are_refused_by_name(tmp_path):
+    """A float32 model's file with float64 weights beyond float32's range: refused with
+    the array's name, not loaded through numpy's overflow-on-cast warning."""
+    tr = make(dtype="float32")
+    steps(tr, 3)
+    arrays = arrays_of(tr.save(tmp_path / "f32.npz"))
+    arrays["params/W1"] = np.full(arrays["params/W1"].shape, 1e300)
+    path = rewrite(tmp_path / "f64-weights.npz", arrays)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way to the refusal
+        message = load_fails(path, ValueError, "params/W1 has dtype float64, expected float32")
+    assert "inconsistent" in message

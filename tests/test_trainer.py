@@ -507,3 +507,20 @@ def test_predict_regression_returns_values():
     out = tr.predict(np.array([[0.0], [1.0]]))
     assert out.shape == (2,)
     np.testing.assert_allclose(out, tr.model.forward(np.array([[0.0], [1.0]]))[:, 0])
+
+
+def test_schedules_take_numpy_integers_and_store_plain_ints():
+    """Counts computed with numpy (e.g. ``np.int64(epochs) // 3``) are ints too; they are
+    kept as Python ints so that the schedule's config stays JSON-ready."""
+    import json
+
+    step = nw.schedules.StepLR(np.int64(5), gamma=0.5)
+    cosine = nw.schedules.CosineAnnealingLR(np.int32(10))
+    assert type(step.step_size) is int and type(cosine.T_max) is int
+    assert step.lr(1.0, 5) == 0.5
+    json.dumps(step.config())
+    json.dumps(cosine.config())
+    with pytest.raises(TypeError, match="step_size"):
+        nw.schedules.StepLR(np.float64(5.0))
+    with pytest.raises(TypeError, match="T_max"):
+        nw.schedules.CosineAnnealingLR(np.bool_(True))

@@ -387,6 +387,8 @@ def _rebuild(header, arrays, Dataset, MLP, OPTIMIZERS, from_config, Trainer):
                 raise ValueError(
                     f"{kind}/{k} has shape {a.shape}, expected {model.params[k].shape}"
                 )
+            if a.dtype != model.dtype:  # save writes the model's own dtype
+                raise ValueError(f"{kind}/{k} has dtype {a.dtype}, expected {model.dtype}")
     cp = Checkpoint(
         step=state["step"],
         epoch=state["epoch"],

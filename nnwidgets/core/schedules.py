@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import math
 
+from .checks import check_int
 from .optim import _check_number
-
-
-def _check_positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return value
 
 
 class Schedule:
@@ -43,7 +36,7 @@ class StepLR(Schedule):
     name = "step"
 
     def __init__(self, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _check_positive_int("step_size", step_size)
+        self.step_size = check_int("step_size", step_size, 1)
         self.gamma = _check_number("gamma", gamma)
 
     def lr(self, base_lr: float, epoch: int) -> float:
@@ -68,7 +61,7 @@ class CosineAnnealingLR(Schedule):
     name = "cosine"
 
     def __init__(self, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max = _check_positive_int("T_max", T_max)
+        self.T_max = check_int("T_max", T_max, 1)
         self.eta_min = _check_number("eta_min", eta_min)
 
     def lr(self, base_lr: float, epoch: int) -> float:
