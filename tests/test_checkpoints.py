@@ -828,3 +828,13 @@ def test_weights_of_another_dtype_are_refused_by_name(tmp_path):
         warnings.simplefilter("error")  # no RuntimeWarning on the way to the refusal
         message = load_fails(path, ValueError, "params/W1 has dtype float64, expected float32")
     assert "inconsistent" in message
+
+
+def test_class_labels_that_are_not_integers_are_refused_by_name(tmp_path):
+    arrays = arrays_of(saved_file(tmp_path))
+    arrays["data/y_train"] = arrays["data/y_train"].astype(float)
+    arrays["data/y_train"][0] = np.nan
+    path = rewrite(tmp_path / "float-labels.npz", arrays)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refused before any cast warns
+        load_fails(path, ValueError, "y_train must hold integer class labels")

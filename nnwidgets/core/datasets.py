@@ -408,6 +408,12 @@ class Dataset:
                     f"regression, got {y_train.shape} and {y_test.shape}"
                 )
         else:
+            for part in ("y_train", "y_test"):  # save writes integer labels
+                if np.asarray(arrays[part]).dtype.kind not in "iu":
+                    raise ValueError(
+                        f"arrays {part} must hold integer class labels for {task}, "
+                        f"got dtype {np.asarray(arrays[part]).dtype}"
+                    )
             y_train = np.array(arrays["y_train"], dtype=np.int64).reshape(-1)
             y_test = np.array(arrays["y_test"], dtype=np.int64).reshape(-1)
         if len(y_train) != len(X_train) or len(y_test) != len(X_test):
