@@ -14,12 +14,13 @@ from ipywidgets import Widget
 import nnwidgets as nw
 from nnwidgets.views.base import (
     PLAY_HZ,
+    SHRINK_AFTER,
+    SteadyLimit,
     histogram,
     histogram_bins,
     log_bounds,
     nice_ceiling,
     set_changed,
-    steady_bound,
     tick_format_for,
     update_symmetric_histogram,
 )
@@ -46,13 +47,34 @@ class Sent:
         Widget._send = self._original
 
 
-def test_steady_bound_grows_at_once_and_shrinks_only_by_half():
-    assert steady_bound(None, 2.0) == 2.0
-    assert steady_bound(1.0, 1.25) == 1.25  # data past the end: the axis grows
-    assert steady_bound(1.0, 0.6) == 1.0  # a wobble below the end: the axis stays
-    assert steady_bound(1.0, 0.5) == 1.0
-    assert steady_bound(1.0, 0.4) == 0.4  # well below: the axis follows
-    assert steady_bound(float("nan"), 0.3) == 0.3
+def test_steady_limit_grows_at_once_and_shrinks_only_after_a_while():
+    limit = SteadyLimit()
+    assert limit(2.0) == 2.0
+    assert limit(2.5) == 2.5  # values past the end: the axis grows at once
+    assert limit(1.5) == 2.5  # a wobble below the end: the axis stays
+    lows = [0.5, 0.3, 1.0, 0.2, 0.4][:SHRINK_AFTER]
+    for value in lows[:-1]:
+        assert limit(value) == 2.5  # well below, but not for long yet
+    assert limit(lows[-1]) == max(lows)  # then down to the largest of those values
+    assert limit(0.1) == max(lows)
+    assert limit(0.9) == max(lows)  # a value near the end breaks the streak
+    limit.value = float("nan")
+    assert limit(0.3) == 0.3
+
+
+def test_gradient_histograms_keep_their_axes_while_minibatches_jump():
+    """Minibatch gradients can be ten times larger or smaller from one step to the next:
+    the histogram's range holds at their recent peak instead of following each one."""
+    dash = nw.demo()
+    view = dash.views["gradients"]
+    hist, x_axis = view.hists[0], view.hist_axes[0]
+    base = np.random.default_rng(1).normal(size=16)
+    sent = []
+    x_axis.observe(lambda c: sent.append(c["name"]), names=["tick_values"])
+    scales = np.random.default_rng(2).choice([0.1, 0.3, 1.0, 3.0], size=40)
+    for s_ in scales:
+        update_symmetric_histogram(hist, x_axis, base * s_)
+    assert len(sent) <= 6, sent  # each jump would move it about 30 times
 
 
 def test_gradient_histograms_keep_their_axes_while_values_wobble():
@@ -75,7 +97,8 @@ def test_gradient_histograms_keep_their_axes_while_values_wobble():
         moved.append(len(sent))
         sent.clear()
     assert sum(moved) <= 2, moved
-    update_symmetric_histogram(hist, x_axis, base * 0.1)  # ten times smaller: it follows
+    for _ in range(SHRINK_AFTER):  # ten times smaller for a while: it follows
+        update_symmetric_histogram(hist, x_axis, base * 0.1)
     assert hist.max <= 0.5 * np.abs(base).max() and "max" in sent
 
 

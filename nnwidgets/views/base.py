@@ -199,17 +199,35 @@ def log_bounds(lo: float, hi: float) -> tuple[float, float]:
     return float(10.0**a), float(10.0 ** max(b, a + 1))
 
 
-SHRINK_BELOW = 0.5  # an axis end shrinks once what it must show is under this share of it
+SHRINK_BELOW = 0.5  # an axis end may shrink once what it must show is under this share of it
+SHRINK_AFTER = 5  # ... for this many updates in a row (a second at View.play_hz)
 
 
-def steady_bound(current: float | None, needed: float) -> float:
-    """An axis end that grows at once to ``needed`` but shrinks only when ``needed`` has
-    fallen under ``SHRINK_BELOW`` of it: values that wobble around a step (a histogram's
-    largest gradient, its tallest bin) then do not move the axis, and redraw the figure,
-    at every refresh while playing."""
-    if current is None or not np.isfinite(current) or needed > current:
-        return needed
-    return needed if needed < SHRINK_BELOW * current else current
+class SteadyLimit:
+    """An axis end that follows its values up at once, and down only once they have
+    stayed under ``SHRINK_BELOW`` of it for ``SHRINK_AFTER`` updates in a row (then to
+    the largest of them).
+
+    A minibatch's gradients can be ten times larger or smaller than the last one's, and a
+    histogram's tallest bin wobbles: an axis that followed them would move, and the page
+    redraw the figure's axes, at nearly every refresh while playing.
+    """
+
+    def __init__(self) -> None:
+        self.value: float | None = None
+        self._low: list[float] = []
+
+    def __call__(self, needed: float) -> float:
+        """The axis end to draw for values that need ``needed``."""
+        if self.value is None or not np.isfinite(self.value) or needed > self.value:
+            self.value, self._low = needed, []
+        elif needed < SHRINK_BELOW * self.value:
+            self._low.append(needed)
+            if len(self._low) >= SHRINK_AFTER:
+                self.value, self._low = max(self._low), []
+        else:
+            self._low = []
+        return self.value
 
 
 def set_changed(widget, **values) -> None:
@@ -251,6 +269,8 @@ class StepHistogram(Lines):
     def __init__(self, **kwargs) -> None:
         self.counts = np.zeros(0)
         self._deferred = False
+        self.x_limit = SteadyLimit()  # of a range symmetric about zero
+        self.count_limit = SteadyLimit()
         super().__init__(**kwargs)
         self.observe(self._bin, names=["sample", "bins", "min", "max"])
         self._bin()
@@ -319,7 +339,7 @@ def fit_count_axis(hist: StepHistogram) -> None:
     with d3's own ticks shows '0 1 1 2' for small counts)."""
     counts = np.asarray(hist.counts, dtype=float)
     needed = count_ticks(float(counts.max()) if counts.size else 1.0)[-1]
-    ticks = count_ticks(steady_bound(hist.scales["y"].max, needed))
+    ticks = count_ticks(hist.count_limit(needed))
     set_changed(hist.scales["y"], max=ticks[-1])
     axis_ = getattr(hist, "count_axis", None)
     if axis_ is not None:
@@ -348,12 +368,12 @@ def tick_format_for(limit: float) -> str:
 def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
     """Show ``values`` in a histogram mark over a tidy range symmetric about zero.
 
-    The range and the count axis grow in steps (``nice_ceiling``) and shrink only by
-    half or more (``steady_bound``), so that most refreshes send new counts only, and
-    the browser redraws the bars, not the axes.
+    The range and the count axis grow in steps (``nice_ceiling``) and shrink only after
+    a while well below their ends (``SteadyLimit``), so that most refreshes send new
+    counts only, and the browser redraws the bars, not the axes.
     """
     values = np.nan_to_num(values.ravel())
-    lim = steady_bound(hist.max, nice_ceiling(float(np.abs(values).max()) if values.size else 1.0))
+    lim = hist.x_limit(nice_ceiling(float(np.abs(values).max()) if values.size else 1.0))
     ticks = [-lim, 0.0, lim]  # three: readable in a small figure at any magnitude
     with x_axis.hold_sync():
         set_ticks(x_axis, ticks)
