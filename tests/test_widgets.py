@@ -180,6 +180,38 @@ def test_weight_following_records_values(dash):
     assert len(weights.followed) == 1
 
 
+def test_one_wide_weight_matrix_is_drawn_without_a_blank_column(dash):
+    """W2 of a 5->1 layer: one column, labelled 0, the full width of its heatmap (the
+    padding bqplot needs has cell boundaries 1 and 1, so no width)."""
+    from bqplot import LinearScale
+
+    weights = dash.views["weights"]
+    hm = weights.heatmaps[2]
+    assert isinstance(hm.scales["column"], LinearScale)
+    assert list(hm.column) == [0.0, 1.0, 1.0]
+    col_axis = next(a for a in weights.heat_figs[2].axes if a.scale is hm.scales["column"])
+    assert list(col_axis.tick_values) == [0.5] and col_axis.tick_labels == {"0.5": "0"}
+    hm.selected = [[3, 0]]  # its cells still select by index
+    assert weights.followed == [(2, 3, 0)]
+
+
+def test_followed_weight_step_axis_has_whole_step_ticks(dash):
+    from nnwidgets.views.base import whole_ticks
+
+    weights = dash.views["weights"]
+    assert list(weights.trace_x_axis.tick_values) == [0, 2, 4, 6, 8, 10]
+    assert weights.trace_x.allow_padding is False
+    for _ in range(7):
+        dash.step()
+    weights.follow(1, 2, 3)
+    for _ in range(30):
+        dash.step()
+    ticks = list(weights.trace_x_axis.tick_values)
+    assert all(t == int(t) for t in ticks) and len(ticks) >= 3
+    assert weights.trace_x.min <= ticks[0] and ticks[-1] <= weights.trace_x.max
+    assert whole_ticks(120, 220, most=5) == [120, 140, 160, 180, 200, 220]
+
+
 def test_padded_keeps_matrix_shape_two_dimensional():
     assert padded(np.ones((5, 1))).shape == (5, 2)
     assert padded(np.ones((1, 5))).shape == (2, 5)

@@ -213,8 +213,9 @@ class SteadyLimit:
     redraw the figure's axes, at nearly every refresh while playing.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shrink_after: int = SHRINK_AFTER) -> None:
         self.value: float | None = None
+        self.shrink_after = shrink_after
         self._low: list[float] = []
 
     def __call__(self, needed: float) -> float:
@@ -223,7 +224,7 @@ class SteadyLimit:
             self.value, self._low = needed, []
         elif needed < SHRINK_BELOW * self.value:
             self._low.append(needed)
-            if len(self._low) >= SHRINK_AFTER:
+            if len(self._low) >= self.shrink_after:
                 self.value, self._low = max(self._low), []
         else:
             self._low = []
@@ -269,7 +270,10 @@ class StepHistogram(Lines):
     def __init__(self, **kwargs) -> None:
         self.counts = np.zeros(0)
         self._deferred = False
-        self.x_limit = SteadyLimit()  # of a range symmetric about zero
+        # The range follows the values down as soon as they fit in half of it: the shape
+        # of this step's values is the point (a range held at a recent peak ten times
+        # larger shows one bar). The tallest bin only wobbles: its axis holds its peak.
+        self.x_limit = SteadyLimit(shrink_after=1)  # of a range symmetric about zero
         self.count_limit = SteadyLimit()
         super().__init__(**kwargs)
         self.observe(self._bin, names=["sample", "bins", "min", "max"])
@@ -322,6 +326,19 @@ def histogram(title: str, x_label: str, color: str, width: str, height: str):
     return fig, bins, x_axis
 
 
+def whole_ticks(lo: float, hi: float, most: int = 4) -> list[float]:
+    """Whole-number ticks inside ``[lo, hi]`` at steps of 1, 2 or 5 times a power of ten,
+    at most ``most`` steps apart in all (a step axis: d3's own ticks or ``num_ticks``
+    land between steps)."""
+    power = 10.0 ** np.floor(np.log10(max(1.0, hi - lo) / most))
+    for step in (1, 2, 5, 10):
+        size = max(1.0, step * power)
+        if np.floor(hi / size) - np.ceil(lo / size) <= most:
+            break
+    first = np.ceil(lo / size) * size
+    return [float(first + i * size) for i in range(int((hi - first) // size) + 1)]
+
+
 def count_ticks(largest: float) -> list[float]:
     """Whole-number ticks from 0 for a count axis: steps of 1, 2 or 5 times a power of
     ten, at most four steps, the last tick at or above ``largest``."""
@@ -368,9 +385,9 @@ def tick_format_for(limit: float) -> str:
 def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
     """Show ``values`` in a histogram mark over a tidy range symmetric about zero.
 
-    The range and the count axis grow in steps (``nice_ceiling``) and shrink only after
-    a while well below their ends (``SteadyLimit``), so that most refreshes send new
-    counts only, and the browser redraws the bars, not the axes.
+    The range grows in steps (``nice_ceiling``) and shrinks once the values fit in half
+    of it; the count axis shrinks only after a while well below its end (``SteadyLimit``):
+    fewer refreshes redraw the axes as well as the bars.
     """
     values = np.nan_to_num(values.ravel())
     lim = hist.x_limit(nice_ceiling(float(np.abs(values).max()) if values.size else 1.0))

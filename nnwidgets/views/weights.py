@@ -19,8 +19,10 @@ from .base import (
     histogram,
     nice_ceiling,
     set_changed,
+    set_ticks,
     stacked_lines,
     update_symmetric_histogram,
+    whole_ticks,
 )
 
 MAX_FOLLOWED = 8
@@ -83,9 +85,15 @@ class WeightsView(View):
         for i, layer in enumerate(self.context.weight_layers):
             n_in, n_out = layer.shape
             cs = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
+            (row_scale, rows, row_ticks), (col_scale, cols, col_ticks) = (
+                heatmap_side(n_in, self._ticks),
+                heatmap_side(n_out, self._ticks),
+            )
             hm = GridHeatMap(
                 color=padded(np.zeros((n_in, n_out))),
-                scales={"row": OrdinalScale(reverse=False), "column": OrdinalScale(), "color": cs},
+                scales={"row": row_scale, "column": col_scale, "color": cs},
+                **({} if rows is None else {"row": rows}),
+                **({} if cols is None else {"column": cols}),
                 interactions={"click": "select"},
                 selected_style={"stroke": "black", "stroke-width": "3"},
                 stroke="white" if n_in * n_out <= 400 else None,
@@ -101,13 +109,8 @@ class WeightsView(View):
                 self._heat_title(i, 1.0),
                 [hm],
                 [
-                    axis(hm.scales["column"], layer.columns, tick_values=self._ticks(n_out)),
-                    axis(
-                        hm.scales["row"],
-                        layer.rows,
-                        orientation="vertical",
-                        tick_values=self._ticks(n_in),
-                    ),
+                    axis(col_scale, layer.columns, **col_ticks),
+                    axis(row_scale, layer.rows, orientation="vertical", **row_ticks),
                 ],
                 width=f"{width}px",
                 height=f"{height}px",
@@ -132,7 +135,8 @@ class WeightsView(View):
             "<b style='color:#2166ac'>positive</b>; each map scaled to its largest "
             "|w| (rounded up) unless the range is fixed; click a cell to follow it</span>"
         )
-        self.trace_x = LinearScale(min=0.0, max=MIN_STEPS)
+        # no padding: the ends are steps, and the ticks whole steps between them
+        self.trace_x = LinearScale(min=0.0, max=MIN_STEPS, allow_padding=False)
         self.trace_y = LinearScale(min=-1.0, max=1.0)  # until a weight is followed
         self.trace_lines = Lines(
             x=[],
@@ -154,11 +158,17 @@ class WeightsView(View):
             default_size=13,
             colors=["#777"],
         )
+        self.trace_x_axis = axis(
+            self.trace_x,
+            "step",
+            tick_format=STEP_FORMAT,
+            tick_values=whole_ticks(0, MIN_STEPS, most=5),
+        )
         self.trace_fig = figure(
             "Followed weights (click a heatmap cell)",
             [self.trace_lines, self.trace_hint],
             [
-                axis(self.trace_x, "step", tick_format=STEP_FORMAT, num_ticks=5),
+                self.trace_x_axis,
                 axis(self.trace_y, "value", orientation="vertical", tick_format=".3~g"),
             ],
             width="420px",
@@ -243,11 +253,13 @@ class WeightsView(View):
             with self.trace_lines.hold_sync():
                 self.trace_lines.x, self.trace_lines.y, self.trace_lines.labels = [], [], []
             set_changed(self.trace_x, min=0.0, max=MIN_STEPS)
+            set_ticks(self.trace_x_axis, whole_ticks(0, MIN_STEPS, most=5))
             set_changed(self.trace_y, min=-1.0, max=1.0)
             return
         steps = [self._traces[k][0] for k in self.followed]
         lo, hi = step_range(steps)
         set_changed(self.trace_x, min=lo, max=hi)
+        set_ticks(self.trace_x_axis, whole_ticks(lo, hi, most=5))
         set_changed(self.trace_y, **value_range([self._traces[k][1] for k in self.followed]))
         with self.trace_lines.hold_sync():
             # markers while traces are short: a weight followed for one step is one point,
@@ -298,6 +310,19 @@ class WeightsView(View):
             self._record(key, snapshot.step, self._matrix(key[0], snapshot.params))
         if self.followed:
             self._draw_traces()
+
+
+def heatmap_side(n: int, ticks) -> tuple:
+    """The scale, cell positions (None: bqplot's own) and axis ticks of a heatmap side of
+    ``n`` cells; ``ticks(n)`` picks the labelled cells.
+
+    A side of one cell has a blank second one (``padded``): on a linear scale whose cell
+    boundaries are 0, 1 and 1 that one has no width, and the side shows its single cell.
+    """
+    if n == 1:
+        scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
+        return scale, np.array([0.0, 1.0, 1.0]), {"tick_values": [0.5], "tick_labels": {"0.5": "0"}}
+    return OrdinalScale(), None, {"tick_values": ticks(n)}
 
 
 def padded(W: np.ndarray) -> np.ndarray:
