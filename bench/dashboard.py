@@ -123,7 +123,7 @@ def main() -> None:
     parser.add_argument("--write", metavar="PATH", help="write a markdown report")
     args = parser.parse_args()
     seconds = 1.0 if args.quick else 3.0
-    repeats = 3 if args.quick else 5
+    repeats = 3 if args.quick else 7
     big = 10**5 if args.quick else 10**6
     lines = []
 
