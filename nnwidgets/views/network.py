@@ -18,7 +18,7 @@ from ..core.features import expand
 from ..core.history import History
 from ..core.losses import sigmoid
 from ..core.snapshot import Snapshot
-from .base import View, figure, not_available, plot_array
+from .base import View, figure, nice_ceiling, not_available, plot_array, set_changed
 from .boundary import prediction_grid
 
 MAX_UNITS = 16  # nodes drawn per layer; wider layers show their first units
@@ -183,10 +183,13 @@ class NetworkView(View):
         limit = limit if np.isfinite(limit) and limit > 0 else 1.0
         strength = np.clip(np.abs(np.nan_to_num(weights)) / limit, 0.05, 1.0)
         self._drawn_edges = edges
+        # the colour range moves in steps (a moved range is one more message and redraw)
+        scale_limit = nice_ceiling(limit)
+        with self.edge_scale.hold_sync():
+            set_changed(self.edge_scale, min=-scale_limit, max=scale_limit)
         with self.edges.hold_sync():
             self.edges.x = plot_array(np.column_stack([x0, x0 + 1]))
             self.edges.y = plot_array(np.column_stack([y0, y1]))
-            self.edge_scale.min, self.edge_scale.max = -limit, limit
             # fade small weights towards white by shrinking their colour value
             self.edges.color = plot_array(np.sign(weights) * strength * limit)
             self.edges.opacities = [float(s) for s in 0.15 + 0.85 * strength]
