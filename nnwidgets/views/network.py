@@ -28,6 +28,23 @@ WIDE_EDGES = ((2.6, 0.4), (4.2, 0.75))  # (stroke width, |w| / max |w| from whic
 THUMB_HALF = 0.4  # thumbnail half-height, in units of the spacing between neurons
 
 
+THUMB_STRIDE = THUMB + 2  # rows per unit in a layer's stacked thumbnails
+
+
+def thumbnail_rows(centres: np.ndarray) -> np.ndarray:
+    """Row positions of one layer's thumbnails stacked in one HeatMap: ``THUMB`` rows
+    around each unit's centre and, between two units, two blank rows one cell away from
+    either thumbnail (a heatmap cell reaches halfway to its neighbours, so the
+    thumbnails' cells stay square and the blank ones fill the gap)."""
+    cell = 2 * THUMB_HALF / (THUMB - 1)
+    rows = []
+    for k, c in enumerate(centres):
+        rows.extend(c + np.linspace(-THUMB_HALF, THUMB_HALF, THUMB))
+        if k < len(centres) - 1:
+            rows.extend([c + THUMB_HALF + cell, centres[k + 1] - THUMB_HALF - cell])
+    return np.array(rows)
+
+
 def layout(sizes) -> list[np.ndarray]:
     """y position of each drawn unit per layer (centred, spacing 1)."""
     return [np.arange(min(n, MAX_UNITS)) - (min(n, MAX_UNITS) - 1) / 2 for n in sizes]
@@ -64,7 +81,9 @@ class NetworkView(View):
             stroke_width=1.5,
         )
         self._edge_index = self._all_edges()
-        self.thumbnails: list[list[HeatMap]] = []
+        # one HeatMap per layer holds its neurons' thumbnails: one message and one canvas
+        # per layer and refresh, not one per neuron
+        self.thumbnails: list[HeatMap] = []
         self.thumb_scale = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
         # bqplot gives a Lines mark one stroke width: stronger edges are drawn again, wider
         self.wide_edges = [
@@ -88,17 +107,15 @@ class NetworkView(View):
             y_per_px = (span + 0.4) / (height - 56)
             half_w = THUMB_HALF * x_per_px / y_per_px
             for layer in range(len(sizes)):
-                row = []
-                for y0 in self.positions[layer]:
-                    hm = HeatMap(
-                        x=np.linspace(layer - half_w, layer + half_w, THUMB),
-                        y=np.linspace(y0 - THUMB_HALF, y0 + THUMB_HALF, THUMB),
-                        color=np.zeros((THUMB, THUMB)),
-                        scales={"x": self.x, "y": self.y, "color": self.thumb_scale},
-                    )
-                    row.append(hm)
-                    marks.append(hm)
-                self.thumbnails.append(row)
+                rows = thumbnail_rows(self.positions[layer])
+                hm = HeatMap(
+                    x=np.linspace(layer - half_w, layer + half_w, THUMB),
+                    y=rows,
+                    color=np.zeros((len(rows), THUMB)),
+                    scales={"x": self.x, "y": self.y, "color": self.thumb_scale},
+                )
+                marks.append(hm)
+                self.thumbnails.append(hm)
         nodes_x = np.concatenate([np.full(len(p), i) for i, p in enumerate(self.positions)])
         nodes_y = np.concatenate(self.positions)
         self.node_keys = [(i, j) for i, p in enumerate(self.positions) for j in range(len(p))]
@@ -214,13 +231,17 @@ class NetworkView(View):
         feats = self.context.features
         hidden, out = self.context.forward(snapshot, self.grid)
         outputs = [expand(self.grid, feats), *hidden, out]
-        for layer, row in enumerate(self.thumbnails):
+        for layer, hm in enumerate(self.thumbnails):
             values = outputs[layer]
             last = layer == len(self.thumbnails) - 1
-            for unit, hm in enumerate(row):
+            n_units = len(self.positions[layer])
+            color = np.zeros((n_units * THUMB_STRIDE - 2, THUMB), dtype=np.float32)
+            for unit in range(n_units):
                 v = values[:, unit]
                 if last and self.context.loss != "mse":
                     v = 2 * sigmoid(v) - 1 if values.shape[1] == 1 else v
                 peak = float(np.nanmax(np.abs(v))) if v.size else 1.0
                 v = v / peak if np.isfinite(peak) and peak > 0 else v
-                hm.color = plot_array(np.nan_to_num(v).reshape(THUMB, THUMB))
+                start = unit * THUMB_STRIDE
+                color[start : start + THUMB] = np.nan_to_num(v).reshape(THUMB, THUMB)
+            hm.color = color

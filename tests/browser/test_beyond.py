@@ -15,7 +15,7 @@ dash = nw.Dashboard(tr, views=("loss", "network", "boundary", "landscape"))
 dash"""
 
 # bqplot draws the edges of a Lines mark as <path class="curve"> elements, and every
-# HeatMap (thumbnails, prediction, landscape) as an SVG <image> with a PNG data URL.
+# HeatMap (a layer's thumbnails, prediction, landscape) as an SVG <image> with a PNG data URL.
 EDGES_JS = """() => Array.from(document.querySelectorAll('.nnw-view-network path.line'))
     .map(p => p.getAttribute('d')).filter(d => d && d.length > 3)"""
 IMAGES_JS = """(sel) => Array.from(document.querySelectorAll(sel + ' image'))
@@ -36,7 +36,7 @@ def dashboard(lab_notebook, page):
 def test_network_diagram_draws_edges_and_thumbnails_and_selects_neurons(dashboard, page):
     page.wait_for_function(f"() => ({EDGES_JS})().length >= 2 * 5 + 5 * 3 + 3")
     thumbs = page.evaluate(IMAGES_JS, ".nnw-view-network")
-    assert len(thumbs) == 2 + 5 + 3 + 1, len(thumbs)  # one per neuron, inputs included
+    assert len(thumbs) == 4, len(thumbs)  # one per layer, inputs included
     assert all(t.startswith("data:image/") for t in thumbs)
     before = page.evaluate(IMAGES_JS, ".nnw-view-network")
     page.locator(".nnw-epoch").click()
