@@ -30,12 +30,11 @@ ACC_POINTS = 460
 MARKER_MAX = 50  # epochs shown with a dot each; more would be thousands of SVG dots a refresh
 
 
-def epoch_steps(history: History, epochs: np.ndarray) -> np.ndarray:
-    """Map epoch numbers to the step counts at which those epochs ended."""
+def epoch_steps(history: History, *epochs: np.ndarray) -> list[np.ndarray]:
+    """Map arrays of epoch numbers to the step counts at which those epochs ended (one
+    array per argument, from one read of the epoch table)."""
     ex, steps = history.series("step", max_points=10**9)
-    if len(ex) == 0:
-        return epochs.astype(float)
-    return np.interp(epochs, ex, steps)
+    return [e.astype(float) if len(ex) == 0 else np.interp(e, ex, steps) for e in epochs]
 
 
 class LossView(View):
@@ -142,7 +141,7 @@ class LossView(View):
         # each series keeps its own x: min/max decimation keeps different points per series
         ex, train = history.series("train_loss", MAX_POINTS)
         tx, test = history.series("test_loss", MAX_POINTS)
-        ex_steps, tx_steps = epoch_steps(history, ex), epoch_steps(history, tx)
+        ex_steps, tx_steps = epoch_steps(history, ex, tx)
         if self.scale_toggle.value == "log":  # a log axis cannot show zeros
             sy = np.where(sy > 0, sy, np.nan)
         self._set_bounds(sx, [sy, train, test])

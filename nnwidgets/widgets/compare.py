@@ -236,7 +236,7 @@ class Compare(VBox):
             bx.append(x)
             by.append(np.where(y > 0, y, np.nan))
             ex, test = t.history.series("test_loss", MAX_POINTS)
-            tx.append(epoch_steps(t.history, ex))
+            tx.extend(epoch_steps(t.history, ex))
             ty.append(np.where(test > 0, test, np.nan))
         X, Y = stacked_lines(bx, by)
         with self.batch_lines.hold_sync():
