@@ -83,13 +83,6 @@ def _bce_value_and_grad(logits, target):
     return value, g
 
 
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise log-softmax, shifted by the row maximum for stability."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    shifted -= np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return shifted
-
-
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax."""
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
