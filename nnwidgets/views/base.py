@@ -326,15 +326,22 @@ def histogram(title: str, x_label: str, color: str, width: str, height: str):
     return fig, bins, x_axis
 
 
+def _whole_step(span: float, most: int, fits) -> float:
+    """The first of 1, 2, 5 and 10 times a power of ten (and at least 1) near
+    ``span / most`` for which ``fits(step)``; the last one otherwise."""
+    power = 10.0 ** np.floor(np.log10(max(1.0, span) / most))
+    for step in (1, 2, 5, 10):
+        size = max(1.0, step * power)
+        if fits(size):
+            break
+    return size
+
+
 def whole_ticks(lo: float, hi: float, most: int = 4) -> list[float]:
     """Whole-number ticks inside ``[lo, hi]`` at steps of 1, 2 or 5 times a power of ten,
     at most ``most`` steps apart in all (a step axis: d3's own ticks or ``num_ticks``
     land between steps)."""
-    power = 10.0 ** np.floor(np.log10(max(1.0, hi - lo) / most))
-    for step in (1, 2, 5, 10):
-        size = max(1.0, step * power)
-        if np.floor(hi / size) - np.ceil(lo / size) <= most:
-            break
+    size = _whole_step(hi - lo, most, lambda s: np.floor(hi / s) - np.ceil(lo / s) <= most)
     first = np.ceil(lo / size) * size
     return [float(first + i * size) for i in range(int((hi - first) // size) + 1)]
 
@@ -343,11 +350,7 @@ def count_ticks(largest: float) -> list[float]:
     """Whole-number ticks from 0 for a count axis: steps of 1, 2 or 5 times a power of
     ten, at most four steps, the last tick at or above ``largest``."""
     largest = max(1.0, float(largest))
-    power = 10.0 ** np.floor(np.log10(largest / 4))
-    for step in (1, 2, 5, 10):
-        size = max(1.0, step * power)
-        if np.ceil(largest / size) <= 4:
-            break
+    size = _whole_step(largest, 4, lambda s: np.ceil(largest / s) <= 4)
     return [float(i * size) for i in range(int(np.ceil(largest / size)) + 1)]
 
 
@@ -373,7 +376,7 @@ def figures(widget):
 
 def histogram_bins(n: int) -> int:
     """Bins for ``n`` values: about two per square root, from 8 to 30 (a few values in
-    30 bins are scattered slivers; each bin is one SVG rectangle to redraw)."""
+    30 bins are scattered slivers)."""
     return int(np.clip(round(2 * np.sqrt(max(n, 1))), 8, 30))
 
 
