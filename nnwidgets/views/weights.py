@@ -136,8 +136,8 @@ class WeightsView(View):
             "|w| (rounded up) unless the range is fixed; click a cell to follow it</span>"
         )
         # no padding: the ends are steps, and the ticks whole steps between them
-        self.trace_x = LinearScale(min=0.0, max=MIN_STEPS, allow_padding=False)
-        self.trace_y = LinearScale(min=-1.0, max=1.0)  # until a weight is followed
+        self.trace_x = LinearScale(allow_padding=False)
+        self.trace_y = LinearScale()
         self.trace_lines = Lines(
             x=[],
             y=[],
@@ -158,12 +158,7 @@ class WeightsView(View):
             default_size=13,
             colors=["#777"],
         )
-        self.trace_x_axis = axis(
-            self.trace_x,
-            "step",
-            tick_format=STEP_FORMAT,
-            tick_values=whole_ticks(0, MIN_STEPS, most=5),
-        )
+        self.trace_x_axis = axis(self.trace_x, "step", tick_format=STEP_FORMAT)
         self.trace_fig = figure(
             "Followed weights (click a heatmap cell)",
             [self.trace_lines, self.trace_hint],
@@ -177,6 +172,7 @@ class WeightsView(View):
         )
         self.followed: list[tuple[int, int, int]] = []
         self._traces: dict[tuple[int, int, int], tuple[list[int], list[float]]] = {}
+        self._draw_traces()  # the empty state: the hint over a plain range
         wrap = Layout(flex_flow="row wrap", align_items="flex-start")
         return VBox(
             [
