@@ -26,8 +26,6 @@ MAX_EDGES = 1200  # the strongest edges are drawn when a network has more
 THUMB = 16  # thumbnail resolution
 WIDE_EDGES = ((2.6, 0.4), (4.2, 0.75))  # (stroke width, |w| / max |w| from which it is used)
 THUMB_HALF = 0.4  # thumbnail half-height, in units of the spacing between neurons
-
-
 THUMB_STRIDE = THUMB + 2  # rows per unit in a layer's stacked thumbnails
 
 
@@ -235,7 +233,7 @@ class NetworkView(View):
             values = outputs[layer]
             last = layer == len(self.thumbnails) - 1
             n_units = len(self.positions[layer])
-            color = np.zeros((n_units * THUMB_STRIDE - 2, THUMB), dtype=np.float32)
+            color = np.zeros((len(hm.y), THUMB), dtype=np.float32)  # gaps stay 0
             for unit in range(n_units):
                 v = values[:, unit]
                 if last and self.context.loss != "mse":
