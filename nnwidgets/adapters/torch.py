@@ -108,6 +108,20 @@ def describe_module(module) -> tuple[list, list[str]]:
     return linears, activations
 
 
+def chain_params(linears) -> dict[str, np.ndarray]:
+    """``W0, b0, ...`` of a chain of ``Linear`` layers in nnwidgets' layout (W_i is
+    (n_in, n_out)); a layer without bias gets zeros of its weights' dtype."""
+    out = {}
+    for i, lin in enumerate(linears):
+        out[f"W{i}"] = lin.weight.detach().cpu().numpy().T
+        out[f"b{i}"] = (
+            lin.bias.detach().cpu().numpy()
+            if lin.bias is not None
+            else np.zeros(lin.out_features, dtype=out[f"W{i}"].dtype)
+        )
+    return out
+
+
 def is_activation(layer) -> bool:
     """True for an element-wise activation module (ReLU, Softplus, SiLU, Hardtanh, ...)."""
     cls = type(layer)
@@ -262,15 +276,7 @@ class TorchTrainer(Stepping):
             )
         try:
             linears, activations = describe_module(module)
-            params = {}
-            for i, lin in enumerate(linears):
-                params[f"W{i}"] = lin.weight.detach().cpu().numpy().T
-                params[f"b{i}"] = (
-                    lin.bias.detach().cpu().numpy()
-                    if lin.bias is not None
-                    else np.zeros(lin.out_features, dtype=params[f"W{i}"].dtype)
-                )
-            _, ours = forward_with(params, activations, ds.X_train[:PROBE_ROWS])
+            _, ours = forward_with(chain_params(linears), activations, ds.X_train[:PROBE_ROWS])
             tol = 1e-9 if self.dtype == torch.float64 else 1e-4
             if not np.allclose(ours, out.numpy(), rtol=tol, atol=tol):
                 raise ValueError("module: its forward is not the chain of its layers")
@@ -434,15 +440,7 @@ class TorchTrainer(Stepping):
         (n_in, n_out)) for a plain chain, else every parameter under its module path."""
         if not self.chain:
             return {n: p.detach().cpu().numpy() for n, p in self.module.named_parameters()}
-        out = {}
-        for i, lin in enumerate(self.linears):
-            out[f"W{i}"] = lin.weight.detach().cpu().numpy().T
-            out[f"b{i}"] = (
-                lin.bias.detach().cpu().numpy()
-                if lin.bias is not None
-                else (np.zeros(lin.out_features))
-            )
-        return out
+        return chain_params(self.linears)
 
     def _grads(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if not self.chain:
