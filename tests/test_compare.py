@@ -1,9 +1,8 @@
 """The optimizer race: identical starts, one set of controls, overlaid curves."""
 
-import asyncio
-
 import numpy as np
 import pytest
+from playing import play_for
 
 import nnwidgets as nw
 
@@ -47,13 +46,7 @@ def test_controls_step_every_trainer_and_draw_one_line_each():
 def test_race_plays_and_pauses():
     race = make_race()
 
-    async def scenario():
-        race.play()
-        await asyncio.sleep(0.3)
-        race.pause()
-        await race.runner.wait()
-
-    asyncio.run(scenario())
+    play_for(race, 0.3)
     counts = {t.step_count for t in race.trainers}
     assert len(counts) == 1 and counts.pop() > 0  # in lockstep
 

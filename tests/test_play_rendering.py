@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 from ipywidgets import Widget
+from playing import run_for
 
 import nnwidgets as nw
 from nnwidgets.views.base import (
@@ -269,18 +270,6 @@ def test_play_refreshes_as_soon_as_the_page_has_caught_up():
     assert runner.skipped >= 1 and tr.step_count > 0
 
 
-def play_for(runner: Runner, seconds: float) -> None:
-    """Play ``runner`` on a fresh event loop for ``seconds``, then stop it."""
-
-    async def scenario():
-        runner.start()
-        await asyncio.sleep(seconds)
-        runner.stop()
-        await runner.wait()
-
-    asyncio.run(scenario())
-
-
 def test_refresh_interval_counts_from_the_start_of_the_last_refresh():
     """A refresh's own time is part of the interval: a 30 ms refresh at 20 Hz still gives
     20 refreshes a second (not one per 80 ms), with training between every two."""
@@ -293,7 +282,7 @@ def test_refresh_interval_counts_from_the_start_of_the_last_refresh():
 
     runner = Runner(tr, slow_refresh, refresh_hz=20)
 
-    play_for(runner, 1.5)
+    run_for(runner, 1.5)
     assert len(steps_at_refresh) >= 25  # 30 at 20 Hz in 1.5 s; about 19 at one per 80 ms
     assert all(b > a for a, b in itertools.pairwise(steps_at_refresh))
 
@@ -308,7 +297,7 @@ def test_a_refresh_slower_than_the_interval_still_leaves_time_to_train():
 
     runner = Runner(tr, slow_refresh, refresh_hz=20)
 
-    play_for(runner, 1.0)
+    run_for(runner, 1.0)
     # at least half an interval of training after each refresh
     gaps = [t1 - t0 - 0.06 for (t0, _), (t1, _) in itertools.pairwise(marks)]
     assert min(gaps) >= 0.025 * 0.9

@@ -3,6 +3,8 @@
 import asyncio
 import threading
 
+from playing import play_for
+
 import nnwidgets as nw
 from nnwidgets.widgets.dashboard import FrameCounter
 from nnwidgets.widgets.mainloop import MainLoop
@@ -74,13 +76,7 @@ def test_play_skips_refreshes_while_the_page_is_behind():
     dash._frames.back.value = 1  # a page answered once, then fell behind
     dash._frames.count = 5
 
-    async def scenario():
-        dash.play()
-        await asyncio.sleep(0.5)
-        dash.pause()
-        await dash.runner.wait()
-
-    asyncio.run(scenario())
+    play_for(dash, 0.5)
     assert dash.runner.skipped > 3
     assert dash.runner.refreshes <= 3
     assert dash.trainer.step_count > 0  # training went on meanwhile

@@ -1,10 +1,10 @@
 """The PyTorch adapter speaks the trainer protocol and trains like nw.Trainer."""
 
-import asyncio
 import os
 
 import numpy as np
 import pytest
+from playing import play_for
 
 import nnwidgets as nw
 
@@ -323,13 +323,7 @@ def test_following_a_weight_and_playing_a_general_module():
         float(net[1].weight[3].detach())
     )
 
-    async def scenario():
-        dash.play()
-        await asyncio.sleep(0.3)
-        dash.pause()
-        await dash.runner.wait()
-
-    asyncio.run(scenario())
+    play_for(dash, 0.3)
     assert tt.step_count > 1 and not dash.runner.playing
     assert "Play stopped" not in dash.controls.message.value
 
