@@ -6,7 +6,8 @@
    view attached (the Runner on an asyncio loop, no browser), over the headless trainer.
 2. Refresh cost: Python time of one full refresh of every view, and the bytes the widget
    messages of that refresh would send (JSON plus binary buffers).
-3. Scale: refresh time and history memory after 10^3 and 10^6 steps of a real run.
+3. Scale: refresh time and history memory of two real runs, of 10^3 and of 10^6 steps,
+   their refreshes timed in turn.
 Medians of several repeats; no timed assertions anywhere.
 """
 
