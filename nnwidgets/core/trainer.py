@@ -331,8 +331,8 @@ class Trainer(Stepping):
             return False
         np.subtract(self._prev, params, out=scratch[1])
         update_sq = layout.sums_of_squares(scratch[1], scratch[0], _WEIGHTS)
-        grad_norms = [math.sqrt(v) for v in grad_sq[::2]]
-        weight_norms = [math.sqrt(v) for v in weight_sq[::2]]
+        grad_norms = [math.sqrt(v) for v in grad_sq[_WEIGHTS]]
+        weight_norms = [math.sqrt(v) for v in weight_sq[_WEIGHTS]]
         ratios = [
             math.sqrt(u) / w if w else 0.0 for u, w in zip(update_sq, weight_norms, strict=True)
         ]

@@ -252,17 +252,17 @@ class WeightsView(View):
             set_ticks(self.trace_x_axis, whole_ticks(0, MIN_STEPS, most=5))
             set_changed(self.trace_y, min=-1.0, max=1.0)
             return
-        steps = [self._traces[k][0] for k in self.followed]
+        steps, values = zip(*(self._traces[k] for k in self.followed), strict=True)
         lo, hi = step_range(steps)
         set_changed(self.trace_x, min=lo, max=hi)
         set_ticks(self.trace_x_axis, whole_ticks(lo, hi, most=5))
-        set_changed(self.trace_y, **value_range([self._traces[k][1] for k in self.followed]))
+        set_changed(self.trace_y, **value_range(values))
         with self.trace_lines.hold_sync():
             # markers while traces are short: a weight followed for one step is one point,
             # which a line alone does not draw
             marker = "circle" if max(len(s) for s in steps) <= TRACE_MARKER_MAX else None
             set_changed(self.trace_lines, marker=marker)
-            xs, ys = stacked_lines(steps, [self._traces[k][1] for k in self.followed])
+            xs, ys = stacked_lines(list(steps), list(values))
             self.trace_lines.x = xs
             self.trace_lines.y = ys
             names = [layer.name for layer in self.context.weight_layers]
