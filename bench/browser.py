@@ -191,6 +191,13 @@ _lv.update = lambda s, h: setattr(_lv.batch_line, 'y', _np.random.rand(2).astype
 FLOOR_UNDO = "dash.views['loss'].__dict__.pop('update', None)"
 FLOOR_REPEATS = 3  # the floor's plays vary most: the median of three
 
+
+def pacing_bound(ack_ms: float) -> float:
+    """Refreshes a second that play's pacing allows: the refreshes it keeps in flight
+    over the acknowledgement's round trip."""
+    return FrameCounter.IN_FLIGHT * 1000 / ack_ms
+
+
 # Times from a refresh's sending to its acknowledgement's arrival in the kernel.
 ACK_TIMES = """
 import time as _bt
@@ -551,7 +558,7 @@ def breakdown_markdown(b: dict) -> list[str]:
             f"{FrameCounter.IN_FLIGHT} refreshes in flight, and the acknowledgement's round trip "
             f"was {floor.get('ack_ms', float('nan')):.0f} ms: its pacing",
             "allows at most "
-            f"{FrameCounter.IN_FLIGHT * 1000 / floor.get('ack_ms', float('nan')):.1f} "
+            f"{pacing_bound(floor.get('ack_ms', float('nan'))):.1f} "
             "refreshes a second. Refreshes that reach the page within one",
             "frame are drawn as one, so even the floor draws fewer than the kernel sends.",
             "Most of that trip is the",
@@ -605,7 +612,7 @@ def targets_markdown(r: dict) -> list[str]:
     floor, default = plays.get(FLOOR), plays.get(DEFAULT_PLAY)
     if rate < RENDER_TARGET and floor is not None and default is not None:
         ack_ms = default.get("ack_ms", float("nan"))
-        bound = FrameCounter.IN_FLIGHT * 1000 / ack_ms
+        bound = pacing_bound(ack_ms)
         page_ms = default["cpu_ms_per_render"].get("renderer", 0)
         floors = ", ".join(f"{v:.1f}" for v in floor.get("all", [floor["renders_per_s"]]))
         lines += [

@@ -219,14 +219,15 @@ def main() -> None:
             tr = demo_trainer()
             tr.run_steps(target)
             dashes[target] = nw.Dashboard(tr, views=ALL_VIEWS)
-        times = {target: [] for target in dashes}
+        times, sizes = {target: [] for target in dashes}, {}
         for _ in range(repeats):
             for target, dash in dashes.items():
-                times[target].append(refresh_cost(dash, counter, repeats=10)[0])
-        scale = {}
-        for target, dash in dashes.items():
-            size = refresh_cost(dash, counter, repeats=10)[1]
-            scale[target] = (statistics.median(times[target]), dash.trainer.history.nbytes(), size)
+                t, sizes[target], _ = refresh_cost(dash, counter, repeats=10)
+                times[target].append(t)
+        scale = {
+            target: (statistics.median(times[target]), dash.trainer.history.nbytes(), sizes[target])
+            for target, dash in dashes.items()
+        }
         (t1, m1, b1), (t2, m2, b2) = scale[10**3], scale[big]
         lines += [
             f"## 3. Scale: after 10^3 and after {big:,} steps (every view)",

@@ -30,7 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -663,7 +663,7 @@ def without_diagnostics(r: Row, budget: dict) -> float:
     return r.torch / (budget["step"] - budget["diagnostics"])
 
 
-def budget_row(budgets: list[dict], r: Row) -> dict | None:
+def budget_row(budgets: Sequence[dict], r: Row) -> dict | None:
     return next(
         (b for b in budgets if (b["case"], b["dtype"], b["opt"]) == (r.case.key, r.dtype, r.opt)),
         None,
@@ -807,7 +807,7 @@ def floor_table(rows: list[Row]) -> str:
     return head + "\n".join(lines) + "\n"
 
 
-def targets_text(rows: list[Row], budgets: list[dict] = ()) -> list[str]:
+def targets_text(rows: list[Row], budgets: Sequence[dict] = ()) -> list[str]:
     out = []
     for key, target in TARGETS.items():
         mine = [r for r in rows if r.case.key == key]
@@ -834,7 +834,7 @@ def targets_text(rows: list[Row], budgets: list[dict] = ()) -> list[str]:
                 + ": a step made of nothing but its matrix products would still be slower."
             )
         for r in mine:
-            b = budget_row(list(budgets), r)
+            b = budget_row(budgets, r)
             if r.ratio >= target or b is None:
                 continue
             out.append(
