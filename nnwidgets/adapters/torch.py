@@ -36,11 +36,12 @@ import numpy as np
 from ..core.checks import check_int, check_seed
 from ..core.datasets import Dataset
 from ..core.history import History
-from ..core.losses import DEFAULT_LOSS
+from ..core.losses import DEFAULT_LOSS, get_loss
 from ..core.model import forward_with
 from ..core.optim import _check_lr
 from ..core.snapshot import Snapshot, frozen_dict
 from ..core.stepping import Stepping
+from ..core.view_context import ViewContext
 from ..core.weight_layers import array_weight_layer, chain_weight_layers
 
 ACTIVATION_NAMES = {
@@ -181,7 +182,7 @@ class TorchTrainer(Stepping):
             )
         self.torch = torch
         self.dtype = params[0].dtype
-        self.loss = SimpleNamespace(name=loss)
+        self.loss = get_loss(loss)
         self.ds = ds
         self._y_train = self._targets(ds.y_train)
         probe = self._probe(module, ds, batch_size)  # every check before any state is kept
@@ -429,9 +430,9 @@ class TorchTrainer(Stepping):
                 raw = self.module(X)
                 out[f"{part}_loss"] = float(self._loss_fn(raw, y))
                 if self.ds.task != "regression":
-                    pred = (raw[:, 0] > 0).long() if raw.shape[1] == 1 else raw.argmax(dim=1)
-                    labels = y.reshape(-1).long()
-                    out[f"{part}_acc"] = float((pred == labels).double().mean())
+                    pred = self.loss.labels(raw.double().numpy())
+                    labels = y.reshape(-1).long().numpy()
+                    out[f"{part}_acc"] = float(np.mean(pred == labels))
         out["penalty"] = 0.0
         return out
 
@@ -459,6 +460,22 @@ class TorchTrainer(Stepping):
                 gb.detach().cpu().numpy() if gb is not None else np.zeros_like(params[f"b{i}"])
             )
         return grads
+
+    def view_context(self) -> ViewContext:
+        """What the views may know of this trainer: data, network shape, loss, and the
+        module's own forward pass and weight layers when it is not a plain chain."""
+        model = self.model
+        return ViewContext(
+            ds=self.ds,
+            layer_sizes=tuple(model.sizes),
+            activations=tuple(model.activation_names),
+            loss=self.loss,
+            task=self.ds.task,
+            weight_layers=tuple(self.weight_layers),
+            forward=self.forward_for_views,
+            chain=self.chain,
+            hidden_names=tuple(model.hidden_names),
+        )
 
     def snapshot(self) -> Snapshot:
         """A frozen Snapshot (see ``params`` for its layout; buffers in ``extra``)."""

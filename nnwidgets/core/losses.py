@@ -18,13 +18,106 @@ from .kept import kept
 
 @dataclass(frozen=True)
 class Loss:
-    """One loss: value and gradient with respect to the raw outputs."""
+    """One loss: value and gradient with respect to the raw outputs, and what the raw
+    outputs mean (the one place that knows it: trainers, views and adapters ask here).
+
+    ``value(out, target)`` is the mean loss, ``grad`` its gradient with respect to
+    ``out`` and ``value_and_grad`` both at once. ``targets(y, dtype)`` encodes a data
+    set's targets as this loss takes them, ``labels(raw)`` turns raw outputs into class
+    labels (the one threshold, or the argmax), ``proba(raw)`` into probabilities (of
+    class 1 for one output, per class otherwise), and ``check_fits(task, n_outputs,
+    n_classes, width)`` refuses a data set or an output width that does not fit.
+    """
 
     name: str
     value: Callable[[np.ndarray, np.ndarray], float]
     grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
     value_and_grad: Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
-    task: str  # the data task this loss fits: "regression", "binary" or "multiclass"
+    #: raw outputs are logits (bce, cross-entropy), or values to compare with the targets
+    logits: bool = True
+    #: targets are integer class labels (one column of indices), not an array of values
+    class_labels: bool = False
+    #: the raw output above which one output means class 1
+    threshold: float = 0.0
+
+    def targets(self, y: np.ndarray, dtype=np.float64) -> np.ndarray:
+        """``y`` encoded as this loss takes it: int64 labels, or a 2-D float array."""
+        if self.class_labels:
+            return np.ascontiguousarray(np.asarray(y).reshape(-1), dtype=np.int64)
+        y = np.asarray(y, dtype=dtype)
+        return np.ascontiguousarray(y.reshape(len(y), -1))
+
+    def labels(self, raw: np.ndarray) -> np.ndarray:
+        """Class labels (int64) from raw outputs: the threshold for one output, else the
+        argmax."""
+        raw = np.asarray(raw)
+        if raw.shape[1] == 1:
+            return (raw[:, 0] > self.threshold).astype(np.int64)
+        return raw.argmax(axis=1)
+
+    def proba(self, raw: np.ndarray) -> np.ndarray:
+        """Probabilities from raw outputs: of class 1 for one output (shape (n,)), per
+        class otherwise (rows summing to 1). A value loss (mse) is clipped to [0, 1]."""
+        raw = np.asarray(raw)
+        if raw.shape[1] == 1:
+            out = raw[:, 0]
+            return sigmoid(out) if self.logits else np.clip(out, 0.0, 1.0)
+        if self.logits:
+            return softmax(raw)
+        return np.clip(raw, 0.0, 1.0)
+
+    def signed_output(self, raw: np.ndarray) -> np.ndarray:
+        """One output mapped to [-1, 1] around the decision threshold (for colouring a
+        neuron's output); several outputs, or a value loss, unchanged."""
+        raw = np.asarray(raw)
+        if raw.shape[1] == 1 and self.logits:
+            return 2 * sigmoid(raw) - 1
+        return raw
+
+    def model_task(self, data_task: str) -> str:
+        """What a model trained with this loss on ``data_task`` data predicts."""
+        return data_task if self.logits else "regression"
+
+    def output_width(self, n_outputs: int, n_classes: int) -> int:
+        """The model output width this loss needs on a data set with ``n_outputs``
+        target columns and ``n_classes`` classes (labels 0..n_classes-1)."""
+        if self.class_labels:
+            return n_classes
+        return n_outputs
+
+    def check_fits(self, task: str, n_outputs: int, n_classes: int, width: int) -> None:
+        """Raise ``ValueError`` unless a model of output ``width`` can learn this data
+        (``task``, ``n_outputs`` target columns, ``n_classes`` classes) with this loss."""
+        name = self.name
+        if self.class_labels:
+            if task not in ("binary", "multiclass"):
+                raise ValueError(f"loss {name!r} needs class labels; the data set is {task}")
+            if width < 2:
+                raise ValueError(
+                    f"loss {name!r} needs an output layer of width >= 2, got sizes[-1]={width}"
+                )
+            if n_classes > width:
+                raise ValueError(
+                    f"labels run up to {n_classes - 1}, out of range for loss {name!r} "
+                    f"with {width} outputs"
+                )
+        elif self.logits:
+            if task != "binary":
+                raise ValueError(f"loss {name!r} needs binary 0/1 labels; the data set is {task}")
+            if width != 1:
+                raise ValueError(
+                    f"loss {name!r} needs one output (sizes[-1]=1), got sizes[-1]={width}"
+                )
+        else:
+            if task == "multiclass":
+                raise ValueError(
+                    f"loss {name!r} does not fit multiclass labels; use loss='cross_entropy'"
+                )
+            if width != n_outputs:
+                raise ValueError(
+                    f"model output width sizes[-1]={width} does not match "
+                    f"the data set's {n_outputs} outputs"
+                )
 
 
 def _mse(out, target):
@@ -146,14 +239,14 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 
 
 LOSSES: dict[str, Loss] = {
-    "mse": Loss("mse", _mse, _mse_grad, _mse_value_and_grad, "regression"),
-    "bce": Loss("bce", _bce, _bce_grad, _bce_value_and_grad, "binary"),
+    "mse": Loss("mse", _mse, _mse_grad, _mse_value_and_grad, logits=False, threshold=0.5),
+    "bce": Loss("bce", _bce, _bce_grad, _bce_value_and_grad),
     "cross_entropy": Loss(
         "cross_entropy",
         _cross_entropy,
         _cross_entropy_grad,
         _cross_entropy_value_and_grad,
-        "multiclass",
+        class_labels=True,
     ),
 }
 

@@ -24,6 +24,7 @@ from .optim import Optimizer, _check_lr, _check_number, get_optimizer
 from .schedules import Schedule
 from .snapshot import Snapshot, frozen_dict
 from .stepping import Stepping
+from .view_context import ViewContext
 
 _WEIGHTS = slice(0, None, 2)  # W0, W1, ... among the layout's W0, b0, W1, b1, ...
 
@@ -94,7 +95,7 @@ class Trainer(Stepping):
         self._checkpoints = CheckpointStore(checkpoint_budget)
         self.blas_threads = blas_threads
         if model.task is None:
-            model.task = "regression" if loss_fn.name == "mse" else ds.task
+            model.task = loss_fn.model_task(ds.task)
         self._base_lr = optimizer.lr
         # features computed once here, so a step costs the same with or without them
         # (with a column of ones, which carries the bias through the matrix products)
@@ -125,45 +126,13 @@ class Trainer(Stepping):
                 f"model input width sizes[0]={model.sizes[0]} does not match the data set's "
                 f"{ds.n_features} features"
             )
-        if loss.name == "cross_entropy":
-            if ds.task != "multiclass" and ds.task != "binary":
-                raise ValueError(
-                    f"loss 'cross_entropy' needs class labels; the data set is {ds.task}"
-                )
-            if model.sizes[-1] < 2:
-                raise ValueError(
-                    "loss 'cross_entropy' needs an output layer of width >= 2, "
-                    f"got sizes[-1]={model.sizes[-1]}"
-                )
-            n_cls = int(max(ds.y_train.max(initial=0), ds.y_test.max(initial=0))) + 1
-            if n_cls > model.sizes[-1]:
-                raise ValueError(
-                    f"labels run up to {n_cls - 1}, out of range for loss "
-                    f"'cross_entropy' with {model.sizes[-1]} outputs"
-                )
-        elif loss.name == "bce":
-            if ds.task != "binary":
-                raise ValueError(f"loss 'bce' needs binary 0/1 labels; the data set is {ds.task}")
-            if model.sizes[-1] != 1:
-                raise ValueError(
-                    f"loss 'bce' needs one output (sizes[-1]=1), got sizes[-1]={model.sizes[-1]}"
-                )
-        else:  # mse
-            if ds.task == "multiclass":
-                raise ValueError(
-                    "loss 'mse' does not fit multiclass labels; use loss='cross_entropy'"
-                )
-            if model.sizes[-1] != ds.n_outputs:
-                raise ValueError(
-                    f"model output width sizes[-1]={model.sizes[-1]} does not match "
-                    f"the data set's {ds.n_outputs} outputs"
-                )
+        n_classes = 0
+        if ds.task != "regression":
+            n_classes = int(max(ds.y_train.max(initial=0), ds.y_test.max(initial=0))) + 1
+        loss.check_fits(ds.task, ds.n_outputs, n_classes, model.sizes[-1])
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
-        if self.loss.name == "cross_entropy":
-            return np.ascontiguousarray(y, dtype=np.int64)
-        y = np.asarray(y, dtype=self.model.dtype)
-        return np.ascontiguousarray(y.reshape(len(y), -1))
+        return self.loss.targets(y, self.model.dtype)
 
     # ----------------------------------------------------------------- state
     def _start(self) -> None:
@@ -467,10 +436,7 @@ class Trainer(Stepping):
         )
 
     def _labels(self, raw: np.ndarray) -> np.ndarray:
-        if raw.shape[1] == 1:
-            threshold = 0.5 if self.loss.name == "mse" else 0.0
-            return (raw[:, 0] > threshold).astype(np.int64)
-        return raw.argmax(axis=1)
+        return self.loss.labels(raw)
 
     def ds_labels(self, part: str) -> np.ndarray:
         """Integer labels of the training or test part (classification)."""
@@ -483,6 +449,18 @@ class Trainer(Stepping):
         if self.ds.task == "regression":
             return raw[:, 0] if raw.shape[1] == 1 else raw
         return self._labels(raw)
+
+    def view_context(self) -> ViewContext:
+        """What the views may know of this trainer: data, network shape, loss."""
+        model = self.model
+        return ViewContext(
+            ds=self.ds,
+            layer_sizes=tuple(model.sizes),
+            activations=tuple(model.activation_names),
+            loss=self.loss,
+            task=self.ds.task,
+            features=model.features,
+        )
 
     def snapshot(self) -> Snapshot:
         """A frozen, read-only Snapshot of now."""

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 import numpy as np
 from bqplot import Axis, Figure, LinearScale, Lines
 from ipywidgets import HTML, VBox
 from traitlets import Any, Float, Int
 
-from ..core.datasets import Dataset
 from ..core.history import History
-from ..core.model import forward_with
 from ..core.snapshot import Snapshot
-from ..core.weight_layers import WeightLayer, chain_weight_layers
+from ..core.view_context import ViewContext
 
 PLAY_HZ = 5.0  # default View.play_hz: still live to the eye, a fraction of the page's work
 STEP_FORMAT = "~s"  # step axes: 250, 1.5k, 100k; plain integers run together past 10^5
@@ -32,74 +27,6 @@ PALETTE = [
     "#bcbd22",
     "#17becf",
 ]
-
-
-@dataclass(frozen=True)
-class ViewContext:
-    """What a view may know besides a Snapshot: the data and the network's shape.
-
-    Views never hold the trainer; a Dashboard builds this once from it.
-    ``weight_layers`` lists the arrays the weight and gradient views draw (default:
-    ``W0, W1, ...`` from ``layer_sizes``). ``forward(snapshot, X)`` returns
-    ``(hidden outputs, raw output)`` of the snapshot's network on inputs ``X`` (default:
-    ``forward_with`` on the snapshot's params). ``chain`` is False when the network is
-    not a plain chain of dense layers and activations: views that need ``W_i``/``b_i``
-    (the network diagram, the loss landscape) then say they are not available.
-    """
-
-    ds: Dataset
-    layer_sizes: tuple[int, ...]
-    activations: tuple[str, ...]
-    loss: str
-    task: str
-    features: tuple[str, ...] | None = None
-    #: makes a widget callback run where the dashboard runs (its main loop); identity here
-    on_main: Callable[[Callable], Callable] = field(default=lambda fn: fn, compare=False)
-    weight_layers: tuple[WeightLayer, ...] = ()
-    forward: Callable[[Snapshot, np.ndarray], tuple[list, np.ndarray]] | None = field(
-        default=None, compare=False
-    )
-    chain: bool = True
-    #: one name per hidden output of ``forward`` (default ``layer 1``, ``layer 2``, ...)
-    hidden_names: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.weight_layers:
-            object.__setattr__(self, "weight_layers", chain_weight_layers(self.layer_sizes))
-        if self.forward is None:
-            features = self.features
-
-            def forward(snapshot: Snapshot, X: np.ndarray):
-                return forward_with(snapshot.params, snapshot.activations, X, features)
-
-            object.__setattr__(self, "forward", forward)
-        if not self.hidden_names:
-            names = tuple(f"layer {i + 1}" for i in range(len(self.activations)))
-            object.__setattr__(self, "hidden_names", names)
-
-    @classmethod
-    def from_trainer(cls, trainer, on_main: Callable | None = None) -> ViewContext:
-        """The context of a trainer that speaks the trainer protocol (a trainer may add
-        ``weight_layers``, ``forward_for_views``, ``chain`` and ``model.hidden_names``)."""
-        model = trainer.model
-        return cls(
-            ds=trainer.ds,
-            layer_sizes=tuple(model.sizes),
-            activations=tuple(model.activation_names),
-            loss=trainer.loss.name,
-            task=trainer.ds.task,
-            features=getattr(model, "features", None),
-            on_main=on_main or (lambda fn: fn),
-            weight_layers=tuple(getattr(trainer, "weight_layers", ())),
-            forward=getattr(trainer, "forward_for_views", None),
-            chain=bool(getattr(trainer, "chain", True)),
-            hidden_names=tuple(getattr(model, "hidden_names", ())),
-        )
-
-    @property
-    def n_layers(self) -> int:
-        """Number of weight layers."""
-        return len(self.layer_sizes) - 1
 
 
 class View:

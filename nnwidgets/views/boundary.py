@@ -7,7 +7,6 @@ import numpy as np
 from bqplot import ColorScale, GridHeatMap, HeatMap, LinearScale, Lines, OrdinalScale, Scatter
 
 from ..core.history import History
-from ..core.losses import sigmoid, softmax
 from ..core.snapshot import Snapshot
 from .base import PALETTE, View, axis, figure, plot_array
 
@@ -154,10 +153,10 @@ class BoundaryView(View):
             self.heat.color = plot_array(np.nan_to_num(z, nan=0.5).reshape(GRID, GRID))
             return
         if self.n_classes == 2:
-            z = sigmoid(out[:, 0]) if self.context.loss != "mse" else np.clip(out[:, 0], 0, 1)
+            p = self.context.loss.proba(out)
+            z = p if p.ndim == 1 else p[:, 1]  # the probability of class 1
         else:
-            p = softmax(out)
-            z = p.argmax(axis=1).astype(float)
+            z = self.context.loss.labels(out).astype(float)
         self.heat.color = plot_array(np.nan_to_num(z, nan=0.5).reshape(GRID, GRID))
 
     # --------------------------------------------------- 1-D regression fit
@@ -271,7 +270,7 @@ class BoundaryView(View):
         ds = self.context.ds
         X, y = (ds.X_test, ds.y_test) if len(ds.y_test) else (ds.X_train, ds.y_train)
         _, out = self.context.forward(snapshot, X)
-        pred = (out[:, 0] > 0).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
+        pred = self.context.loss.labels(out)
         cm = np.zeros((self.k, self.k))
         np.add.at(cm, (np.asarray(y).astype(int).ravel(), pred), 1)
         with self.cm.hold_sync():

@@ -18,7 +18,6 @@ from ipywidgets import HTML, Button, Dropdown, HBox, IntSlider, Layout, VBox
 from ..core.activations import get_activation
 from ..core.features import expand
 from ..core.history import History
-from ..core.losses import get_loss
 from ..core.snapshot import Snapshot
 from .base import View, axis, figure, not_available, plot_array
 
@@ -81,7 +80,7 @@ class LandscapeView(View):
                 "It re-evaluates the loss of a chain of dense layers and activations at "
                 "many weight settings; this network has other layers (or its own forward).",
             )
-        self.loss = get_loss(ctx.loss)
+        self.loss = ctx.loss
         rng = np.random.default_rng(0)
         X, y = ctx.ds.X_train, ctx.ds.y_train
         self.samples = IntSlider(
@@ -199,9 +198,7 @@ class LandscapeView(View):
         self._started = snapshot.step
 
     def _targets(self, y):
-        if self.loss.name == "cross_entropy":
-            return np.asarray(y).astype(np.int64).ravel()
-        return np.asarray(y, dtype=float).reshape(len(y), -1)
+        return self.loss.targets(y)
 
     def _compute_rows(self, budget: float) -> None:
         t0 = time.perf_counter()

@@ -16,7 +16,6 @@ from bqplot import ColorScale, HeatMap, LinearScale, Lines, Scatter
 
 from ..core.features import expand
 from ..core.history import History
-from ..core.losses import sigmoid
 from ..core.snapshot import Snapshot
 from .base import View, figure, nice_ceiling, not_available, plot_array, set_changed
 from .boundary import prediction_grid
@@ -236,8 +235,8 @@ class NetworkView(View):
             color = np.zeros((len(hm.y), THUMB), dtype=np.float32)  # gaps stay 0
             for unit in range(n_units):
                 v = values[:, unit]
-                if last and self.context.loss != "mse":
-                    v = 2 * sigmoid(v) - 1 if values.shape[1] == 1 else v
+                if last:
+                    v = self.context.loss.signed_output(values)[:, unit]
                 peak = float(np.nanmax(np.abs(v))) if v.size else 1.0
                 v = v / peak if np.isfinite(peak) and peak > 0 else v
                 start = unit * THUMB_STRIDE
