@@ -43,7 +43,7 @@ def test_decimate_one_over_the_limit_keeps_extremes_and_order():
 def test_decimate_keeps_nan_only_where_a_whole_bucket_is_nan():
     y = np.array([1.0, np.nan, 2.0, 3.0, np.nan, np.nan, np.nan, np.nan, 4.0, 5.0])
     x = np.arange(len(y), dtype=float)
-    dx, dy = decimate_minmax(x, y, 4)  # two buckets of 5: [1, nan, 2, 3, nan], [nan x3, 4, 5]
+    _, dy = decimate_minmax(x, y, 4)  # two buckets of 5: [1, nan, 2, 3, nan], [nan x3, 4, 5]
     assert not np.isnan(dy).any()
     all_nan = np.array([np.nan] * 6 + [1.0, 2.0])
     _, dy = decimate_minmax(np.arange(8.0), all_nan, 4)
