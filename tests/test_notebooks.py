@@ -18,7 +18,7 @@ from nbformat.v4 import new_code_cell
 
 pytestmark = pytest.mark.notebook
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "nnwidgets" / "lessons"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 LESSONS = [
     "01_quickstart.ipynb",

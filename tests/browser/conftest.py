@@ -124,7 +124,7 @@ def page(browser, request):
 # are skipped before any server starts.
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory, playwright_session):
-    """JupyterLab on 127.0.0.1 serving a copy of notebooks/ (tests add their own)."""
+    """JupyterLab on 127.0.0.1 serving a copy of the lessons (tests add their own)."""
     home = tmp_path_factory.mktemp("jupyterlab")
     root = servers.copy_notebooks(home / "root")
     server = servers.start_jupyterlab(root, home)

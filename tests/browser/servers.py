@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-NOTEBOOKS = REPO / "notebooks"
+NOTEBOOKS = REPO / "nnwidgets" / "lessons"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -303,9 +303,8 @@ def start_voila(notebook: Path, home: Path, timeout: float = START_TIMEOUT) -> S
 
 
 def copy_notebooks(dest: Path) -> Path:
-    """A copy of the repository's notebooks/ folder (may be empty) at ``dest``."""
-    if NOTEBOOKS.is_dir():
-        shutil.copytree(NOTEBOOKS, dest, dirs_exist_ok=True)
-    else:
-        dest.mkdir(parents=True, exist_ok=True)
+    """A copy of the lesson notebooks (nnwidgets/lessons/*.ipynb, may be none) at ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for lesson in sorted(NOTEBOOKS.glob("*.ipynb")):
+        shutil.copy2(lesson, dest / lesson.name)
     return dest
