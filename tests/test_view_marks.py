@@ -552,3 +552,119 @@ def test_landscape_view_draws_the_loss_around_the_weights_and_the_path():
     view.clear_path()
     view.update(snap, tr.history)
     check_landscape(view, ds, tr.loss, points[-1:], centre_step=snap.step)
+
+
+# ------------------------------------------------------ edges of each view
+def test_weights_view_fixed_range_is_shared_and_holds():
+    tr, stages = moons_run()
+    view = WeightsView(tr.view_context())
+    (s1, h1), (s2, h2) = stages
+    view.update(s1, h1)
+    view.fixed.value = True
+    biggest = max(np.abs(s1.params[f"W{i}"]).max() for i in range(3))
+    limits = {cs.max for cs in view.color_scales}
+    assert len(limits) == 1 and 1.0 <= limits.pop() / biggest <= 1.25 + 1e-9
+    held = view.color_scales[0].max
+    view.update(s2, h2)  # the weights grew: the fixed range holds, the maps clip
+    assert all(cs.max == held for cs in view.color_scales)
+    for i, hm in enumerate(view.heatmaps):
+        W = np.asarray(s2.params[f"W{i}"])
+        same(drawn(hm.color)[: W.shape[0], : W.shape[1]], W)
+        assert view.heat_figs[i].title.endswith(f"|w| ≤ {held:.2g}")
+    view.fixed.value = False
+    check_weights(view, s2)
+
+
+def test_weights_view_traces_forget_the_future_after_a_rewind_and_keep_eight():
+    tr, stages = moons_run()
+    view = WeightsView(tr.view_context())
+    (s1, h1), (s2, h2) = stages
+    view.update(s1, h1)
+    view.follow(0, 0, 0)
+    view.update(s2, h2)
+    view.update(s1, h1)  # back in time (a rewind): the later point goes
+    same_row(np.atleast_2d(drawn(view.trace_lines.x))[0], [s1.step])
+    same_row(np.atleast_2d(drawn(view.trace_lines.y))[0], [s1.params["W0"][0, 0]])
+    for key in [(0, 1, 0), (0, 1, 1), (0, 1, 2), (1, 0, 0), (1, 1, 0), (1, 2, 0), (1, 3, 0)]:
+        view.follow(*key)
+    assert len(view.followed) == 8 and view.followed[0] == (0, 0, 0)
+    view.follow(2, 2, 0)  # a ninth: the oldest is dropped
+    assert view.followed[0] == (0, 1, 0) and len(drawn(view.trace_lines.y)) == 8
+    assert list(view.trace_lines.labels)[-1] == "W2[2,0]"
+    view.unfollow_all()
+    assert view.trace_hint.visible and list(view.trace_lines.labels) == []
+
+
+def test_activations_view_says_when_every_relu_unit_is_dead():
+    tr, stages = moons_run()
+    view = ActivationsView(tr.view_context())
+    snap, hist = stages[0]
+    params = dict(snap.params)
+    params["W1"] = np.zeros_like(params["W1"])
+    params["b1"] = np.full_like(params["b1"], -1.0)  # relu layer: 0 everywhere
+    view.update(dataclasses.replace(snap, params=params), hist)
+    check_histogram(view.hists[1], np.zeros(len(tr.ds.X_train) * 3), 0.0, 1.0)
+    assert "3/3 dead units" in view.labels[1].value and "#b00020" in view.labels[1].value
+
+
+def test_activations_view_draws_a_sample_of_a_large_training_set():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1500, 2))
+    ds = nw.Dataset.from_arrays(X, (X[:, 0] > 0).astype(int), test_fraction=0.1)
+    tr = nw.Trainer(nw.MLP([2, 4, 1], seed=0), ds)
+    view = ActivationsView(tr.view_context())
+    tr.step()
+    view.update(tr.snapshot(), tr.history)
+    rows = ds.X_train[np.random.default_rng(0).choice(len(ds.X_train), 1000, replace=False)]
+    check_histogram(view.hists[0], forward(tr.snapshot(), rows)[0][0], -1.0, 1.0)
+
+
+def test_network_view_of_zero_weights_draws_every_edge_faint_and_none_wide():
+    ds = nw.datasets.moons(n_samples=40, seed=0)
+    tr = nw.Trainer(nw.MLP([2, 3, 1], init="zeros", seed=0), ds)
+    view = NetworkView(tr.view_context())
+    view.update(tr.snapshot(), tr.history)
+    assert not drawn(view.edges.color).any()
+    same(view.edges.opacities, [0.15 + 0.85 * 0.05] * 9)
+    for mark in view.wide_edges:
+        assert np.isnan(drawn(mark.x)).all() and np.isnan(drawn(mark.y)).all()
+
+
+def test_landscape_recentres_when_the_weights_leave_the_slice():
+    ds = nw.datasets.moons(n_samples=40, noise=0.2, seed=0)
+    tr = nw.Trainer(nw.MLP([2, 4, 1], seed=0), ds, optimizer=nw.optim.SGD(lr=0.5), batch_size=8)
+    view = LandscapeView(tr.view_context())
+    view.samples.value = len(ds.X_train)
+    view.resolution.value = 5
+    tr.step()
+    first = tr.snapshot()
+    while view.slice is None or not view.slice.done:
+        view.update(first, tr.history)
+    tr.run(200)  # far from the first weights
+    far = tr.snapshot()
+    view.update(far, tr.history)
+    assert np.abs(drawn(view.here.x)).max() > 1 or np.abs(drawn(view.here.y)).max() > 1
+    view.update(far, tr.history)  # the next update centres a new slice on them
+    assert view.info.value.startswith(f"slice centred on step {far.step};")
+    same(view.here.x, [0.0], atol=1e-6)
+    same(view.here.y, [0.0], atol=1e-6)
+    assert len(drawn(view.path.x)) == 2  # the path goes on: first and far
+
+
+def test_landscape_path_starts_again_for_a_network_of_another_size():
+    tr, stages = moons_run()
+    view = LandscapeView(tr.view_context())
+    snap, hist = stages[0]
+    view.update(snap, hist)
+    other = nw.Trainer(nw.MLP([2, 7, 3, 1], activation=["tanh", "relu"], seed=0), tr.ds)
+    view.request()
+    view.update(other.snapshot(), other.history)
+    assert len(drawn(view.path.x)) == 1
+
+
+def test_boundary_show_neuron_outside_the_plane_changes_nothing():
+    ds = nw.datasets.sine(n_samples=40, seed=0)
+    tr, _ = run_of(ds, [1, 8, 1], epochs=1)
+    view = BoundaryView(tr.view_context())
+    view.show_neuron((1, 0))
+    assert view.neuron is None and view.widget.title == "Fitted curve"
