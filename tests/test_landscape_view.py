@@ -18,7 +18,7 @@ def make_trainer():
 def finish(view, tr):
     for _ in range(200):
         view.update(tr.snapshot(), tr.history)
-        if view._row == len(view._alphas):
+        if view.slice.done:
             return
     raise AssertionError("the grid never completed")
 
@@ -31,21 +31,22 @@ def test_grid_values_are_the_loss_at_those_weights():
     view.resolution.value = 7
     view.request()
     finish(view, tr)
-    n = len(view._alphas)
-    centre = view._grid[n // 2, n // 2]
+    sl = view.slice
+    n = len(sl.alphas)
+    centre = sl.grid[n // 2, n // 2]
     data_loss = tr.loss.value(tr.model.forward(tr.ds.X_train), tr._y_train)
     assert centre == pytest.approx(data_loss, rel=1e-9)
     # one off-centre point, recomputed through a real model
     i, j = 1, 5
-    theta = view._centre + view._alphas[j] * view._d[0] + view._alphas[i] * view._d[1]
+    theta = sl.centre + sl.alphas[j] * sl.directions[0] + sl.alphas[i] * sl.directions[1]
     model = nw.MLP([2, 6, 1], seed=0)
     start = 0
-    for k in view._keys:
+    for k in sl.keys:
         size = model.params[k].size
         model.params[k][...] = theta[start : start + size].reshape(model.params[k].shape)
         start += size
     expected = tr.loss.value(model.forward(tr.ds.X_train), tr._y_train)
-    assert view._grid[i, j] == pytest.approx(expected, rel=1e-9)
+    assert sl.grid[i, j] == pytest.approx(expected, rel=1e-9)
 
 
 def test_work_per_refresh_is_bounded():
@@ -55,7 +56,7 @@ def test_work_per_refresh_is_bounded():
     view.request()
     t0 = time.perf_counter()
     view.update(tr.snapshot(), tr.history)
-    assert 0 < view._row < 61  # only part of the grid on this refresh
+    assert 0 < view.slice.row < 61  # only part of the grid on this refresh
     assert time.perf_counter() - t0 < 1.0
 
 

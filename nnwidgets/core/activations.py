@@ -27,7 +27,6 @@ class Activation:
     name: str
     forward: Callable[[np.ndarray, np.ndarray], np.ndarray]
     backward: Callable[[np.ndarray, np.ndarray, np.ndarray], None]
-    needs_input: bool = False  # True when backward reads z, not only a
 
 
 _KEPT: dict = {}
@@ -122,13 +121,13 @@ def _gelu_back(z, a, delta):
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "relu": Activation("relu", _relu, _relu_back, needs_input=True),
+    "relu": Activation("relu", _relu, _relu_back),
     "leaky_relu": Activation("leaky_relu", _leaky, _leaky_back),
     "tanh": Activation("tanh", _tanh, _tanh_back),
     "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_back),
     "linear": Activation("linear", _linear, _linear_back),
-    "elu": Activation("elu", _elu, _elu_back, needs_input=True),
-    "gelu": Activation("gelu", _gelu, _gelu_back, needs_input=True),
+    "elu": Activation("elu", _elu, _elu_back),
+    "gelu": Activation("gelu", _gelu, _gelu_back),
 }
 
 

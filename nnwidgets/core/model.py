@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -194,27 +194,11 @@ class MLP:
 
     def forward(self, X) -> np.ndarray:
         """Raw outputs (logits for classification) for inputs ``X``."""
-        return self.forward_inputs(self._as_input(X))
-
-    def forward_inputs(self, a: np.ndarray) -> np.ndarray:
-        """Raw outputs for inputs already in the first layer's space (features computed)."""
-        for i in range(self.n_layers):
-            z = a @ self.params[f"W{i}"] + self.params[f"b{i}"]
-            if i < self.n_layers - 1:
-                a = self.activations[i].forward(z, np.empty_like(z))
-            else:
-                a = z
-        return a
+        return forward_with(self.params, self.activations, self._as_input(X))[1]
 
     def hidden_outputs(self, X) -> list[np.ndarray]:
         """The activations of every hidden layer for inputs ``X`` (for views)."""
-        a = self._as_input(X)
-        outs = []
-        for i in range(self.n_layers - 1):
-            z = a @ self.params[f"W{i}"] + self.params[f"b{i}"]
-            a = self.activations[i].forward(z, np.empty_like(z))
-            outs.append(a)
-        return outs
+        return forward_with(self.params, self.activations, self._as_input(X))[0]
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities: (n,) for binary, (n, k) for multiclass."""
@@ -343,24 +327,33 @@ class _Buffers:
 
 
 def forward_with(
-    params: dict[str, np.ndarray],
-    activations: Sequence[str],
+    params: Mapping[str, np.ndarray],
+    activations: Sequence[str | Activation],
     X: np.ndarray,
     features: Sequence[str] | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Forward pass from a parameter dict (e.g. a Snapshot's): ``(hidden outputs, raw output)``.
+    """The forward pass from a parameter dict: ``(hidden outputs, raw output)``.
 
-    Lets views draw predictions from a Snapshot without holding the model. With
-    ``features``, ``X`` holds 2-D points and the features are computed first.
+    The one forward pass outside training: ``MLP.forward`` and ``hidden_outputs``, the
+    views (from a Snapshot's params, without the model) and the loss landscape use it.
+    ``activations`` holds one name (or :class:`Activation`) per hidden layer. The
+    parameters may carry a leading axis of G parameter sets (``W_i`` of shape
+    ``(G, n_in, n_out)``, ``b_i`` of shape ``(G, n_out)``): inputs ``X`` of shape
+    ``(n, d)`` are then shared by all of them, and every output has shape
+    ``(G, n, width)``. With ``features``, ``X`` holds 2-D points and the features are
+    computed first. (Training runs its own pass in preallocated buffers:
+    ``MLP.loss_and_grad`` and ``forward_buffered``.)
     """
-    n_layers = len(activations) + 1
+    acts = [get_activation(a) if isinstance(a, str) else a for a in activations]
     a = expand(np.asarray(X, dtype=params["W0"].dtype), features)
     hidden = []
-    for i in range(n_layers):
-        z = a @ params[f"W{i}"] + params[f"b{i}"]
-        if i < n_layers - 1:
-            a = get_activation(activations[i]).forward(z, np.empty_like(z))
-            hidden.append(a)
-        else:
-            a = z
-    return hidden, a
+    for i, act in enumerate(acts):
+        z = _dense(a, params, i)
+        a = act.forward(z, np.empty_like(z))
+        hidden.append(a)
+    return hidden, _dense(a, params, len(acts))
+
+
+def _dense(a: np.ndarray, params: Mapping[str, np.ndarray], i: int) -> np.ndarray:
+    # b_i as a row (1, n_out), or (G, 1, n_out) for G parameter sets
+    return np.matmul(a, params[f"W{i}"]) + np.expand_dims(params[f"b{i}"], -2)

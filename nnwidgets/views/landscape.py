@@ -3,67 +3,34 @@
 The slice is spanned by two directions: filter-normalised random directions
 (Li et al., 2018, "Visualizing the Loss Landscape of Neural Nets") or the top
 two principal directions of the trajectory so far. The grid is computed a few
-rows per refresh, one batched evaluation per row, within a time budget, so
-that it never holds up the play loop for more than a refresh interval.
+rows per refresh, one batched evaluation per row, within ``TIME_BUDGET`` (5 ms),
+so that it never holds up the play loop for more than a refresh interval. The
+numbers come from ``nnwidgets.core.landscape``; this module draws them.
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 from bqplot import ColorScale, HeatMap, LinearScale, Lines, Scatter
 from ipywidgets import HTML, Button, Dropdown, HBox, IntSlider, Layout, VBox
 
-from ..core.activations import get_activation
 from ..core.features import expand
 from ..core.history import History
+from ..core.landscape import LandscapeSlice, filter_normalised_direction, flatten, unflatten
 from ..core.snapshot import Snapshot
 from .base import View, axis, figure, not_available, plot_array
 
 MAX_TRAJECTORY = 400
 TIME_BUDGET = 0.005  # seconds of grid work per refresh: a quarter of a 20 Hz interval
 
-
-def filter_normalised_direction(params: dict, rng: np.random.Generator) -> dict:
-    """A random direction with each neuron's incoming weights scaled to that neuron's norm;
-    zero for biases (as Li et al. do for one-dimensional parameters)."""
-    out = {}
-    for key, W in params.items():
-        if key.startswith("b"):
-            out[key] = np.zeros_like(W)
-            continue
-        d = rng.normal(size=W.shape)
-        d *= np.linalg.norm(W, axis=0, keepdims=True) / (
-            np.linalg.norm(d, axis=0, keepdims=True) + 1e-12
-        )
-        out[key] = d
-    return out
-
-
-def flatten(params: dict, keys: list[str]) -> np.ndarray:
-    """All parameters as one vector, in ``keys`` order."""
-    return np.concatenate([np.asarray(params[k], dtype=float).ravel() for k in keys])
-
-
-def unflatten(vector: np.ndarray, like: dict, keys: list[str]) -> dict:
-    """The inverse of ``flatten``."""
-    out, start = {}, 0
-    for k in keys:
-        n = like[k].size
-        out[k] = vector[start : start + n].reshape(like[k].shape)
-        start += n
-    return out
-
-
-def batched_loss(stacked: dict, activations, X, y, loss) -> np.ndarray:
-    """The loss of G parameter sets at once (each entry of ``stacked`` has a leading G)."""
-    n_layers = len(activations) + 1
-    a = np.broadcast_to(X, (stacked["W0"].shape[0], *X.shape))
-    for i in range(n_layers):
-        z = np.matmul(a, stacked[f"W{i}"]) + stacked[f"b{i}"][:, None, :]
-        a = get_activation(activations[i]).forward(z, np.empty_like(z)) if i < n_layers - 1 else z
-    return np.array([loss.value(a[g], y) for g in range(a.shape[0])])
+__all__ = [
+    "MAX_TRAJECTORY",
+    "TIME_BUDGET",
+    "LandscapeView",
+    "filter_normalised_direction",
+    "flatten",
+    "unflatten",
+]
 
 
 class LandscapeView(View):
@@ -81,7 +48,6 @@ class LandscapeView(View):
                 "many weight settings; this network has other layers (or its own forward).",
             )
         self.loss = ctx.loss
-        rng = np.random.default_rng(0)
         X, y = ctx.ds.X_train, ctx.ds.y_train
         self.samples = IntSlider(
             value=min(256, len(X)),
@@ -92,7 +58,6 @@ class LandscapeView(View):
             style={"description_width": "60px"},
         )
         self._all_X, self._all_y = X, y
-        self._rng = rng
         self.directions = Dropdown(
             options=[("random (filter-normalised)", "random"), ("PCA of the path", "pca")],
             value="random",
@@ -148,11 +113,9 @@ class LandscapeView(View):
             height="400px",
         )
         self.follow = True  # recentre automatically when the weights leave the slice
-        self._keys: list[str] = []
-        self._trajectory: list[np.ndarray] = []
+        self._trajectory: list[np.ndarray] = []  # the path: flat params, sorted keys
         self._pending = True
-        self._grid = None
-        self._row = 0
+        self.slice: LandscapeSlice | None = None
         return VBox(
             [
                 fig,
@@ -167,97 +130,72 @@ class LandscapeView(View):
         """Recompute the slice around the weights of the next update."""
         self._pending = True
 
+    def clear_path(self) -> None:
+        """Forget the path drawn so far (after a reset, say); the next update starts a
+        new one."""
+        self._trajectory.clear()
+
     def _start(self, snapshot: Snapshot) -> None:
-        params = {k: np.asarray(v, dtype=float) for k, v in snapshot.params.items()}
-        self._keys = sorted(params)
-        self._centre = flatten(params, self._keys)
-        self._like = params
-        d1 = d2 = None
-        if self.directions.value == "pca" and len(self._trajectory) >= 3:
-            T = np.array(self._trajectory) - self._centre
-            _, s, vt = np.linalg.svd(T, full_matrices=False)
-            if len(s) >= 2 and s[1] > 1e-12:
-                d1, d2 = vt[0], vt[1]
-                coords = T @ np.stack([d1, d2]).T
-                span = np.abs(coords).max(axis=0) * 1.3 + 1e-9
-                d1, d2 = d1 * span[0], d2 * span[1]
-        if d1 is None:
-            rng = np.random.default_rng(len(self._trajectory))
-            d1 = flatten(filter_normalised_direction(params, rng), self._keys)
-            d2 = flatten(filter_normalised_direction(params, rng), self._keys)
-        self._d = np.stack([d1, d2])
-        n = self.resolution.value
-        self._alphas = np.linspace(-1, 1, n)
-        self._grid = np.full((n, n), np.nan)
-        self._row = 0
-        count = self.samples.value
-        pick = np.random.default_rng(1).choice(len(self._all_X), count, replace=False)
-        self._X = expand(self._all_X[pick], self.context.features)
-        self._y = self._targets(self._all_y[pick])
+        pick = np.random.default_rng(1).choice(len(self._all_X), self.samples.value, replace=False)
+        self.slice = LandscapeSlice(
+            snapshot.params,
+            self.context.activations,
+            expand(self._all_X[pick], self.context.features),
+            self.loss.targets(self._all_y[pick]),
+            self.loss,
+            resolution=self.resolution.value,
+            method=self.directions.value,
+            path=self._trajectory,
+            seed=len(self._trajectory),
+        )
         self._pending = False
         self._started = snapshot.step
 
-    def _targets(self, y):
-        return self.loss.targets(y)
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """Coordinates (m, 2) in the slice drawn now of flat parameter vectors (m, P),
+        each the parameters in sorted key order (``flatten(params, sorted(params))``)."""
+        return self.slice.project(points)
 
-    def _compute_rows(self, budget: float) -> None:
-        t0 = time.perf_counter()
-        n = len(self._alphas)
-        while self._row < n and time.perf_counter() - t0 < budget:
-            b = self._alphas[self._row]
-            thetas = (
-                self._centre[None, :]
-                + self._alphas[:, None] * self._d[0][None, :]
-                + b * self._d[1][None, :]
-            )
-            stacked = {
-                k: np.stack([unflatten(t, self._like, self._keys)[k] for t in thetas])
-                for k in self._keys
-            }
-            with np.errstate(all="ignore"):
-                self._grid[self._row] = batched_loss(
-                    stacked, self.context.activations, self._X, self._y, self.loss
-                )
-            self._row += 1
-
-    def _project(self, points: np.ndarray) -> np.ndarray:
-        D = self._d
-        gram = D @ D.T
-        return np.linalg.solve(gram, D @ (points - self._centre).T).T
+    _project = project  # the name nw.compare used before ``project``
 
     # ---------------------------------------------------------------- update
     def update(self, snapshot: Snapshot, history: History) -> None:
         if not self.context.chain:
             return
-        keys = sorted(snapshot.params)
-        point = flatten(snapshot.params, keys)
+        point = flatten(snapshot.params, sorted(snapshot.params))
         if self._trajectory and len(self._trajectory[-1]) != len(point):
             self._trajectory.clear()
         if not self._trajectory or not np.array_equal(self._trajectory[-1], point):
             self._trajectory.append(point)
             if len(self._trajectory) > MAX_TRAJECTORY:
-                self._trajectory = self._trajectory[::2]
-        if self._pending or self._grid is None:
+                self._trajectory[:] = self._trajectory[::2]
+        if self._pending or self.slice is None:
             self._start(snapshot)
-        if self._row < len(self._alphas):
-            self._compute_rows(TIME_BUDGET)
-            finite = self._grid[np.isfinite(self._grid) & (self._grid > 0)]
-            shown = np.log10(np.where(self._grid > 0, self._grid, np.nan))
-            with self.heat.hold_sync():
-                self.heat.x = plot_array(self._alphas)
-                self.heat.y = plot_array(self._alphas)
-                self.heat.color = plot_array(shown)
-            if finite.size:
-                lo, hi = np.log10(finite.min()), np.log10(finite.max())
-                self.cs.min, self.cs.max = float(lo), float(max(hi, lo + 1e-6))
-            done = self._row == len(self._alphas)
-            state = "complete" if done else f"computing rows {self._row}/{len(self._alphas)}…"
-            span = f"; loss from {finite.min():.3g} to {finite.max():.3g}" if finite.size else ""
-            self.info.value = f"slice centred on step {self._started}; {state}{span}"
-        coords = self._project(np.array(self._trajectory))
+        sl = self.slice
+        if not sl.done:
+            sl.compute_rows(TIME_BUDGET)
+            self._draw_grid()
+        coords = self.project(np.array(self._trajectory))
         with self.path.hold_sync():
             self.path.x, self.path.y = plot_array(coords[:, 0]), plot_array(coords[:, 1])
         with self.here.hold_sync():
             self.here.x, self.here.y = plot_array(coords[-1:, 0]), plot_array(coords[-1:, 1])
-        if self.follow and self._row == len(self._alphas) and np.abs(coords[-1]).max() > 1.0:
+        if self.follow and sl.done and np.abs(coords[-1]).max() > 1.0:
             self.request()  # the weights left the slice: centre a new one on them
+
+    def _draw_grid(self) -> None:
+        sl = self.slice
+        grid = sl.grid
+        finite = grid[np.isfinite(grid) & (grid > 0)]
+        shown = np.log10(np.where(grid > 0, grid, np.nan))
+        with self.heat.hold_sync():
+            self.heat.x = plot_array(sl.alphas)
+            self.heat.y = plot_array(sl.alphas)
+            self.heat.color = plot_array(shown)
+        if finite.size:
+            lo, hi = np.log10(finite.min()), np.log10(finite.max())
+            self.cs.min, self.cs.max = float(lo), float(max(hi, lo + 1e-6))
+        n = len(sl.alphas)
+        state = "complete" if sl.done else f"computing rows {sl.row}/{n}…"
+        span = f"; loss from {finite.min():.3g} to {finite.max():.3g}" if finite.size else ""
+        self.info.value = f"slice centred on step {self._started}; {state}{span}"
