@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import Callable
 
 CHUNK_SECONDS = 0.002  # steps are run in chunks of about this long between clock checks
 AUTO_HZ = 30.0  # refresh_hz=None: at most this often while a page draws and acknowledges
 FALLBACK_HZ = 20.0  # refresh_hz=None and nothing acknowledges (no page: tests, nbconvert)
+PAGE_POLL_SECONDS = 0.01  # at a slow pace, how often a wait for the page looks again
+BACKLOG_SECONDS = 0.25  # a paced play that fell behind by more drops the backlog
 
 
 class Runner:
@@ -25,6 +28,10 @@ class Runner:
     ``refresh_hz`` and what the page can draw. ``refresh_hz=None`` (auto) sets the
     cap to ``AUTO_HZ`` while ``paced()`` is True (a page acknowledges refreshes), and
     to ``FALLBACK_HZ`` otherwise.
+
+    ``speed`` (steps per second, None for flat out) paces play: the Runner sleeps
+    until the next step is due instead of spinning, and below the refresh rate it
+    refreshes after every step, so each one is drawn.
     """
 
     def __init__(
@@ -50,6 +57,42 @@ class Runner:
         self.error: BaseException | None = None
         self._task: asyncio.Task | None = None
         self._chunk = 1
+        self._speed: float | None = None
+        self._origin = (0.0, 0)  # (time, step count) from which the pace counts
+
+    @property
+    def speed(self) -> float | None:
+        """Steps per second while playing; None plays flat out."""
+        return self._speed
+
+    @speed.setter
+    def speed(self, value: float | None) -> None:
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"speed must be a number or None, got {type(value).__name__}")
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"speed must be a positive number of steps/s, got {value}")
+            value = float(value)
+        self._speed = value
+        self._restart_pace()
+
+    def _restart_pace(self) -> None:
+        # the next step is due at once; the pace counts from here
+        speed = self._speed or 1.0
+        self._origin = (time.perf_counter() - 1.0 / speed, self.trainer.step_count)
+
+    def _due(self, now: float) -> int:
+        """Steps due by ``now`` at the pace (a backlog from a slow refresh is dropped)."""
+        t0, s0 = self._origin
+        due = int((now - t0) * self._speed) - (self.trainer.step_count - s0)
+        if due > max(1.0, self._speed * BACKLOG_SECONDS):
+            self._restart_pace()
+            return 1
+        return max(0, due)
+
+    def _next_due(self) -> float:
+        t0, s0 = self._origin
+        return t0 + (self.trainer.step_count - s0 + 1) / self._speed
 
     @property
     def refresh_hz(self) -> float | None:
@@ -114,6 +157,7 @@ class Runner:
         last = time.perf_counter()
         last_steps = tr.step_count
         refreshed_at = last  # when the last refresh began
+        self._restart_pace()
         try:
             while self.playing and self._task is me:
                 interval = 1.0 / self.target_hz
@@ -121,10 +165,15 @@ class Runner:
                 # time is part of the interval and the rate is target_hz, not less; and
                 # at least half an interval of training whatever a refresh costs
                 deadline = max(refreshed_at + interval, time.perf_counter() + interval / 2)
+                slow = self._speed is not None and self._speed <= self.target_hz
+                if slow:  # a refresh follows each step instead
+                    deadline = math.inf
                 late = deadline  # when a wait for the page counts as one more skipped refresh
                 page_ready = self.ready is None
                 while self.playing and self._task is me:
                     now = time.perf_counter()
+                    if slow and not (self._speed is not None and self._speed <= self.target_hz):
+                        slow, deadline = False, now  # the pace went up: back to the interval
                     if now >= deadline:
                         if page_ready or self.ready():
                             page_ready = True
@@ -138,12 +187,25 @@ class Runner:
                         await asyncio.sleep(0)
                         if not (self.playing and self._task is me):
                             break
-                    t0 = time.perf_counter()
                     want = self._chunk
+                    if self._speed is not None:
+                        due = self._due(now)
+                        if due == 0:  # sleep, do not spin, until a step or the page is due
+                            wake = min(self._next_due(), deadline)
+                            if now >= deadline:  # waiting for the page to draw
+                                wake = min(wake, now + PAGE_POLL_SECONDS)
+                            await asyncio.sleep(max(0.0, wake - now))
+                            continue
+                        want = min(want, due)
+                    t0 = time.perf_counter()
                     done = tr.run_steps(want, stop_epoch)
                     elapsed = time.perf_counter() - t0
                     if done < want:
                         break
+                    if self._speed is not None:  # the pace sets how many steps run
+                        if slow:  # slower than refreshes: draw every step
+                            deadline, late = t0, t0 + interval
+                        continue
                     if elapsed < CHUNK_SECONDS / 2:
                         self._chunk = min(self._chunk * 2, 100_000)
                     elif elapsed > CHUNK_SECONDS * 2 and self._chunk > 1:

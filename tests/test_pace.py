@@ -1,0 +1,115 @@
+"""The pace of play: steps per second, sleeping between steps, every slow step drawn."""
+
+import math
+import resource
+import time
+
+import pytest
+from playing import run_for
+
+import nnwidgets as nw
+from nnwidgets.widgets.pace import MAX, SpeedControl, check_speed, speed_text
+from nnwidgets.widgets.runner import Runner
+
+
+def small_trainer():
+    ds = nw.datasets.moons(n_samples=200, noise=0.1, seed=0)
+    return nw.Trainer(nw.MLP([2, 8, 8, 1], seed=0), ds, batch_size=10, seed=0)
+
+
+@pytest.mark.parametrize("bad", [0, -5, 0.5, math.nan, math.inf, -math.inf])
+def test_bad_numbers_are_refused_naming_speed(bad):
+    with pytest.raises(ValueError, match="speed"):
+        check_speed(bad)
+
+
+@pytest.mark.parametrize("bad", [True, None, [10], {"speed": 1}])
+def test_bad_types_are_refused_naming_speed(bad):
+    with pytest.raises(TypeError, match="speed"):
+        check_speed(bad)
+
+
+@pytest.mark.parametrize("bad", ["fast", "MAX", "", "10"])
+def test_unknown_strings_are_refused_naming_speed(bad):
+    with pytest.raises(ValueError, match="speed"):
+        check_speed(bad)
+
+
+def test_good_values_and_the_cap():
+    assert check_speed("max") is None
+    assert check_speed(1) == 1.0
+    assert check_speed(250.5) == 250.5
+    assert check_speed(5000, max_speed=2000) == 2000.0
+    assert check_speed("max", max_speed=2000) == 2000.0
+    assert speed_text(None, 20) == "max"
+    assert speed_text(60, 20) == "60 steps/s · 3 epochs/s"
+
+
+@pytest.mark.parametrize("speed", [20.0, 200.0])
+def test_a_paced_runner_keeps_its_pace(speed):
+    tr = small_trainer()
+    runner = Runner(tr, lambda: None, refresh_hz=20)
+    runner.speed = speed
+    t0 = time.perf_counter()
+    run_for(runner, 1.5)
+    rate = tr.step_count / (time.perf_counter() - t0)
+    assert speed * 0.6 <= rate <= speed * 1.1
+
+
+def test_a_slow_pace_draws_every_step_and_sleeps_instead_of_spinning():
+    tr = small_trainer()
+    drawn = []
+    runner = Runner(tr, lambda: drawn.append(tr.step_count), refresh_hz=20)
+    runner.speed = 10.0
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    wall0 = time.perf_counter()
+    run_for(runner, 2.0)
+    wall = time.perf_counter() - wall0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    steps = tr.step_count
+    assert 12 <= steps <= 22
+    # each step was drawn once, in order, and nothing was drawn twice without a step
+    assert drawn[:steps] == list(range(1, steps + 1))
+    assert cpu < 0.5 * wall  # a spinning loop would use the whole core
+
+
+def test_changing_speed_while_playing_takes_effect_at_once():
+    import asyncio
+
+    tr = small_trainer()
+    runner = Runner(tr, lambda: None, refresh_hz=20)
+    runner.speed = 5.0
+
+    async def scenario():
+        runner.start()
+        await asyncio.sleep(0.6)
+        slow_steps = tr.step_count
+        runner.speed = None  # flat out
+        await asyncio.sleep(0.3)
+        runner.stop()
+        await runner.wait()
+        return slow_steps
+
+    slow_steps = asyncio.run(scenario())
+    assert slow_steps <= 5
+    assert tr.step_count > 100 * slow_steps
+
+
+def test_speed_control_is_a_log_slider_with_max_at_its_top():
+    c = SpeedControl(value=60, batches_per_epoch=20)
+    assert "nnw-speed" in c._dom_classes
+    assert c.value == 60.0
+    assert c.readout.value == "60 steps/s · 3 epochs/s"
+    c.slider.value = 10**c.slider.max
+    assert c.value == MAX and c.readout.value == "max"
+    c.slider.value = 10.0
+    assert c.value == 10.0
+    c.value = "max"
+    assert c.slider.value == 10**c.slider.max
+    with pytest.raises(ValueError, match="speed"):
+        c.value = -1
+    assert c.value == "max"  # a refused value changes nothing
+    c.batches_per_epoch = 5
+    c.value = 10
+    assert c.readout.value == "10 steps/s · 2 epochs/s"
