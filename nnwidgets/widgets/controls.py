@@ -253,7 +253,8 @@ class Controls:
         name = self.optimizer.value
         cls = OPTIMIZERS[name]
         arg = cls.main_argument
-        if arg is not None and self.opt_arg.description != arg.text:
+        shown = self.opt_arg.layout.visibility != "hidden" and self.opt_arg.description
+        if arg is None or shown != arg.text:  # a change of argument starts at its low end
             with self.quietly():
                 self.set_optimizer_argument(name, None)
         kwargs = {} if arg is None else arg.kwargs(cls, self.opt_arg.value)
@@ -279,8 +280,7 @@ class Controls:
             if name is not None and name in {v for _, v in self.optimizer.options}:
                 self.optimizer.value = name
                 self.set_optimizer_argument(name, value)
-            for key in ("l1", "l2"):
-                widget = getattr(self, key)
+            for key, widget in (("l1", self.l1), ("l2", self.l2)):
                 value = config.get(key, 0.0)
                 if value not in widget.options:
                     widget.options = sorted({*widget.options, value})

@@ -193,8 +193,8 @@ class Dashboard(VBox):
         c.reset.on_click(m(lambda _: guard(self.reset)))
         c.play.observe(m(self._on_play), names="value")
         on_value(c.lr, self._set_lr)
-        for key in ("batch_size", "l1", "l2"):
-            on_value(getattr(c, key), self._configure, key=key)
+        for key, widget in (("batch_size", c.batch_size), ("l1", c.l1), ("l2", c.l2)):
+            on_value(widget, self._configure, key=key)
         c.optimizer.observe(m(lambda _: self._from_control(self._on_optimizer)), names="value")
         c.opt_arg.observe(m(lambda _: self._from_control(self._on_optimizer)), names="value")
         on_value(c.scrubber, self.look_back.on_scrub)
