@@ -179,10 +179,12 @@ class Dashboard(VBox):
         c, guard = self.controls, self.controls.guard
         m = self.on_main  # callbacks may arrive on a comm thread: run them on the main loop
 
-        def on_value(widget, action, *args, key=None) -> None:
+        def on_value(widget, action, key: str | None = None) -> None:
+            """A new value of ``widget`` goes to ``action`` (as ``key=value`` if given)."""
+
             def changed(change) -> None:
                 if key is None:
-                    self._from_control(action, *args, change["new"])
+                    self._from_control(action, change["new"])
                 else:
                     self._from_control(action, **{key: change["new"]})
 
