@@ -87,5 +87,5 @@ def test_every_path_is_drawn_on_one_landscape():
     for p, t in zip(race.paths, race.trainers, strict=True):
         from nnwidgets.views.landscape import flatten
 
-        here = view._project(flatten(t.model.params, race._keys)[None, :])[0]
+        here = view.project(flatten(t.model.params, race._keys)[None, :])[0]
         assert np.allclose([np.asarray(p.x)[-1], np.asarray(p.y)[-1]], here, atol=1e-4)

@@ -108,7 +108,7 @@ def test_status_line_follows_play_at_its_own_rate():
         dash.trainer.step()
         dash.refresh_playing()
     assert len(shown) == 1 and "step 1 " in shown[0]
-    dash._status_drawn -= 1.0 / STATUS_PLAY_HZ  # its time has come
+    dash.schedule.status_drawn -= 1.0 / STATUS_PLAY_HZ  # its time has come
     dash.refresh_playing()
     assert len(shown) == 2 and "step 3 " in shown[1]
     dash.trainer.step()

@@ -1,13 +1,19 @@
 """Optimizers that match ``torch.optim`` update for update.
 
-Each optimizer is one small class: hyper-parameters, per-parameter state, and
-``update(key, p, g, state)`` applying one step to one array in place. The
-trainer calls ``step(params, grads)`` once per minibatch.
+Each optimizer is one small class: hyper-parameters (its constructor's arguments,
+kept as attributes of the same names), per-parameter state, and ``update(p, g,
+state)`` applying one step to one array in place. The trainer calls ``step(params,
+grads)`` once per minibatch. Defining a subclass with a ``name`` registers it in
+``OPTIMIZERS``; its ``label`` and ``main_argument`` are what the dashboard shows.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -43,12 +49,81 @@ def _check_number(
     return value
 
 
-class Optimizer:
-    """Base class: learning rate, per-parameter state and (de)serialisation."""
+@dataclass(frozen=True)
+class Argument:
+    """The one argument an optimizer shows beside the dashboard's optimizer list.
 
-    name = "optimizer"
-    #: names of the per-parameter state arrays, created lazily at the first step
-    state_names: tuple[str, ...] = ()
+    ``path`` names a constructor argument, or one entry of a sequence argument as
+    ``"betas[0]"``; ``label`` is the control's text; ``low`` and ``high`` its range.
+    """
+
+    path: str
+    label: str = ""
+    low: float = 0.0
+    high: float = 0.99
+
+    @property
+    def name(self) -> str:
+        """The constructor argument (``"betas"`` for ``"betas[0]"``)."""
+        return self.path.split("[", 1)[0]
+
+    @property
+    def index(self) -> int | None:
+        """The entry of a sequence argument, or None."""
+        if "[" not in self.path:
+            return None
+        return int(self.path.split("[", 1)[1].rstrip("]"))
+
+    @property
+    def text(self) -> str:
+        """The control's label (``label``, else ``path``)."""
+        return self.label or self.path
+
+    def read(self, settings: Mapping) -> float | None:
+        """The value in ``settings`` (``hyperparameters()``, or torch's ``defaults``)."""
+        value = settings.get(self.name)
+        if value is None or self.index is None:
+            return value
+        return value[self.index]
+
+    def kwargs(self, cls: type, value: float) -> dict:
+        """Constructor arguments of ``cls`` that set this argument to ``value`` (the
+        other entries of a sequence argument keep their defaults)."""
+        if self.index is None:
+            return {self.name: value}
+        entries = list(inspect.signature(cls).parameters[self.name].default)
+        entries[self.index] = value
+        return {self.name: tuple(entries)}
+
+
+#: every optimizer class by its ``name``, in the order they were defined
+OPTIMIZERS: dict[str, type[Optimizer]] = {}
+
+
+class Optimizer:
+    """Base class: learning rate, per-parameter state and (de)serialisation.
+
+    A subclass sets ``name`` (which registers it in ``OPTIMIZERS``), takes ``lr``
+    and its hyper-parameters as constructor arguments kept as attributes of the same
+    names, and defines ``update``; ``_new_state`` when it keeps state arrays.
+    """
+
+    name: ClassVar[str] = "optimizer"
+    #: the name in the dashboard's optimizer list (default: the class name)
+    label: ClassVar[str] = "Optimizer"
+    #: the argument shown beside the optimizer list, or None
+    main_argument: ClassVar[Argument | None] = None
+    #: the constructor's arguments besides ``lr``, in order (from its signature)
+    _hyperparameter_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        names = tuple(inspect.signature(cls.__init__).parameters)[1:]
+        cls._hyperparameter_names = tuple(n for n in names if n not in ("lr", "args", "kwargs"))
+        if "label" not in cls.__dict__:
+            cls.label = cls.__name__
+        if "name" in cls.__dict__:
+            OPTIMIZERS[cls.name] = cls
 
     def __init__(self, lr: float) -> None:
         self._lr = _check_lr(lr)
@@ -74,11 +149,16 @@ class Optimizer:
         self._lr = _check_lr(value)
 
     def hyperparameters(self) -> dict:
-        """The constructor arguments, JSON-ready."""
-        raise NotImplementedError
+        """The constructor arguments besides ``lr``, JSON-ready (tuples as lists)."""
+        out = {}
+        for name in self._hyperparameter_names:
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, tuple) else value
+        return out
 
     def _new_state(self, p: np.ndarray) -> dict[str, np.ndarray]:
-        return {name: np.zeros_like(p) for name in self.state_names}
+        """The state arrays of a parameter before its first update (none by default)."""
+        return {}
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Apply one update to every parameter, in place."""
@@ -260,6 +340,8 @@ class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, Nesterov and weight decay."""
 
     name = "sgd"
+    label = "SGD"
+    main_argument = Argument("momentum")
 
     def __init__(
         self,
@@ -279,17 +361,6 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
         self.nesterov = nesterov
 
-    def hyperparameters(self) -> dict:
-        return {
-            "momentum": self.momentum,
-            "dampening": self.dampening,
-            "nesterov": self.nesterov,
-            "weight_decay": self.weight_decay,
-        }
-
-    def _new_state(self, p):
-        return {}
-
     def update(self, p, g, state):
         d = g + self.weight_decay * p if self.weight_decay else g
         tmp = self._scratch(p)
@@ -306,115 +377,12 @@ class SGD(Optimizer):
         p -= tmp
 
 
-class Adagrad(Optimizer):
-    """Adagrad: per-coordinate rates shrinking with the sum of squared gradients."""
-
-    name = "adagrad"
-    state_names = ("sum",)
-
-    def __init__(
-        self,
-        lr: float = 0.01,
-        lr_decay: float = 0.0,
-        weight_decay: float = 0.0,
-        initial_accumulator_value: float = 0.0,
-        eps: float = 1e-10,
-    ) -> None:
-        super().__init__(lr)
-        self.lr_decay = _check_number("lr_decay", lr_decay)
-        self.weight_decay = _check_number("weight_decay", weight_decay)
-        self.initial_accumulator_value = _check_number(
-            "initial_accumulator_value", initial_accumulator_value
-        )
-        self.eps = _check_number("eps", eps)
-
-    def hyperparameters(self) -> dict:
-        return {
-            "lr_decay": self.lr_decay,
-            "weight_decay": self.weight_decay,
-            "initial_accumulator_value": self.initial_accumulator_value,
-            "eps": self.eps,
-        }
-
-    def _new_state(self, p):
-        return {"sum": np.full_like(p, self.initial_accumulator_value)}
-
-    def update(self, p, g, state):
-        if self.weight_decay:
-            g = g + self.weight_decay * p
-        clr = self._lr / (1 + (self.steps - 1) * self.lr_decay)
-        state["sum"] += g * g
-        std = np.sqrt(state["sum"])
-        std += self.eps
-        p -= clr * (g / std)
-
-
-class RMSprop(Optimizer):
-    """RMSprop, optionally centred and with momentum."""
-
-    name = "rmsprop"
-
-    def __init__(
-        self,
-        lr: float = 0.01,
-        alpha: float = 0.99,
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
-        momentum: float = 0.0,
-        centered: bool = False,
-    ) -> None:
-        super().__init__(lr)
-        self.alpha = _check_number("alpha", alpha)
-        self.eps = _check_number("eps", eps)
-        self.weight_decay = _check_number("weight_decay", weight_decay)
-        self.momentum = _check_number("momentum", momentum)
-        if not isinstance(centered, bool):
-            raise TypeError(f"centered must be a bool, got {type(centered).__name__}")
-        self.centered = centered
-
-    def hyperparameters(self) -> dict:
-        return {
-            "alpha": self.alpha,
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-            "momentum": self.momentum,
-            "centered": self.centered,
-        }
-
-    def _new_state(self, p):
-        state = {"square_avg": np.zeros_like(p)}
-        if self.momentum:
-            state["momentum_buffer"] = np.zeros_like(p)
-        if self.centered:
-            state["grad_avg"] = np.zeros_like(p)
-        return state
-
-    def update(self, p, g, state):
-        if self.weight_decay:
-            g = g + self.weight_decay * p
-        sq = state["square_avg"]
-        sq *= self.alpha
-        sq += (1 - self.alpha) * g * g
-        if self.centered:
-            ga = state["grad_avg"]
-            ga += (1 - self.alpha) * (g - ga)
-            avg = np.sqrt(sq - ga * ga)
-        else:
-            avg = np.sqrt(sq)
-        avg += self.eps
-        if self.momentum:
-            buf = state["momentum_buffer"]
-            buf *= self.momentum
-            buf += g / avg
-            p -= self._lr * buf
-        else:
-            p -= self._lr * (g / avg)
-
-
 class Adam(Optimizer):
     """Adam (optionally AMSGrad) with L2 weight decay added to the gradient."""
 
     name = "adam"
+    label = "Adam"
+    main_argument = Argument("betas[0]", "β1", 0.0, 0.999)
     decoupled = False
 
     def __init__(
@@ -437,14 +405,6 @@ class Adam(Optimizer):
         if not isinstance(amsgrad, bool):
             raise TypeError(f"amsgrad must be a bool, got {type(amsgrad).__name__}")
         self.amsgrad = amsgrad
-
-    def hyperparameters(self) -> dict:
-        return {
-            "betas": list(self.betas),
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-            "amsgrad": self.amsgrad,
-        }
 
     def _new_state(self, p):
         state = {"exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
@@ -485,6 +445,7 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (the weights shrink by lr * weight_decay)."""
 
     name = "adamw"
+    label = "AdamW"
     decoupled = True
 
     def __init__(
@@ -498,9 +459,94 @@ class AdamW(Adam):
         super().__init__(lr, betas, eps, weight_decay, amsgrad)
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam, AdamW)
-}
+class RMSprop(Optimizer):
+    """RMSprop, optionally centred and with momentum."""
+
+    name = "rmsprop"
+    label = "RMSprop"
+    main_argument = Argument("momentum")
+
+    def __init__(
+        self,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(lr)
+        self.alpha = _check_number("alpha", alpha)
+        self.eps = _check_number("eps", eps)
+        self.weight_decay = _check_number("weight_decay", weight_decay)
+        self.momentum = _check_number("momentum", momentum)
+        if not isinstance(centered, bool):
+            raise TypeError(f"centered must be a bool, got {type(centered).__name__}")
+        self.centered = centered
+
+    def _new_state(self, p):
+        state = {"square_avg": np.zeros_like(p)}
+        if self.momentum:
+            state["momentum_buffer"] = np.zeros_like(p)
+        if self.centered:
+            state["grad_avg"] = np.zeros_like(p)
+        return state
+
+    def update(self, p, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        sq = state["square_avg"]
+        sq *= self.alpha
+        sq += (1 - self.alpha) * g * g
+        if self.centered:
+            ga = state["grad_avg"]
+            ga += (1 - self.alpha) * (g - ga)
+            avg = np.sqrt(sq - ga * ga)
+        else:
+            avg = np.sqrt(sq)
+        avg += self.eps
+        if self.momentum:
+            buf = state["momentum_buffer"]
+            buf *= self.momentum
+            buf += g / avg
+            p -= self._lr * buf
+        else:
+            p -= self._lr * (g / avg)
+
+
+class Adagrad(Optimizer):
+    """Adagrad: per-coordinate rates shrinking with the sum of squared gradients."""
+
+    name = "adagrad"
+    label = "Adagrad"
+
+    def __init__(
+        self,
+        lr: float = 0.01,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        super().__init__(lr)
+        self.lr_decay = _check_number("lr_decay", lr_decay)
+        self.weight_decay = _check_number("weight_decay", weight_decay)
+        self.initial_accumulator_value = _check_number(
+            "initial_accumulator_value", initial_accumulator_value
+        )
+        self.eps = _check_number("eps", eps)
+
+    def _new_state(self, p):
+        return {"sum": np.full_like(p, self.initial_accumulator_value)}
+
+    def update(self, p, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * p
+        clr = self._lr / (1 + (self.steps - 1) * self.lr_decay)
+        state["sum"] += g * g
+        std = np.sqrt(state["sum"])
+        std += self.eps
+        p -= clr * (g / std)
 
 
 def get_optimizer(optimizer) -> Optimizer:

@@ -25,6 +25,11 @@ class TrainerProtocol(Protocol):
     epoch: int
     history: History
     divergence: str | None
+    #: minibatch size (the Dashboard's batch-size control shows it)
+    batch_size: int
+    #: an ``nw.optim`` optimizer, or torch.optim's of the same class name: the
+    #: Dashboard shows its name and its class's ``main_argument``
+    optimizer: Any
 
     @property
     def lr(self) -> float:

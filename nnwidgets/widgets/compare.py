@@ -7,24 +7,30 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from bqplot import LinearScale, Lines, LogScale
-from ipywidgets import HTML, HBox, Layout, ToggleButton, VBox
+from ipywidgets import HBox, Layout, VBox
 
 from ..core import Trainer, optim
+from ..core.protocols import TrainerProtocol
 from ..views import BoundaryView, LandscapeView, ViewContext
 from ..views.base import PALETTE, axis, figure, figures, plot_array, stacked_lines
 from ..views.landscape import MAX_TRAJECTORY, flatten
 from ..views.loss import epoch_steps
-from .controls import _button
+from .controls import HIDEABLE, Controls
 from .mainloop import MainLoop
+from .pacing import FrameCounter
 from .runner import Runner
+from .schedule import RefreshSchedule
 
 MAX_POINTS = 800
+#: the Dashboard's controls a race shows (the learning rate only while all share one)
+RACE_CONTROLS = ("step", "epoch", "play", "reset", "lr")
+RACE = "race"  # the loss curves' name in the refresh schedule: drawn at every refresh
 
 
 class _Lockstep:
     """Steps several trainers together; enough of the trainer protocol for the Runner."""
 
-    def __init__(self, trainers: Sequence) -> None:
+    def __init__(self, trainers: Sequence[TrainerProtocol]) -> None:
         self.trainers = list(trainers)
 
     @property
@@ -37,7 +43,7 @@ class _Lockstep:
 
     @property
     def diverged(self) -> bool:
-        return all(getattr(t, "diverged", False) for t in self.trainers)
+        return all(t.diverged for t in self.trainers)
 
     def run_steps(self, n: int, stop_epoch: int | None = None) -> int:
         done = 0
@@ -50,14 +56,16 @@ class _Lockstep:
 
 
 class Compare(VBox):
-    """Trainers raced side by side: one Step/Epoch/Play/Reset for all, their loss curves
-    overlaid (one colour each), and each one's decision boundary."""
+    """Trainers raced side by side: one Step/Epoch/Play/Reset for all (and one learning
+    rate while they share one), their loss curves overlaid (one colour each), each
+    one's decision boundary, and every path on one loss landscape. Play is paced by
+    the page as the Dashboard's, and the slower views take turns (``View.play_hz``)."""
 
     def __init__(
         self,
-        trainers: Sequence,
+        trainers: Sequence[TrainerProtocol],
         names: Sequence[str] | None = None,
-        refresh_hz: float = 20.0,
+        refresh_hz: float | None = None,
         boundaries: bool = True,
         landscape: bool = True,
     ) -> None:
@@ -65,7 +73,7 @@ class Compare(VBox):
         if len(trainers) < 1:
             raise ValueError("trainers must hold at least one trainer")
         for t in trainers:
-            if not hasattr(t, "run_steps") or not hasattr(t, "history"):
+            if not isinstance(t, TrainerProtocol):
                 raise TypeError(f"trainers must speak the trainer protocol, got {type(t).__name__}")
         if names is None:
             names = [_default_name(t) for t in trainers]
@@ -76,32 +84,69 @@ class Compare(VBox):
             )
         self.trainers, self.names = trainers, names
         self.lockstep = _Lockstep(trainers)
-        self.runner = Runner(self.lockstep, self.refresh, refresh_hz, on_stop=self._on_stop)
-        self.step_button = _button("Step", "nnw-step", "step-forward", "one minibatch each")
-        self.epoch_button = _button("Epoch", "nnw-epoch", "fast-forward", "one epoch each")
-        self.play_button = ToggleButton(
-            value=False,
-            description="Play",
-            icon="play",
-            layout=Layout(width="auto", min_width="84px"),
+        self._main = MainLoop()
+        m = self._main.wrap  # comm-thread callbacks run on the main loop
+        contexts = [ViewContext.from_trainer(t, on_main=m) for t in trainers]
+        self._frames = FrameCounter()
+        self.schedule = RefreshSchedule()
+        self.runner = Runner(
+            self.lockstep,
+            self.refresh_playing,
+            refresh_hz,
+            on_stop=self._on_stop,
+            ready=self._frames.ready,
+            paced=lambda: self._frames.answered,
         )
-        self.play_button.add_class("nnw-play")
-        self.reset_button = _button("Reset", "nnw-reset", "undo", "all back to step 0")
-        self.status = HTML()
-        self.status.add_class("nnw-status")
-        m = MainLoop().wrap  # comm-thread callbacks run on the main loop
-        self.step_button.on_click(m(lambda _: self.step()))
-        self.epoch_button.on_click(m(lambda _: self.step_epoch()))
-        self.reset_button.on_click(m(lambda _: self.reset()))
-        self.play_button.observe(m(self._on_play), names="value")
+        self.controls = self._build_controls(contexts[0])
         colors = [PALETTE[i % len(PALETTE)] for i in range(len(trainers))]
+        self._build_race(colors)
+        self.boundaries = []
+        if boundaries:
+            for ctx, name in zip(contexts, names, strict=True):
+                view = BoundaryView(ctx)
+                view.widget.title = name
+                self.boundaries.append(view)
+        children = [self.controls.widget(), self.loss_fig]
+        self.landscape = None
+        if landscape and _one_chain(contexts):
+            self._build_landscape(contexts[0], colors)
+            children.append(self.landscape.widget)
+        if self.boundaries:
+            children.append(
+                HBox([v.widget for v in self.boundaries], layout=Layout(flex_flow="row wrap"))
+            )
+        super().__init__([*children, self._frames.widget])
+        self.add_class("nnw-compare")
+        self.refresh()
+
+    def _build_controls(self, ctx: ViewContext) -> Controls:
+        c = Controls(n_train=len(ctx.ds.X_train))
+        c.step.tooltip, c.epoch.tooltip = "one minibatch each", "one epoch each"
+        c.reset.tooltip = "all back to step 0"
+        shared = len({t.base_lr for t in self.trainers}) == 1
+        hidden = [h for h in HIDEABLE if h not in RACE_CONTROLS or (h == "lr" and not shared)]
+        c.hide(hidden)
+        with c.quietly():
+            c.lr.value = self.trainers[0].base_lr
+        # the names these controls had before the race reused the Dashboard's
+        self.step_button, self.epoch_button = c.step, c.epoch
+        self.play_button, self.reset_button, self.status = c.play, c.reset, c.status
+        guard, m = c.guard, self._main.wrap
+        c.step.on_click(m(lambda _: guard(self.step)))
+        c.epoch.on_click(m(lambda _: guard(self.step_epoch)))
+        c.reset.on_click(m(lambda _: guard(self.reset)))
+        c.play.observe(m(self._on_play), names="value")
+        c.lr.observe(m(lambda ch: c.syncing or guard(self._set_lr, ch["new"])), names="value")
+        return c
+
+    def _build_race(self, colors: list[str]) -> None:
         self.x, self.y = LinearScale(), LogScale()
         self.batch_lines = Lines(
             x=[],
             y=[],
             scales={"x": self.x, "y": self.y},
             colors=colors,
-            opacities=[0.35] * len(trainers),
+            opacities=[0.35] * len(colors),
             stroke_width=1,
         )
         self.test_lines = Lines(
@@ -110,7 +155,7 @@ class Compare(VBox):
             scales={"x": self.x, "y": self.y},
             colors=colors,
             stroke_width=3,
-            labels=names,
+            labels=self.names,
             display_legend=True,
         )
         self.loss_fig = figure(
@@ -125,34 +170,11 @@ class Compare(VBox):
             legend_location="top-right",
         )
         self.loss_fig.add_class("nnw-view-race")
-        self.boundaries = []
-        if boundaries:
-            for t, name in zip(trainers, names, strict=True):
-                view = BoundaryView(ViewContext.from_trainer(t))
-                view.widget.title = name
-                self.boundaries.append(view)
-        controls = HBox(
-            [self.step_button, self.epoch_button, self.play_button, self.reset_button],
-            layout=Layout(align_items="center"),
-        )
-        children = [controls, self.status, self.loss_fig]
-        self.landscape = None
-        if landscape and all(hasattr(t, "model") and hasattr(t.model, "params") for t in trainers):
-            self._build_landscape(trainers, colors)
-            children.append(self.landscape.widget)
-        if self.boundaries:
-            children.append(
-                HBox([v.widget for v in self.boundaries], layout=Layout(flex_flow="row wrap"))
-            )
-        super().__init__(children)
-        self.add_class("nnw-compare")
-        self.refresh()
 
-    def _build_landscape(self, trainers, colors) -> None:
+    def _build_landscape(self, ctx: ViewContext, colors: list[str]) -> None:
         # One slice around the first trainer's weights; every trainer's path drawn on it
         # (they all start from the same weights, so the paths share their origin).
-        self.landscape = LandscapeView(ViewContext.from_trainer(trainers[0]))
-        view = self.landscape
+        self.landscape = view = LandscapeView(ctx)
         fig = next(iter(figures(view.widget)))
         fig.title = f"Loss landscape around {self.names[0]}'s weights, every path on it"
         view.path.colors = [colors[0]]
@@ -161,25 +183,8 @@ class Compare(VBox):
             for c in colors[1:]
         ]
         fig.marks = [*fig.marks, *self.paths[1:]]
-        self._trajectories = [[] for _ in trainers]
-        self._keys = sorted(trainers[0].model.params)
-
-    def _update_landscape(self) -> None:
-        view = self.landscape
-        view.update(self.trainers[0].snapshot(), self.trainers[0].history)
-        for i, t in enumerate(self.trainers):
-            trail = self._trajectories[i]
-            point = flatten(t.model.params, self._keys)
-            if not trail or not np.array_equal(trail[-1], point):
-                trail.append(point)
-                if len(trail) > MAX_TRAJECTORY:
-                    self._trajectories[i] = trail = trail[::2]
-            if i == 0:
-                continue  # the view draws the first trainer's own path
-            coords = view._project(np.array(trail))
-            with self.paths[i].hold_sync():
-                self.paths[i].x = plot_array(coords[:, 0])
-                self.paths[i].y = plot_array(coords[:, 1])
+        self._trajectories = [[] for _ in self.trainers]
+        self._keys = sorted(self.trainers[0].snapshot().params)
 
     # -------------------------------------------------------------- actions
     def step(self) -> None:
@@ -194,14 +199,15 @@ class Compare(VBox):
         self.refresh()
 
     def play(self):
-        """Play all trainers together."""
-        self.play_button.value = True
-        return self.runner._task
+        """Play all trainers together; returns the asyncio task."""
+        self.controls.say("")
+        self.controls.show_play_state(True)
+        return self.runner.start()
 
     def pause(self) -> None:
         """Pause."""
         self.runner.stop()
-        self.play_button.value = False
+        self.controls.show_play_state(False)
 
     def reset(self) -> None:
         """Every trainer back to step 0."""
@@ -211,25 +217,63 @@ class Compare(VBox):
         if self.landscape is not None:
             for trail in self._trajectories:
                 trail.clear()
-            self.landscape._trajectory.clear()
+            self.landscape.clear_path()
             self.landscape.request()
         self.refresh()
 
+    def _set_lr(self, value: float) -> None:
+        for t in self.trainers:
+            t.lr = value
+        if not self.runner.playing:
+            self.refresh()
+
     def _on_play(self, change) -> None:
+        if self.controls.syncing:
+            return
         if change["new"]:
-            self.play_button.description, self.play_button.icon = "Pause", "pause"
-            self.runner.start()
+            self.play()
         else:
-            self.runner.stop()
-            self.play_button.description, self.play_button.icon = "Play", "play"
+            self.pause()
 
     def _on_stop(self, reason: str) -> None:
-        self.play_button.value = False
+        self.controls.show_play_state(False)
+        if reason.startswith("error"):
+            self.controls.say(f"Play stopped: {reason}", error=True)
+            return
         self.refresh()
 
     # -------------------------------------------------------------- drawing
     def refresh(self) -> None:
-        """Redraw the loss curves, boundaries and status."""
+        """Redraw the loss curves, boundaries, landscape and status."""
+        self._draw(range(len(self.boundaries)), landscape=True, status=True)
+
+    def refresh_playing(self) -> None:
+        """One refresh while playing: the loss curves every time, of the boundaries and
+        the landscape at most one, in turn (see ``RefreshSchedule``), and the status
+        line when its time has come."""
+        rates = {RACE: None}
+        rates.update({i: v.play_hz for i, v in enumerate(self.boundaries)})
+        if self.landscape is not None:
+            rates["landscape"] = self.landscape.play_hz
+        names, status = self.schedule.due(rates)
+        boundaries = [n for n in names if isinstance(n, int)]
+        self._draw(boundaries, landscape="landscape" in names, status=status)
+
+    def _draw(self, boundaries, landscape: bool, status: bool) -> None:
+        self._draw_race()
+        snaps = [t.snapshot() for t in self.trainers]
+        for i in boundaries:
+            self.boundaries[i].update(snaps[i], self.trainers[i].history)
+        if landscape and self.landscape is not None:
+            self._draw_landscape(snaps)
+        if status:
+            self.status.value = "<br>".join(
+                f"<b>{html.escape(name)}</b>: {html.escape(snap.status_line())}"
+                for name, snap in zip(self.names, snaps, strict=True)
+            )
+        self._frames.sent()
+
+    def _draw_race(self) -> None:
         bx, by, tx, ty = [], [], [], []
         for t in self.trainers:
             x, y = t.history.series("batch_loss", MAX_POINTS)
@@ -244,27 +288,36 @@ class Compare(VBox):
         X, Y = stacked_lines(tx, ty)
         with self.test_lines.hold_sync():
             self.test_lines.x, self.test_lines.y = plot_array(X), plot_array(Y)
-        rows = []
-        for t, name, view in zip(
-            self.trainers, self.names, self.boundaries or [None] * len(self.trainers), strict=True
-        ):
-            snap = t.snapshot()
-            if view is not None:
-                view.update(snap, t.history)
-            rows.append(f"<b>{html.escape(name)}</b>: {html.escape(snap.status_line())}")
-        self.status.value = "<br>".join(rows)
-        if self.landscape is not None:
-            self._update_landscape()
+
+    def _draw_landscape(self, snaps) -> None:
+        view = self.landscape
+        view.update(snaps[0], self.trainers[0].history)
+        for i, snap in enumerate(snaps):
+            trail = self._trajectories[i]
+            point = flatten(snap.params, self._keys)
+            if not trail or not np.array_equal(trail[-1], point):
+                trail.append(point)
+                if len(trail) > MAX_TRAJECTORY:
+                    self._trajectories[i] = trail = trail[::2]
+            if i == 0:
+                continue  # the view draws the first trainer's own path
+            coords = view.project(np.array(trail))
+            with self.paths[i].hold_sync():
+                self.paths[i].x = plot_array(coords[:, 0])
+                self.paths[i].y = plot_array(coords[:, 1])
 
 
-def _default_name(trainer) -> str:
-    opt = getattr(trainer, "optimizer", None)
-    if opt is None:
-        return type(trainer).__name__
-    if hasattr(opt, "hyperparameters"):  # ours: SGD(lr=0.1, momentum=0.9, ...)
+def _one_chain(contexts: Sequence[ViewContext]) -> bool:
+    """True when every network is a plain chain of one shape: paths on one landscape."""
+    return all(c.chain for c in contexts) and len({c.layer_sizes for c in contexts}) == 1
+
+
+def _default_name(trainer: TrainerProtocol) -> str:
+    opt = trainer.optimizer
+    if isinstance(opt, optim.Optimizer):  # ours: SGD(lr=0.1, momentum=0.9, ...)
         return repr(opt)
     # torch.optim's repr spans many lines: its class name and rate say enough
-    groups = getattr(opt, "param_groups", None)
+    groups = opt.param_groups
     lr = groups[0].get("lr") if groups else None
     return type(opt).__name__ + (f"(lr={lr:g})" if isinstance(lr, int | float) else "")
 

@@ -1,6 +1,11 @@
-"""The dashboard's controls: ipywidgets with stable CSS classes, no behaviour of their own."""
+"""The dashboard's controls: ipywidgets with stable CSS classes, and how they show a
+trainer's settings (without sending them back) and messages."""
 
 from __future__ import annotations
+
+import contextlib
+import html
+from collections.abc import Callable, Iterable
 
 from ipywidgets import (
     HTML,
@@ -18,22 +23,10 @@ from ipywidgets import (
     VBox,
 )
 
+from ..core.optim import OPTIMIZERS, Optimizer
+from ..core.protocols import Configurable, Rewindable, Saveable
+
 PENALTY_RATES = [0.0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
-OPTIMIZER_LABELS = {
-    "sgd": "SGD",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "rmsprop": "RMSprop",
-    "adagrad": "Adagrad",
-}
-# The one argument each optimizer shows beside the dropdown: (name, label, min, max).
-MAIN_ARGUMENT = {
-    "sgd": ("momentum", "momentum", 0.0, 0.99),
-    "rmsprop": ("momentum", "momentum", 0.0, 0.99),
-    "adam": ("beta1", "β1", 0.0, 0.999),
-    "adamw": ("beta1", "β1", 0.0, 0.999),
-    "adagrad": None,
-}
 LR_MIN_EXP, LR_MAX_EXP = -5, 1
 HIDEABLE = (
     "step",
@@ -63,10 +56,31 @@ def _button(description: str, css: str, icon: str, tooltip: str) -> Button:
     return b
 
 
+def optimizer_setting(opt) -> tuple[str | None, float | None]:
+    """The registered name of optimizer ``opt`` (ours, or torch.optim's of the same
+    class name) and the value of its main argument; ``(None, None)`` when unknown."""
+    # ours have a name; torch.optim's classes are named as ours (Adam -> "adam")
+    name = opt.name if isinstance(opt, Optimizer) else type(opt).__name__.lower()
+    cls = OPTIMIZERS.get(name)
+    if cls is None:
+        return None, None
+    if cls.main_argument is None:
+        return name, None
+    # torch.optim keeps its arguments in `defaults`
+    settings = opt.hyperparameters() if isinstance(opt, Optimizer) else opt.defaults
+    return name, cls.main_argument.read(settings)
+
+
 class Controls:
-    """Every control of the dashboard; the Dashboard wires them to the trainer."""
+    """Every control of the dashboard; the Dashboard wires them to the trainer.
+
+    Besides the widgets: ``show_settings`` shows a trainer's settings without the
+    changes being taken for the user's (``syncing`` is True meanwhile), ``say``
+    writes the message line, and ``guard`` runs an action and shows what it refused.
+    """
 
     def __init__(self, n_train: int) -> None:
+        self.syncing = False
         self.step = _button("Step", "nnw-step", "step-forward", "one minibatch")
         self.epoch = _button("Epoch", "nnw-epoch", "fast-forward", "to the end of this epoch")
         self.play = ToggleButton(
@@ -101,7 +115,7 @@ class Controls:
         )
         self.batch_size.add_class("nnw-batch-size")
         self.optimizer = Dropdown(
-            options=[(v, k) for k, v in OPTIMIZER_LABELS.items()],
+            options=[(cls.label, name) for name, cls in OPTIMIZERS.items()],
             value="sgd",
             description="optimizer",
             style={"description_width": "70px"},
@@ -183,19 +197,101 @@ class Controls:
         self.message = HTML(value="")
         self.message.add_class("nnw-message")
 
+    # ------------------------------------------------------------ behaviour
+    @contextlib.contextmanager
+    def quietly(self):
+        """Changes made inside are the program's, not the user's (``syncing`` is True)."""
+        old, self.syncing = self.syncing, True
+        try:
+            yield
+        finally:
+            self.syncing = old
+
+    def say(self, text: str, error: bool = False) -> None:
+        """Show ``text`` in the message line (red for an error; empty clears it)."""
+        color = "#b00020" if error else "#333"
+        self.message.value = (
+            f"<span style='color:{color}'>{html.escape(text)}</span>" if text else ""
+        )
+
+    def guard(self, action: Callable, *args, **kwargs) -> bool:
+        """Run a control's action; show a refused input in the message line, not a
+        traceback. Returns whether the action went through."""
+        self.message.value = ""
+        try:
+            action(*args, **kwargs)
+        except (ValueError, TypeError, OSError) as exc:
+            self.say(str(exc), error=True)
+            return False
+        return True
+
+    def show_play_state(self, playing: bool) -> None:
+        """The play button as Pause while playing, as Play otherwise (its value unsent)."""
+        p = self.play
+        if p.value != playing:
+            with self.quietly():
+                p.value = playing
+        p.description, p.icon = ("Pause", "pause") if playing else ("Play", "play")
+
     def set_optimizer_argument(self, name: str, value: float | None) -> None:
-        """Show the main argument of optimizer ``name`` (hidden for Adagrad)."""
-        spec = MAIN_ARGUMENT.get(name)
-        if spec is None:
+        """Show the main argument of optimizer ``name`` (hidden when it has none)."""
+        arg = OPTIMIZERS[name].main_argument
+        if arg is None:
             self.opt_arg.layout.visibility = "hidden"
             return
         self.opt_arg.layout.visibility = "visible"
-        _, label, lo, hi = spec
+        lo, hi = arg.low, arg.high
         with self.opt_arg.hold_trait_notifications():
-            self.opt_arg.description = label
+            self.opt_arg.description = arg.text
             self.opt_arg.min, self.opt_arg.max = lo, hi
             self.opt_arg.step = 0.001 if hi > 0.99 else 0.01
             self.opt_arg.value = value if value is not None else lo
+
+    def chosen_optimizer(self, lr: float) -> Optimizer:
+        """A new optimizer as the optimizer list and its argument show it, at rate ``lr``;
+        the argument control first follows a change of optimizer."""
+        name = self.optimizer.value
+        cls = OPTIMIZERS[name]
+        arg = cls.main_argument
+        shown = self.opt_arg.layout.visibility != "hidden" and self.opt_arg.description
+        if arg is None or shown != arg.text:  # a change of argument starts at its low end
+            with self.quietly():
+                self.set_optimizer_argument(name, None)
+        kwargs = {} if arg is None else arg.kwargs(cls, self.opt_arg.value)
+        return cls(lr=lr, **kwargs)
+
+    def show_settings(self, trainer) -> None:
+        """Show the trainer's settings without sending them back. A trainer that is not
+        ``Configurable`` (e.g. the PyTorch adapter) keeps its own optimizer and
+        settings: those controls are shown but disabled; so are look back and the
+        files for a trainer that cannot rewind or save."""
+        configurable = isinstance(trainer, Configurable)
+        for widget in (self.optimizer, self.opt_arg, self.batch_size, self.l1, self.l2):
+            widget.disabled = not configurable
+        self.scrubber.disabled = not isinstance(trainer, Rewindable)
+        self.save.disabled = self.load.disabled = self.path.disabled = not isinstance(
+            trainer, Saveable
+        )
+        config = trainer.config() if configurable else {}
+        with self.quietly():
+            self.lr.value = min(max(trainer.base_lr, 10.0**LR_MIN_EXP), 10.0**LR_MAX_EXP)
+            self.batch_size.value = min(trainer.batch_size, self.batch_size.max)
+            name, value = optimizer_setting(trainer.optimizer)
+            if name is not None and name in {v for _, v in self.optimizer.options}:
+                self.optimizer.value = name
+                self.set_optimizer_argument(name, value)
+            for key, widget in (("l1", self.l1), ("l2", self.l2)):
+                value = config.get(key, 0.0)
+                if value not in widget.options:
+                    widget.options = sorted({*widget.options, value})
+                widget.value = value
+
+    def hide(self, names: Iterable[str]) -> None:
+        """Hide the controls behind each name (see ``groups``)."""
+        groups = self.groups()
+        for name in names:
+            for widget in groups[name]:
+                widget.layout.display = "none"
 
     def groups(self) -> dict[str, list]:
         """The widgets behind each name that ``hide`` accepts."""

@@ -1,37 +1,51 @@
-"""The Dashboard: controls and views around one trainer, with the Runner playing it."""
+"""The Dashboard: controls and views around one trainer, with the Runner playing it.
+
+Its parts live beside it: ``controls`` (the widgets, and how they show a trainer's
+settings), ``pacing`` (the page acknowledges what it drew), ``schedule`` (what a
+refresh while playing draws), ``lookback`` (the scrubber and rewind), ``files``
+(save, load and exports) and ``weight_editor``.
+"""
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import html
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-import numpy as np
-import traitlets
-from ipywidgets import HTML, Button, FloatText, HBox, IntText, Layout, VBox, jslink
+from ipywidgets import HBox, Layout, VBox
 
-from ..core import optim
+from ..core import MLP, Trainer, datasets, optim
+from ..core.protocols import Configurable, TrainerProtocol
 from ..views import VIEWS, View, ViewContext
-from ..views.base import figures
-from .controls import LIVE, LR_MAX_EXP, LR_MIN_EXP, MAIN_ARGUMENT, Controls
+from .controls import HIDEABLE, Controls
+from .files import FilesPanel
+from .lookback import MAX_SCRUB_POINTS, LookBack
 from .mainloop import MainLoop
+from .pacing import RATE_WINDOW, FrameCounter, _Acknowledgement
 from .runner import Runner
+from .schedule import STATUS_PLAY_HZ, RefreshSchedule
+from .weight_editor import WeightEditor, weight_editor_for
+
+__all__ = [
+    "CONFIG_VERSION",
+    "DEFAULT_VIEWS",
+    "MAX_SCRUB_POINTS",
+    "RATE_WINDOW",
+    "STATUS_PLAY_HZ",
+    "Dashboard",
+    "FrameCounter",
+    "WeightEditor",
+    "_Acknowledgement",
+    "check_hide",
+    "demo",
+]
 
 DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
 CONFIG_VERSION = 1
-MAX_SCRUB_POINTS = 120  # positions on the look-back slider
-RATE_WINDOW = 10  # acknowledgements over which the page's drawing rate is measured
-#: status-line updates per second while playing: a number changing faster cannot be
-#: read, and each update is one more message for the server and the page to handle
-STATUS_PLAY_HZ = 5.0
+FIRST_ROW = ("loss", "boundary")  # views that sit side by side at the top
 
 
 def check_hide(hide) -> tuple[str, ...]:
     """Validate the names of controls to hide (see ``Controls.groups``)."""
-    from .controls import HIDEABLE
-
     if isinstance(hide, str) or not isinstance(hide, Iterable):
         raise TypeError(f"hide must be a list of control names, got {type(hide).__name__}")
     hide = tuple(hide)
@@ -39,9 +53,6 @@ def check_hide(hide) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"hide names unknown controls {unknown}; expected some of {HIDEABLE}")
     return hide
-
-
-FIRST_ROW = ("loss", "boundary")  # views that sit side by side at the top
 
 
 def _check_views(views) -> tuple[str, ...]:
@@ -71,7 +82,7 @@ class Dashboard(VBox):
 
     def __init__(
         self,
-        trainer,
+        trainer: TrainerProtocol,
         views: Sequence[str] = DEFAULT_VIEWS,
         refresh_hz: float | None = None,
         hide: Sequence[str] = (),
@@ -79,17 +90,17 @@ class Dashboard(VBox):
     ) -> None:
         view_names = _check_views(views)
         hide = check_hide(hide)
-        for attr in ("step", "step_epoch", "snapshot", "history", "evaluate", "reset"):
-            if not hasattr(trainer, attr):
-                raise TypeError(
-                    f"trainer must speak the trainer protocol (no .{attr}): "
-                    f"got {type(trainer).__name__}"
-                )
+        if not isinstance(trainer, TrainerProtocol):
+            raise TypeError(
+                f"trainer must speak the trainer protocol: got {type(trainer).__name__}"
+            )
         super().__init__(**kwargs)
         self.add_class("nnw-dashboard")
         self._main = MainLoop()
-        self.controls = Controls(n_train=len(trainer.ds.X_train))
+        self.trainer = trainer
+        self.controls = Controls(n_train=len(trainer.view_context().ds.X_train))
         self._frames = FrameCounter()
+        self.schedule = RefreshSchedule()
         self.runner = Runner(
             trainer,
             self.refresh_playing,
@@ -98,27 +109,28 @@ class Dashboard(VBox):
             ready=self.frontend_ready,
             paced=lambda: self._frames.answered,
         )
-        self._view_drawn: dict[str, float] = {}
-        self._status_drawn = -np.inf
+        self.look_back = LookBack(self)
+        self.files = FilesPanel(self)
         self.view_names = view_names
-        self._syncing = False
-        self.trainer = trainer
         self.views: dict[str, View] = {}
         self._build_views()
         self._wire()
-        self._sync_controls()
+        self.controls.show_settings(trainer)
         self.hidden_controls = hide
-        for name in hide:
-            for widget in self.controls.groups()[name]:
-                widget.layout.display = "none"
+        self.controls.hide(hide)
         self.refresh()
+
+    @property
+    def on_main(self) -> Callable[[Callable], Callable]:
+        """Wraps a widget callback so that it runs on the dashboard's main loop."""
+        return self._main.wrap
 
     @property
     def config(self) -> dict:
         """The whole setup as a JSON-ready dict: data set, network, optimizer, seeds,
         views and hidden controls. ``nw.playground(config=dash.config)`` rebuilds it."""
         tr = self.trainer
-        if not hasattr(tr, "config"):
+        if not isinstance(tr, Configurable):
             raise TypeError(f"config needs an nw.Trainer, got {type(tr).__name__}")
         cfg = tr.config()
         return {
@@ -136,7 +148,7 @@ class Dashboard(VBox):
 
     # ---------------------------------------------------------------- layout
     def _build_views(self) -> None:
-        ctx = ViewContext.from_trainer(self.trainer, on_main=self._main.wrap)
+        ctx = ViewContext.from_trainer(self.trainer, on_main=self.on_main)
         self.views = {name: VIEWS[name](ctx) for name in self.view_names}
         top = [self.views[n].widget for n in self.view_names if n in FIRST_ROW]
         rest = [self.views[n].widget for n in self.view_names if n not in FIRST_ROW]
@@ -146,97 +158,67 @@ class Dashboard(VBox):
         rows.extend(rest)
         network = self.views.get("network")
         if network is not None:
-            self._wire_network(network)
+            self.weight_editor = weight_editor_for(self, network)
             rows.insert(
                 rows.index(network.widget) + 1 if network.widget in rows else 1, self.weight_editor
             )
         self.children = [self.controls.widget(), *rows, self._frames.widget]
 
-    def _wire_network(self, network) -> None:
-        boundary = self.views.get("boundary")
-        m = self._main.wrap
-        if boundary is not None:
-            network.on_select_neuron = m(boundary.show_neuron)
-        self.weight_editor = WeightEditor(m(self._set_weight))
-        network.on_select_edge = m(self._select_edge)
-
-    def _select_edge(self, layer: int, i: int, j: int) -> None:
-        value = float(self.trainer.snapshot().params[f"W{layer}"][i, j])
-        self.weight_editor.show(layer, i, j, value, editable=hasattr(self.trainer, "set_param"))
-
-    def _set_weight(self, layer: int, i: int, j: int, value: float) -> None:
-        self._guard(self._apply_weight, layer, i, j, value)
-
-    def _apply_weight(self, layer: int, i: int, j: int, value: float) -> None:
-        self.trainer.set_param(f"W{layer}", (i, j), value)
-        self._say(f"W{layer}[{i},{j}] set to {value:.4g}; step on from here.")
-        self.refresh()
-
-    def set_trainer(self, trainer) -> None:
+    def set_trainer(self, trainer: TrainerProtocol) -> None:
         """Watch another trainer (views are rebuilt for its network and data)."""
         self.pause()
         self.trainer = trainer
         self.runner.trainer = trainer
-        self.controls.batch_size.max = max(1, len(trainer.ds.X_train))
+        self.controls.batch_size.max = max(1, len(trainer.view_context().ds.X_train))
         self._build_views()
-        self._sync_controls()
+        self.controls.show_settings(trainer)
         self.refresh()
 
     # --------------------------------------------------------------- wiring
     def _wire(self) -> None:
-        c = self.controls
-        m = self._main.wrap  # callbacks may arrive on a comm thread: run them on the main loop
-        c.step.on_click(m(lambda _: self._guard(self.step)))
-        c.epoch.on_click(m(lambda _: self._guard(self.step_epoch)))
-        c.reset.on_click(m(lambda _: self._guard(self.reset)))
-        c.play.observe(m(self._on_play), names="value")
-        c.lr.observe(m(lambda ch: self._from_control(self._set_lr, ch["new"])), names="value")
-        c.batch_size.observe(
-            m(lambda ch: self._from_control(self._configure, batch_size=ch["new"])), names="value"
-        )
-        c.l1.observe(m(lambda ch: self._from_control(self._configure, l1=ch["new"])), names="value")
-        c.l2.observe(m(lambda ch: self._from_control(self._configure, l2=ch["new"])), names="value")
-        c.optimizer.observe(m(lambda ch: self._from_control(self._on_optimizer)), names="value")
-        c.opt_arg.observe(m(lambda ch: self._from_control(self._on_optimizer)), names="value")
-        c.scrubber.observe(
-            m(lambda ch: self._from_control(self._on_scrub, ch["new"])), names="value"
-        )
-        c.rewind.on_click(m(lambda _: self._guard(self.continue_from_here)))
-        c.save.on_click(m(lambda _: self._guard(self.save, c.path.value)))
-        c.load.on_click(m(lambda _: self._guard(self.load, c.path.value)))
-        c.export_csv.on_click(m(lambda _: self._guard(self.export_csv, c.path.value)))
-        c.export_png.on_click(m(lambda _: self._guard(self.export_png)))
-        c.export_svg.on_click(m(lambda _: self._guard(self.export_png, fmt="svg")))
-        c.stop_after.observe(
-            m(lambda ch: self._from_control(self._set_stop_after, ch["new"])), names="value"
-        )
+        c, guard = self.controls, self.controls.guard
+        m = self.on_main  # callbacks may arrive on a comm thread: run them on the main loop
 
-    def _guard(self, action, *args, **kwargs) -> bool:
-        """Run a control's action; show a refused input in the dashboard, not a traceback."""
-        self.controls.message.value = ""
-        try:
-            action(*args, **kwargs)
-        except (ValueError, TypeError, OSError) as exc:
-            self._say(str(exc), error=True)
-            return False
-        return True
+        def on_value(widget, action, key: str | None = None) -> None:
+            """A new value of ``widget`` goes to ``action`` (as ``key=value`` if given)."""
+
+            def changed(change) -> None:
+                if key is None:
+                    self._from_control(action, change["new"])
+                else:
+                    self._from_control(action, **{key: change["new"]})
+
+            widget.observe(m(changed), names="value")
+
+        c.step.on_click(m(lambda _: guard(self.step)))
+        c.epoch.on_click(m(lambda _: guard(self.step_epoch)))
+        c.reset.on_click(m(lambda _: guard(self.reset)))
+        c.play.observe(m(self._on_play), names="value")
+        on_value(c.lr, self._set_lr)
+        for key, widget in (("batch_size", c.batch_size), ("l1", c.l1), ("l2", c.l2)):
+            on_value(widget, self._configure, key=key)
+        c.optimizer.observe(m(lambda _: self._from_control(self._on_optimizer)), names="value")
+        c.opt_arg.observe(m(lambda _: self._from_control(self._on_optimizer)), names="value")
+        on_value(c.scrubber, self.look_back.on_scrub)
+        c.rewind.on_click(m(lambda _: guard(self.continue_from_here)))
+        c.save.on_click(m(lambda _: guard(self.save, c.path.value)))
+        c.load.on_click(m(lambda _: guard(self.load, c.path.value)))
+        c.export_csv.on_click(m(lambda _: guard(self.export_csv, c.path.value)))
+        c.export_png.on_click(m(lambda _: guard(self.export_png)))
+        c.export_svg.on_click(m(lambda _: guard(self.export_png, fmt="svg")))
+        on_value(c.stop_after, self._set_stop_after)
 
     def _from_control(self, action, *args, **kwargs) -> None:
-        if self._syncing:
+        c = self.controls
+        if c.syncing:
             return
-        if not self._guard(action, *args, **kwargs):
+        if not c.guard(action, *args, **kwargs):
             # the control snaps back to what the trainer really uses
-            message = self.controls.message.value
-            self._sync_controls()
-            with self._syncing_controls():
-                self.controls.stop_after.value = self.runner.stop_after_epochs
-            self.controls.message.value = message
-
-    def _say(self, text: str, error: bool = False) -> None:
-        color = "#b00020" if error else "#333"
-        self.controls.message.value = (
-            f"<span style='color:{color}'>{html.escape(text)}</span>" if text else ""
-        )
+            message = c.message.value
+            c.show_settings(self.trainer)
+            with c.quietly():
+                c.stop_after.value = self.runner.stop_after_epochs
+            c.message.value = message
 
     def _set_lr(self, value: float) -> None:
         self.trainer.lr = value
@@ -254,273 +236,117 @@ class Dashboard(VBox):
         self.runner.stop_after_epochs = int(value)
 
     def _on_optimizer(self) -> None:
-        c = self.controls
-        name = c.optimizer.value
-        spec = MAIN_ARGUMENT.get(name)
-        if spec is not None and c.opt_arg.description != spec[1]:
-            with self._syncing_controls():
-                c.set_optimizer_argument(name, None)
-        kwargs = {"lr": self.trainer.base_lr}
-        if spec is not None:
-            arg = c.opt_arg.value
-            if spec[0] == "beta1":
-                kwargs["betas"] = (arg, 0.999)
-            else:
-                kwargs["momentum"] = arg
-        self.trainer.configure(optimizer=optim.OPTIMIZERS[name](**kwargs))
-        if not self.runner.playing:
-            self.refresh()
+        self._configure(optimizer=self.controls.chosen_optimizer(self.trainer.base_lr))
 
-    @contextlib.contextmanager
-    def _syncing_controls(self):
-        old, self._syncing = self._syncing, True
-        try:
-            yield
-        finally:
-            self._syncing = old
-
-    def _sync_controls(self) -> None:
-        """Show the trainer's settings in the controls without sending them back."""
-        tr, c = self.trainer, self.controls
-        # Trainers that only speak the basic protocol (e.g. the PyTorch adapter) keep
-        # their own optimizer and settings: those controls are shown but disabled.
-        configurable = hasattr(tr, "configure")
-        for widget in (c.optimizer, c.opt_arg, c.batch_size, c.l1, c.l2):
-            widget.disabled = not configurable
-        c.scrubber.disabled = not hasattr(tr, "rewind")
-        c.save.disabled = c.load.disabled = c.path.disabled = not hasattr(tr, "save")
-        with self._syncing_controls():
-            lr = min(max(tr.base_lr, 10.0**LR_MIN_EXP), 10.0**LR_MAX_EXP)
-            c.lr.value = lr
-            c.batch_size.value = min(tr.batch_size, c.batch_size.max)
-            opt = tr.optimizer
-            # ours have a name; torch.optim's classes are named as ours (Adam -> "adam")
-            name = getattr(opt, "name", None) or type(opt).__name__.lower()
-            if name in optim.OPTIMIZERS and name in dict((v, k) for k, v in c.optimizer.options):
-                c.optimizer.value = name
-                # torch.optim keeps its arguments in `defaults`
-                settings = getattr(opt, "defaults", None) or vars(opt)
-                arg = settings.get("momentum")
-                if settings.get("betas") is not None:
-                    arg = settings["betas"][0]
-                c.set_optimizer_argument(name, arg)
-            for attr in ("l1", "l2"):
-                value = getattr(tr, attr, 0.0)
-                widget = getattr(c, attr)
-                if value not in widget.options:
-                    widget.options = sorted({*widget.options, value})
-                widget.value = value
-
-    # ---------------------------------------------------------- time travel
-    def _on_scrub(self, step: int) -> None:
-        if step != LIVE and self.runner.playing:
-            self.pause()
-        self.refresh()
-
+    # ------------------------------------------------- look back and files
     @property
     def viewing_step(self) -> int | None:
         """The earlier step the scrubber shows, or None when it shows the trainer now."""
-        value = self.controls.scrubber.value
-        return None if value == LIVE else value
+        return self.look_back.viewing_step
 
     def continue_from_here(self) -> None:
         """Rewind the trainer to the step the scrubber shows, and go on from there."""
-        step = self.viewing_step
-        if step is None:
-            return
-        self.pause()
-        self.trainer.rewind(step=step)
-        with self._syncing_controls():
-            self.controls.scrubber.value = LIVE
-        self._sync_controls()
-        self._say(f"Rewound to step {step}; the later history is gone.")
-        self.refresh()
+        self.look_back.continue_from_here()
 
     def save(self, path: str) -> None:
         """Save the whole run (as the Save button)."""
-        written = self.trainer.save(path)
-        self._say(f"Saved step {self.trainer.step_count} to {written}.")
+        self.files.save(path)
 
     def load(self, path: str) -> None:
         """Load a saved run and watch it (as the Load button); the current one is kept if
         the file cannot be read."""
-        from ..core.trainer import Trainer
-
-        trainer = Trainer.load(path)
-        self.set_trainer(trainer)
-        self._say(f"Loaded {path}: step {trainer.step_count}, epoch {trainer.epoch}.")
+        self.files.load(path)
 
     def export_csv(self, path: str) -> str:
         """Write the history as CSV (``path`` with a ``.csv`` suffix); returns the file name."""
-        from pathlib import Path
-
-        target = Path(path).with_suffix(".csv")
-        self.trainer.history.to_csv(target)
-        self._say(f"History written to {target}.")
-        return str(target)
+        return self.files.export_csv(path)
 
     def export_png(self, prefix: str = "nnwidgets", fmt: str = "png") -> list[str]:
         """Ask the browser to download every view's figure as PNG (or ``fmt="svg"``);
         returns the file names."""
-        if fmt not in ("png", "svg"):
-            raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
-        names = []
-        for view_name, view in self.views.items():
-            for i, fig in enumerate(figures(view.widget)):
-                name = f"{prefix}-{view_name}-{i}.{fmt}"
-                (fig.save_png if fmt == "png" else fig.save_svg)(name)
-                names.append(name)
-        self._say(f"Downloading {len(names)} figures as {fmt.upper()}.")
-        return names
-
-    def _sync_scrubber(self) -> None:
-        store = getattr(self.trainer, "_checkpoints", None)
-        if store is not None:  # nothing to redo while the kept checkpoints are the same
-            items = store.items
-            key = (
-                id(self.trainer),
-                len(items),
-                items[-1].step if items else None,
-                self.trainer.step_count == (items[-1].step if items else None),
-            )
-            if key == getattr(self, "_scrub_key", None):
-                self.controls.rewind.disabled = self.controls.scrubber.value == LIVE
-                return
-            self._scrub_key = key
-        points = [
-            p for p in getattr(self.trainer, "checkpoints", []) if p[0] < self.trainer.step_count
-        ]
-        if len(points) > MAX_SCRUB_POINTS:  # evenly spread, always with the first and last
-            picks = np.linspace(0, len(points) - 1, MAX_SCRUB_POINTS).round().astype(int)
-            points = [points[i] for i in sorted(set(picks))]
-        options = [(f"step {s} · epoch {e}", s) for s, e in points]
-        options.append(("now", LIVE))
-        scrub = self.controls.scrubber
-        if tuple(options) != tuple(scrub.options):
-            with self._syncing_controls():
-                keep = scrub.value if scrub.value in {v for _, v in options} else LIVE
-                scrub.options = options
-                scrub.value = keep
-        self.controls.rewind.disabled = scrub.value == LIVE
+        return self.files.export_png(prefix, fmt)
 
     # -------------------------------------------------------------- actions
     def step(self) -> None:
         """One minibatch, then refresh every view."""
-        self._go_live()
+        self.look_back.go_live()
         self.trainer.step()
         self.refresh()
 
     def step_epoch(self) -> None:
         """To the end of the current epoch, then refresh every view."""
-        self._go_live()
+        self.look_back.go_live()
         self.trainer.step_epoch()
         self.refresh()
 
     def play(self):
         """Start playing (as the Play button); returns the asyncio task."""
-        if not self.controls.play.value:
-            with self._syncing_controls():
-                self.controls.play.value = True
         return self._start_runner()
 
     def pause(self) -> None:
         """Stop playing at the next step boundary (as the Pause button)."""
         self.runner.stop()
-        if self.controls.play.value:
-            with self._syncing_controls():
-                self.controls.play.value = False
-        self._show_play_state(False)
+        self.controls.show_play_state(False)
 
     def reset(self) -> None:
         """Back to step 0 with the same weights and batch order."""
         self.pause()
-        self._go_live()
+        self.look_back.go_live()
         self.trainer.reset()
-        self._sync_controls()
+        self.controls.show_settings(self.trainer)
         self.refresh()
 
     def _on_play(self, change) -> None:
-        if self._syncing:
+        if self.controls.syncing:
             return
         if change["new"]:
             self._start_runner()
         else:
             self.pause()
 
-    def _go_live(self) -> None:
-        if self.controls.scrubber.value != LIVE:
-            with self._syncing_controls():
-                self.controls.scrubber.value = LIVE
-
     def _start_runner(self):
-        self._go_live()
-        if self.trainer.diverged if hasattr(self.trainer, "diverged") else False:
-            self._say(
+        self.look_back.go_live()
+        if self.trainer.diverged:
+            self.controls.say(
                 "Training diverged: lower the learning rate, reset or rewind first.", error=True
             )
-            with self._syncing_controls():
-                self.controls.play.value = False
+            self.controls.show_play_state(False)
             return None
-        self._say("")
-        self._show_play_state(True)
+        self.controls.say("")
+        self.controls.show_play_state(True)
         return self.runner.start()
 
-    def _show_play_state(self, playing: bool) -> None:
-        p = self.controls.play
-        p.description, p.icon = ("Pause", "pause") if playing else ("Play", "play")
-
     def _on_stop(self, reason: str) -> None:
-        with self._syncing_controls():
-            self.controls.play.value = False
-        self._show_play_state(False)
+        self.controls.show_play_state(False)
         if reason.startswith("error"):
-            self._say(f"Play stopped: {reason}", error=True)
+            self.controls.say(f"Play stopped: {reason}", error=True)
             return  # a refresh could fail the same way again
         if reason == "finished":
-            self._say(f"Played {self.runner.stop_after_epochs} epochs.")
+            self.controls.say(f"Played {self.runner.stop_after_epochs} epochs.")
         self.refresh()
 
     # -------------------------------------------------------------- refresh
     def refresh(self) -> None:
         """Draw the trainer's current state in the status line and every view."""
-        self._refresh(self.views.values(), sync_scrubber=True)
+        self.look_back.sync()
+        self._draw(self.views.values(), status=True)
 
     def refresh_playing(self) -> None:
         """One refresh while playing: the views that follow every step (``play_hz`` None),
         and of the slower ones at most one, the most overdue, when its time has come;
-        the status line when its time has come. The look-back slider waits for the
-        full refresh at the end of play."""
-        now = time.perf_counter()
-        status = now - self._status_drawn >= 1.0 / STATUS_PLAY_HZ
-        if status:
-            self._status_drawn = now
-        views, due, overdue = [], None, 0.0
-        for name, view in self.views.items():
-            hz = getattr(view, "play_hz", None)
-            if hz is None:
-                views.append(view)
-                continue
-            late = now - self._view_drawn.get(name, -np.inf) - 1.0 / hz
-            if late >= 0 and (due is None or late > overdue):
-                due, overdue = name, late
-        if due is not None:
-            self._view_drawn[due] = now
-            views.append(self.views[due])
-        self._refresh(views, sync_scrubber=False, status=status)
+        the status line when its time has come (see ``RefreshSchedule``). The look-back
+        slider waits for the full refresh at the end of play."""
+        names, status = self.schedule.due({n: v.play_hz for n, v in self.views.items()})
+        self._draw([self.views[n] for n in names], status=status)
 
-    def _refresh(self, views, sync_scrubber: bool, status: bool = True) -> None:
-        t0 = time.perf_counter()
-        if sync_scrubber:
-            self._sync_scrubber()
-        step = self.viewing_step
-        snap = self.trainer.snapshot() if step is None else self.trainer.checkpoint_snapshot(step)
+    def _draw(self, views: Iterable[View], status: bool) -> None:
+        snap = self.look_back.snapshot()
         history = self.trainer.history
         for view in views:
             view.update(snap, history)
         if status:
-            self._set_status(snap, step)
+            self._set_status(snap, self.viewing_step)
         self._frames.sent()
-        self.last_refresh_seconds = time.perf_counter() - t0
 
     def _set_status(self, snap, step: int | None) -> None:
         rate = self.runner.steps_per_second if self.runner.playing else None
@@ -544,106 +370,9 @@ class Dashboard(VBox):
         return self._frames.ready()
 
 
-class _Acknowledgement(IntText):
-    """The page's side of the count: set in the page only, and not echoed back to the
-    page by the kernel (each echo is one more message through server and page)."""
-
-    value = traitlets.CInt(0, help="Int value").tag(sync=True, echo_update=False)
-
-
-class FrameCounter:
-    """Counts refreshes the page has drawn: a number sent with every ``ACK_EVERY``-th
-    refresh comes back through a link in the page (``jslink``), after the page handled
-    that refresh's updates. Without a page (tests, nbclient) nothing comes back and
-    nothing waits."""
-
-    MAX_WAIT = 1.0  # seconds: a page that stopped answering still gets a refresh this often
-    #: refreshes sent but not yet acknowledged before play waits: enough that the page
-    #: finds the next refresh waiting when it has drawn one (the acknowledgement's round
-    #: trip through the server and the kernel is hidden), few enough that a Pause is
-    #: only a few refreshes behind
-    IN_FLIGHT = 3
-    #: refreshes per acknowledgement. Each acknowledgement is a request to the kernel,
-    #: which JupyterLab answers with busy and idle messages and a toolbar update: one
-    #: per two refreshes drew 22 instead of 16 refreshes a second in the browser
-    #: benchmark (bench/RESULTS-browser.md)
-    ACK_EVERY = 2
-
-    def __init__(self) -> None:
-        self.out = IntText(value=0)
-        self.back = _Acknowledgement(value=0)
-        self.link = jslink((self.out, "value"), (self.back, "value"))
-        self.widget = HBox([self.out, self.back], layout=Layout(display="none"))
-        self.widget.add_class("nnw-frames")
-        self.count = 0
-        self.drawn = 0
-        self.answered = False
-        self.last_sent = 0.0
-        self._drawn_at: collections.deque[float] = collections.deque(maxlen=RATE_WINDOW)
-        self.back.observe(self._drawn, names="value")
-
-    def _drawn(self, change) -> None:
-        # May run on a comm thread: it only stores values.
-        self.drawn = max(self.drawn, int(change["new"]))
-        self.answered = True
-        self._drawn_at.append((time.perf_counter(), self.drawn))
-
-    def drawn_hz(self) -> float:
-        """Refreshes per second the page drew, over the last few acknowledgements
-        (0.0 when none came lately)."""
-        marks = list(self._drawn_at)
-        if len(marks) < 2 or time.perf_counter() - marks[-1][0] > self.MAX_WAIT:
-            return 0.0
-        (t0, n0), (t1, n1) = marks[0], marks[-1]
-        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
-
-    def sent(self) -> None:
-        """Call after each refresh."""
-        self.count += 1
-        self.last_sent = time.perf_counter()
-        if self.count % self.ACK_EVERY == 0:
-            self.out.value = self.count
-
-    def ready(self) -> bool:
-        """True when at most ``IN_FLIGHT`` refreshes are still on their way or being drawn."""
-        if not self.answered:
-            return True
-        if self.count - self.drawn <= self.IN_FLIGHT:
-            return True
-        return time.perf_counter() - self.last_sent > self.MAX_WAIT
-
-
-class WeightEditor(HBox):
-    """Set one weight by hand: shown when an edge of the network view is clicked."""
-
-    def __init__(self, apply) -> None:
-        self.label = HTML()
-        self.value = FloatText(value=0.0, step=0.1, layout=Layout(width="120px"))
-        self.value.add_class("nnw-weight-value")
-        self.button = Button(description="Set weight", icon="pencil", layout=Layout(width="auto"))
-        self.button.add_class("nnw-set-weight")
-        self._target: tuple[int, int, int] | None = None
-        self.button.on_click(lambda _: self._target and apply(*self._target, self.value.value))
-        super().__init__(
-            [self.label, self.value, self.button],
-            layout=Layout(display="none", align_items="center"),
-        )
-        self.add_class("nnw-weight-editor")
-
-    def show(self, layer: int, i: int, j: int, value: float, editable: bool = True) -> None:
-        """Edit ``W{layer}[i, j]``, now ``value``."""
-        self._target = (layer, i, j)
-        self.label.value = f"W{layer}[{i},{j}] from unit {i} to unit {j}:&nbsp;"
-        self.value.value = value
-        self.button.disabled = not editable
-        self.layout.display = "flex"
-
-
 def demo(refresh_hz: float | None = None) -> Dashboard:
     """A ready Dashboard: two moons, a 2-8-8-1 tanh network, SGD."""
-    from .. import core
-
-    ds = core.datasets.moons(n_samples=200, noise=0.15, seed=0)
-    model = core.MLP([2, 8, 8, 1], activation="tanh", seed=0)
-    tr = core.Trainer(model, ds, optimizer=optim.SGD(lr=0.1), batch_size=10, seed=0)
+    ds = datasets.moons(n_samples=200, noise=0.15, seed=0)
+    model = MLP([2, 8, 8, 1], activation="tanh", seed=0)
+    tr = Trainer(model, ds, optimizer=optim.SGD(lr=0.1), batch_size=10, seed=0)
     return Dashboard(tr, refresh_hz=refresh_hz)

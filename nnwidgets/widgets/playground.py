@@ -179,7 +179,7 @@ class Playground(VBox):
         dashboard_hide = [h for h in hide if h in DASHBOARD_HIDEABLE]
         self.dashboard = Dashboard(trainer, views=views, refresh_hz=refresh_hz, hide=dashboard_hide)
         self.hidden_controls = hide
-        m = self.dashboard._main.wrap  # comm-thread callbacks run on the main loop
+        m = self.dashboard.on_main  # comm-thread callbacks run on the main loop
         for w in (self.dataset, self.noise, self.train_fraction, self.activation):
             w.observe(m(lambda _: self.rebuild()), names="value")
         self.layers.observe(m(lambda ch: self._on_layers(ch["new"])), names="value")

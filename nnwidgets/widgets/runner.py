@@ -8,6 +8,8 @@ import math
 import time
 from collections.abc import Callable
 
+from ..core.protocols import TrainerProtocol
+
 CHUNK_SECONDS = 0.002  # steps are run in chunks of about this long between clock checks
 AUTO_HZ = 30.0  # refresh_hz=None: at most this often while a page draws and acknowledges
 FALLBACK_HZ = 20.0  # refresh_hz=None and nothing acknowledges (no page: tests, nbconvert)
@@ -18,9 +20,10 @@ BACKLOG_SECONDS = 0.25  # a paced play that fell behind by more drops the backlo
 class Runner:
     """Run training steps in slices of one refresh interval, refresh once per slice, yield.
 
-    Because it yields to the event loop after every slice, button clicks, slider
-    moves and other cells are handled while it plays; their changes take effect
-    at the next step boundary.
+    ``trainer`` needs ``run_steps``, ``step_count``, ``epoch`` and ``diverged`` of
+    the trainer protocol. Because it yields to the event loop after every slice,
+    button clicks, slider moves and other cells are handled while it plays; their
+    changes take effect at the next step boundary.
 
     ``ready`` (optional) says whether the page has drawn the earlier refreshes: while
     it is False the Runner trains on in short chunks, yielding between them, and
@@ -36,7 +39,7 @@ class Runner:
 
     def __init__(
         self,
-        trainer,
+        trainer: TrainerProtocol,
         refresh: Callable[[], None],
         refresh_hz: float | None = 20.0,
         on_stop: Callable[[str], None] | None = None,
@@ -115,6 +118,11 @@ class Runner:
         if self._refresh_hz is not None:
             return self._refresh_hz
         return AUTO_HZ if self.paced is not None and self.paced() else FALLBACK_HZ
+
+    @property
+    def task(self) -> asyncio.Task | None:
+        """The play loop's asyncio task (the last one started), or None."""
+        return self._task
 
     def start(self) -> asyncio.Task | None:
         """Start playing on the running event loop (the kernel's, in a notebook)."""
@@ -210,7 +218,7 @@ class Runner:
                         self._chunk = min(self._chunk * 2, 100_000)
                     elif elapsed > CHUNK_SECONDS * 2 and self._chunk > 1:
                         self._chunk //= 2
-                if getattr(tr, "diverged", False):
+                if tr.diverged:
                     reason, self.playing = "diverged", False
                 elif stop_epoch is not None and tr.epoch >= stop_epoch:
                     reason, self.playing = "finished", False
