@@ -156,16 +156,6 @@ class LandscapeView(View):
         each the parameters in sorted key order (``flatten(params, sorted(params))``)."""
         return self.slice.project(points)
 
-    _project = project  # the name nw.compare used before ``project``
-
-    def project(self, points: np.ndarray) -> np.ndarray:
-        """Coordinates of flattened weight vectors (rows) in the slice's two directions."""
-        return self._project(points)
-
-    def clear_path(self) -> None:
-        """Forget the path drawn so far (a reset starts a new one)."""
-        self._trajectory.clear()
-
     # ---------------------------------------------------------------- update
     def update(self, snapshot: Snapshot, history: History) -> None:
         if not self.context.chain:

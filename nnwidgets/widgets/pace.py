@@ -70,11 +70,13 @@ class SpeedControl(HBox):
             layout=Layout(width="200px"),
         )
         self.readout = HTML(layout=Layout(width="auto", min_width="150px"))
+        self._built = False
         self.readout.add_class("nnw-speed-readout")
         super().__init__([self.slider, self.readout], layout=Layout(align_items="center"))
         self.add_class("nnw-speed")
         self.batches_per_epoch = max(1, int(batches_per_epoch))
         self.value = value
+        self._built = True
         self._show()
         self.slider.observe(self._from_slider, names="value")
 
@@ -100,7 +102,7 @@ class SpeedControl(HBox):
         self._show()
 
     def _show(self) -> None:
-        if not hasattr(self, "readout"):
+        if not self._built:
             return
         speed = check_speed(self.value)
         self.readout.value = speed_text(speed, self.batches_per_epoch)
