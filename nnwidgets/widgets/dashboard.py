@@ -20,6 +20,7 @@ from .controls import HIDEABLE, Controls
 from .files import FilesPanel
 from .lookback import MAX_SCRUB_POINTS, LookBack
 from .mainloop import MainLoop
+from .pace import LESSON_SPEED, MAX, check_speed
 from .pacing import RATE_WINDOW, FrameCounter, _Acknowledgement
 from .runner import Runner
 from .schedule import STATUS_PLAY_HZ, RefreshSchedule
@@ -86,10 +87,15 @@ class Dashboard(VBox):
         views: Sequence[str] = DEFAULT_VIEWS,
         refresh_hz: float | None = None,
         hide: Sequence[str] = (),
+        speed: float | str = MAX,
+        max_speed: float | None = None,
         **kwargs,
     ) -> None:
         view_names = _check_views(views)
         hide = check_hide(hide)
+        if max_speed is not None:
+            max_speed = check_speed(max_speed, None)
+        check_speed(speed)
         if not isinstance(trainer, TrainerProtocol):
             raise TypeError(
                 f"trainer must speak the trainer protocol: got {type(trainer).__name__}"
@@ -109,6 +115,8 @@ class Dashboard(VBox):
             ready=self.frontend_ready,
             paced=lambda: self._frames.answered,
         )
+        self.max_speed = max_speed
+        self.speed = speed
         self.look_back = LookBack(self)
         self.files = FilesPanel(self)
         self.view_names = view_names
@@ -119,6 +127,23 @@ class Dashboard(VBox):
         self.hidden_controls = hide
         self.controls.hide(hide)
         self.refresh()
+
+    @property
+    def speed(self) -> float | str:
+        """The pace of play in training steps per second, or ``"max"`` (flat out).
+        Settable while playing: a new pace takes effect at once. Capped at
+        ``max_speed`` when the dashboard has one (a class server's limit)."""
+        return self.controls.speed.value
+
+    @speed.setter
+    def speed(self, value: float | str) -> None:
+        pace = check_speed(value, self.max_speed)
+        self.runner.speed = pace
+        with self.controls.quietly():
+            self.controls.speed.value = MAX if pace is None else pace
+
+    def _set_speed(self, value: float | str) -> None:
+        self.speed = value
 
     @property
     def on_main(self) -> Callable[[Callable], Callable]:
@@ -195,6 +220,7 @@ class Dashboard(VBox):
         c.reset.on_click(m(lambda _: guard(self.reset)))
         c.play.observe(m(self._on_play), names="value")
         on_value(c.lr, self._set_lr)
+        on_value(c.speed, self._set_speed)
         for key, widget in (("batch_size", c.batch_size), ("l1", c.l1), ("l2", c.l2)):
             on_value(widget, self._configure, key=key)
         c.optimizer.observe(m(lambda _: self._from_control(self._on_optimizer)), names="value")
@@ -370,9 +396,10 @@ class Dashboard(VBox):
         return self._frames.ready()
 
 
-def demo(refresh_hz: float | None = None) -> Dashboard:
-    """A ready Dashboard: two moons, a 2-8-8-1 tanh network, SGD."""
+def demo(refresh_hz: float | None = None, speed: float | str = LESSON_SPEED) -> Dashboard:
+    """A ready Dashboard: two moons, a 2-8-8-1 tanh network, SGD, played at a lesson
+    pace (``LESSON_SPEED`` steps per second: it learns in about ten seconds)."""
     ds = datasets.moons(n_samples=200, noise=0.15, seed=0)
     model = MLP([2, 8, 8, 1], activation="tanh", seed=0)
     tr = Trainer(model, ds, optimizer=optim.SGD(lr=0.1), batch_size=10, seed=0)
-    return Dashboard(tr, refresh_hz=refresh_hz)
+    return Dashboard(tr, refresh_hz=refresh_hz, speed=speed)
