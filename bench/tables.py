@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from .timing import NOISY, Row, StepRow
+from .rows import NOISY, Row, StepRow
 
 TARGETS = {"a": 4.0, "b": 2.5, "c": 1.0}  # ours / torch (like for like), per case (issue 6)
 FLOOR_TARGET = ("c", 1.5)  # the wide net's step within this factor of its matmul floor

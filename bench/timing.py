@@ -30,8 +30,8 @@ from .cases import (
     step_ours,
     threads,
 )
+from .rows import NOISY, Row, StepRow
 
-NOISY = 0.15  # a row whose repeats disagree by more than this is measured again
 #: the public-step rows: (case, dtype), SGD (issue 13, item 10)
 PUBLIC_STEP = (("a", "float32"), ("a", "float64"), ("b", "float32"))
 
@@ -125,57 +125,6 @@ def matmul_floor(case: Case, ds: nw.Dataset, dtype: str, repeats: int, n: int) -
 
     with limited(threads()):
         return time_floor(step, evaluation, repeats, n, math.ceil(len(ds.X_train) / bs))
-
-
-# --------------------------------------------------------------------- the rows
-@dataclass
-class Row:
-    """One case, dtype and optimizer: ``run_steps`` against torch, and the floors."""
-
-    case: Case
-    dtype: str
-    opt: str
-    steps_per_epoch: int
-    ours: float  # seconds per step
-    torch: float
-    torch_noeval: float
-    floor: float
-    floor_eval: float
-    spread: float  # largest spread_of() over the three timed sides
-    threads: int = 1
-    attempts: int = 1
-    best_ratio: float = math.nan  # fastest torch repeat over fastest ours repeat
-
-    @property
-    def ratio(self) -> float:
-        """Ours over torch in steps per second (like for like)."""
-        return self.torch / self.ours
-
-
-@dataclass
-class StepRow:
-    """One public-step row: ``tr.step()`` (a Snapshot each) against torch's plain loop."""
-
-    case: Case
-    dtype: str
-    step: float  # seconds per tr.step() call
-    run_steps: float  # seconds per step inside tr.run_steps(n), timed alongside
-    torch: float  # the plain loop with the epoch-end evaluation (like for like)
-    torch_noeval: float
-    spread: float
-    attempts: int = 1
-    best_ratio: float = math.nan
-    opt: str = "sgd"
-
-    @property
-    def ours(self) -> float:
-        """Seconds per ``tr.step()`` call (as ``Row.ours``)."""
-        return self.step
-
-    @property
-    def ratio(self) -> float:
-        """``tr.step()`` over torch in steps per second (like for like)."""
-        return self.torch / self.step
 
 
 def measure_row(case: Case, ds: nw.Dataset, dtype: str, opt: str, epochs: int, warm: int,
