@@ -196,7 +196,7 @@ def step_targets_text(
             f"{s.ratio:.2f}x PyTorch (`run_steps` alongside {s.torch / s.run_steps:.2f}x"
         )
         if row is not None:
-            text += f"; in the table below {row.ratio:.2f}x"
+            text += f"; in Steps per second {row.ratio:.2f}x"
             if b is not None:
                 text += f" of a possible {full_ceiling(row, b):.2f}x (torch / (all floors))"
         out.append(text + ")" + (" ⚠ noisy" if s.spread > NOISY else "") + ".")

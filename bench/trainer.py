@@ -6,7 +6,7 @@ and float64. Each number is the median of several timed repeats after a warm-up.
 is reached through its public API only.
 
     python bench/trainer.py                 # full run (about 3-4 minutes on 2 cores)
-    python bench/trainer.py --quick         # a smoke run (about 40 seconds)
+    python bench/trainer.py --quick         # a smoke run (about 30 seconds when quiet)
     python bench/trainer.py --write bench/RESULTS.md
 
 The parts: ``cases.py`` (networks, data, our trainer and its PyTorch twin), ``timing.py``

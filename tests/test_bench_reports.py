@@ -90,7 +90,7 @@ def test_the_public_step_verdict_states_each_ratio_and_the_floor_limited_one():
     assert "float32 sgd 4.20x (`run_steps` alongside 4.50x)" in text
     # floors 60 + 20 µs, elementwise 20 µs: torch's 262 µs over 100 µs
     assert "case (b) float32 sgd: `tr.step()` 1.70x PyTorch" in text
-    assert "in the table below 1.81x of a possible 2.62x (torch / (all floors))" in text
+    assert "in Steps per second 1.81x of a possible 2.62x (torch / (all floors))" in text
 
 
 def test_the_public_step_meets_its_target_when_every_row_does():
