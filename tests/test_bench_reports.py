@@ -1,4 +1,4 @@
-"""The browser benchmark's report states each target's verdict from the measured numbers."""
+"""The benchmarks' reports state each target's verdict from the measured numbers."""
 
 import importlib.util
 import sys
@@ -10,6 +10,14 @@ _PATH = Path(__file__).resolve().parent.parent / "bench" / "browser.py"
 _SPEC = importlib.util.spec_from_file_location("bench_browser", _PATH)
 browser = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(browser)
+
+# the trainer report's tables and markdown, built without torch, from the bench package
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from bench import report, tables  # noqa: E402
+from bench.rows import Row, StepRow  # noqa: E402
 
 
 def measured(rate: float, click_ms: float, floor: float | None = 24.3) -> dict:
@@ -51,15 +59,6 @@ def test_without_the_breakdown_plays_the_verdict_stands_alone():
 
 
 # ----------------------------------------------------------- the trainer benchmark
-# bench/tables.py and bench/report.py build the trainer report without torch
-_ROOT = str(Path(__file__).resolve().parent.parent)
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from bench import report, tables  # noqa: E402
-from bench.rows import Row, StepRow  # noqa: E402
-
-
 def _case(key: str) -> SimpleNamespace:
     return SimpleNamespace(key=key, epochs_and_warmup=lambda quick: (25, 5))
 
