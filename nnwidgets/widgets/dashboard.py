@@ -175,19 +175,17 @@ class Dashboard(VBox):
     def _build_views(self) -> None:
         ctx = ViewContext.from_trainer(self.trainer, on_main=self.on_main)
         self.views = {name: VIEWS[name](ctx) for name in self.view_names}
-        top = [self.views[n].widget for n in self.view_names if n in FIRST_ROW]
-        rest = [self.views[n].widget for n in self.view_names if n not in FIRST_ROW]
-        rows = []
-        if top:
-            rows.append(HBox(top, layout=Layout(flex_flow="row wrap", align_items="flex-start")))
-        rows.extend(rest)
+        # loss and boundary first: the two a lesson watches, side by side when they fit
+        order = [n for n in FIRST_ROW if n in self.views]
+        order += [n for n in self.view_names if n not in FIRST_ROW]
+        cells = [self.views[n].widget for n in order]
         network = self.views.get("network")
         if network is not None:
             self.weight_editor = weight_editor_for(self, network)
-            rows.insert(
-                rows.index(network.widget) + 1 if network.widget in rows else 1, self.weight_editor
-            )
-        self.children = [self.controls.widget(), *rows, self._frames.widget]
+            cells.insert(cells.index(network.widget) + 1, self.weight_editor)
+        grid = HBox(cells, layout=Layout(flex_flow="row wrap", align_items="flex-start"))
+        grid.add_class("nnw-views")
+        self.children = [self.controls.widget(), grid, self._frames.widget]
 
     def set_trainer(self, trainer: TrainerProtocol) -> None:
         """Watch another trainer (views are rebuilt for its network and data)."""
