@@ -22,7 +22,7 @@ from .lookback import MAX_SCRUB_POINTS, LookBack
 from .mainloop import MainLoop
 from .pace import LESSON_SPEED, MAX, check_speed
 from .pacing import RATE_WINDOW, FrameCounter, _Acknowledgement
-from .runner import Runner
+from .runner import PAGE_SILENT, PAGE_TIMEOUT, Runner
 from .schedule import STATUS_PLAY_HZ, RefreshSchedule
 from .weight_editor import WeightEditor, weight_editor_for
 
@@ -79,6 +79,11 @@ class Dashboard(VBox):
     drew, ``runner.FALLBACK_HZ`` without one); the loss view at every refresh, the
     status line ``STATUS_PLAY_HZ`` times a second, slower views (``View.play_hz``) one
     at a time, at their own rate.
+
+    ``speed`` is the pace of play (steps per second, or ``"max"``), capped at
+    ``max_speed``. Play pauses by itself when the page that acknowledged its refreshes
+    has been silent for ``page_timeout`` seconds (a closed tab, a re-run cell); a
+    dashboard no page ever drew (tests, nbconvert) plays on. ``close()`` stops play.
     """
 
     def __init__(
@@ -89,6 +94,7 @@ class Dashboard(VBox):
         hide: Sequence[str] = (),
         speed: float | str = MAX,
         max_speed: float | None = None,
+        page_timeout: float | None = PAGE_TIMEOUT,
         **kwargs,
     ) -> None:
         view_names = _check_views(views)
@@ -114,6 +120,8 @@ class Dashboard(VBox):
             on_stop=self._on_stop,
             ready=self.frontend_ready,
             paced=lambda: self._frames.answered,
+            heard_at=self._frames.silent_since,
+            page_timeout=page_timeout,
         )
         self.max_speed = max_speed
         self.speed = speed
@@ -347,7 +355,17 @@ class Dashboard(VBox):
             return  # a refresh could fail the same way again
         if reason == "finished":
             self.controls.say(f"Played {self.runner.stop_after_epochs} epochs.")
+        elif reason == PAGE_SILENT:
+            self.controls.say(
+                f"paused: no page has drawn for {self.runner.page_timeout:g} s "
+                "(the tab was closed or the cell re-run); press Play to go on"
+            )
         self.refresh()
+
+    def close(self) -> None:
+        """Stop playing at once, then close the dashboard's widget."""
+        self.runner.stop()
+        super().close()
 
     # -------------------------------------------------------------- refresh
     def refresh(self) -> None:
