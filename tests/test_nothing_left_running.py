@@ -135,3 +135,35 @@ def test_runner_reports_the_reason():
 
     asyncio.run(scenario())
     assert reasons == [PAGE_SILENT]
+
+
+def test_rerunning_a_cell_stops_the_dashboards_its_earlier_run_made(monkeypatch):
+    from nnwidgets.widgets import cells
+
+    running = {"now": ("cell-a", "run-1")}
+    monkeypatch.setattr(cells, "current_execution", lambda: running["now"])
+    monkeypatch.setattr(cells, "_BY_CELL", {})
+
+    async def scenario():
+        first = nw.Dashboard(moons_trainer())
+        twin = nw.Dashboard(moons_trainer())  # the same run made two: both stay
+        first.play()
+        twin.play()
+        running["now"] = ("cell-b", "run-2")
+        other = nw.Dashboard(moons_trainer())  # another cell: nothing stops
+        await asyncio.sleep(0.2)
+        assert first.runner.playing and twin.runner.playing
+        running["now"] = ("cell-a", "run-3")  # cell a runs again
+        nw.Dashboard(moons_trainer())
+        await asyncio.wait_for(first.runner.wait(), 1.0)
+        await asyncio.wait_for(twin.runner.wait(), 1.0)
+        assert not first.runner.playing and not twin.runner.playing
+        assert other is not None
+
+    asyncio.run(scenario())
+
+
+def test_outside_a_notebook_cell_nothing_is_replaced():
+    from nnwidgets.widgets.cells import current_execution
+
+    assert current_execution() is None  # pytest: no kernel, no cell

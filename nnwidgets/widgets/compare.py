@@ -15,15 +15,17 @@ from ..views import BoundaryView, LandscapeView, ViewContext
 from ..views.base import PALETTE, axis, figure, figures, plot_array, stacked_lines
 from ..views.landscape import MAX_TRAJECTORY, flatten
 from ..views.loss import epoch_steps
+from .cells import replace_in_cell
 from .controls import HIDEABLE, Controls
 from .mainloop import MainLoop
+from .pace import MAX, check_speed
 from .pacing import FrameCounter
-from .runner import Runner
+from .runner import PAGE_TIMEOUT, Runner
 from .schedule import RefreshSchedule
 
 MAX_POINTS = 800
 #: the Dashboard's controls a race shows (the learning rate only while all share one)
-RACE_CONTROLS = ("step", "epoch", "play", "reset", "lr")
+RACE_CONTROLS = ("step", "epoch", "play", "reset", "speed", "lr")
 RACE = "race"  # the loss curves' name in the refresh schedule: drawn at every refresh
 
 
@@ -68,7 +70,10 @@ class Compare(VBox):
         refresh_hz: float | None = None,
         boundaries: bool = True,
         landscape: bool = True,
+        speed: float | str = MAX,
+        page_timeout: float | None = PAGE_TIMEOUT,
     ) -> None:
+        check_speed(speed)
         trainers = list(trainers)
         if len(trainers) < 1:
             raise ValueError("trainers must hold at least one trainer")
@@ -96,8 +101,11 @@ class Compare(VBox):
             on_stop=self._on_stop,
             ready=self._frames.ready,
             paced=lambda: self._frames.answered,
+            heard_at=self._frames.silent_since,
+            page_timeout=page_timeout,
         )
         self.controls = self._build_controls(contexts[0])
+        self.speed = speed
         colors = [PALETTE[i % len(PALETTE)] for i in range(len(trainers))]
         self._build_race(colors)
         self.boundaries = []
@@ -118,6 +126,24 @@ class Compare(VBox):
         super().__init__([*children, self._frames.widget])
         self.add_class("nnw-compare")
         self.refresh()
+        replace_in_cell(self, Compare.pause)
+
+    @property
+    def speed(self) -> float | str:
+        """The pace of the race in steps per second (each trainer's), or ``"max"``."""
+        return self.controls.speed.value
+
+    @speed.setter
+    def speed(self, value: float | str) -> None:
+        pace = check_speed(value)
+        self.runner.speed = pace
+        with self.controls.quietly():
+            self.controls.speed.value = MAX if pace is None else pace
+
+    def close(self) -> None:
+        """Stop the race at once, then close its widget."""
+        self.runner.stop()
+        super().close()
 
     def _build_controls(self, ctx: ViewContext) -> Controls:
         c = Controls(n_train=len(ctx.ds.X_train))
@@ -137,7 +163,12 @@ class Compare(VBox):
         c.reset.on_click(m(lambda _: guard(self.reset)))
         c.play.observe(m(self._on_play), names="value")
         c.lr.observe(m(lambda ch: c.syncing or guard(self._set_lr, ch["new"])), names="value")
+        c.speed.observe(m(lambda ch: c.syncing or guard(self._set_speed, ch["new"])), names="value")
+        c.speed.batches_per_epoch = self.trainers[0].batches_per_epoch
         return c
+
+    def _set_speed(self, value: float | str) -> None:
+        self.speed = value
 
     def _build_race(self, colors: list[str]) -> None:
         self.x, self.y = LinearScale(), LogScale()

@@ -45,6 +45,8 @@ HIDEABLE = (
     "look_back",
     "files",
 )
+#: what sits behind the "More settings" disclosure
+MORE = ("optimizer", "batch_size", "l1", "l2", "stop_after", "look_back", "files")
 LIVE = -1  # the scrubber's value for "the trainer as it is now"
 
 
@@ -200,6 +202,7 @@ class Controls:
         self.status.add_class("nnw-status")
         self.message = HTML(value="")
         self.message.add_class("nnw-message")
+        self.more = self._build_more()
 
     # ------------------------------------------------------------ behaviour
     @contextlib.contextmanager
@@ -297,6 +300,9 @@ class Controls:
         for name in names:
             for widget in groups[name]:
                 widget.layout.display = "none"
+        inside = [w for name in MORE for w in groups[name]]
+        if all(w.layout.display == "none" for w in inside):
+            self.more.layout.display = "none"  # nothing left to disclose
 
     def groups(self) -> dict[str, list]:
         """The widgets behind each name that ``hide`` accepts."""
@@ -332,6 +338,11 @@ class Controls:
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
         primary.add_class("nnw-primary")
+        box = VBox([primary, self.status, self.message, self.more])
+        box.add_class("nnw-controls")
+        return box
+
+    def _build_more(self) -> Accordion:
         groups = self.groups()
         settings = HBox(
             [self.optimizer, self.opt_arg, self.batch_size, self.l1, self.l2, self.stop_after],
@@ -341,9 +352,7 @@ class Controls:
             [*groups["look_back"], *groups["files"]],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
-        self.more = Accordion(children=[VBox([settings, files])], titles=("More settings",))
-        self.more.selected_index = None  # closed
-        self.more.add_class("nnw-more")
-        box = VBox([primary, self.status, self.message, self.more])
-        box.add_class("nnw-controls")
-        return box
+        more = Accordion(children=[VBox([settings, files])], titles=("More settings",))
+        more.selected_index = None  # closed
+        more.add_class("nnw-more")
+        return more

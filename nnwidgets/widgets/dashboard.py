@@ -16,6 +16,7 @@ from ipywidgets import HBox, Layout, VBox
 from ..core import MLP, Trainer, datasets, optim
 from ..core.protocols import Configurable, TrainerProtocol
 from ..views import VIEWS, View, ViewContext
+from .cells import replace_in_cell
 from .controls import HIDEABLE, Controls
 from .files import FilesPanel
 from .lookback import MAX_SCRUB_POINTS, LookBack
@@ -135,6 +136,7 @@ class Dashboard(VBox):
         self.hidden_controls = hide
         self.controls.hide(hide)
         self.refresh()
+        replace_in_cell(self, lambda old: old.runner.stop())
 
     @property
     def speed(self) -> float | str:
