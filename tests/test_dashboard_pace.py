@@ -121,3 +121,16 @@ def test_hide_still_hides_every_control_including_speed():
     assert c.l1.layout.display == "none"
     assert c.scrubber.layout.display == "none"
     assert c.lr.layout.display != "none"
+
+
+def test_a_class_server_caps_every_dashboard_through_the_environment(monkeypatch):
+    monkeypatch.setenv("NNWIDGETS_MAX_SPEED", "150")
+    dash = nw.Dashboard(moons_trainer())  # "max" asked for
+    assert dash.runner.speed == 150
+    dash.speed = 1000
+    assert dash.runner.speed == 150
+    assert nw.demo().runner.speed == LESSON_SPEED  # under the cap: kept
+    monkeypatch.setenv("NNWIDGETS_MAX_SPEED", "fast")
+    with pytest.warns(UserWarning, match="NNWIDGETS_MAX_SPEED"):
+        dash = nw.Dashboard(moons_trainer())
+    assert dash.runner.speed is None

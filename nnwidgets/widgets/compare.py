@@ -18,7 +18,7 @@ from ..views.loss import epoch_steps
 from .cells import replace_in_cell
 from .controls import HIDEABLE, Controls
 from .mainloop import MainLoop
-from .pace import MAX, check_speed
+from .pace import MAX, check_speed, server_max_speed
 from .pacing import FrameCounter
 from .runner import PAGE_TIMEOUT, Runner
 from .schedule import RefreshSchedule
@@ -135,7 +135,7 @@ class Compare(VBox):
 
     @speed.setter
     def speed(self, value: float | str) -> None:
-        pace = check_speed(value)
+        pace = check_speed(value, server_max_speed())
         self.runner.speed = pace
         with self.controls.quietly():
             self.controls.speed.value = MAX if pace is None else pace

@@ -21,7 +21,7 @@ from .controls import HIDEABLE, Controls
 from .files import FilesPanel
 from .lookback import MAX_SCRUB_POINTS, LookBack
 from .mainloop import MainLoop
-from .pace import LESSON_SPEED, MAX, check_speed
+from .pace import LESSON_SPEED, MAX, check_speed, server_max_speed
 from .pacing import RATE_WINDOW, FrameCounter, _Acknowledgement
 from .runner import PAGE_SILENT, PAGE_TIMEOUT, Runner
 from .schedule import STATUS_PLAY_HZ, RefreshSchedule
@@ -100,7 +100,9 @@ class Dashboard(VBox):
     ) -> None:
         view_names = _check_views(views)
         hide = check_hide(hide)
-        if max_speed is not None:
+        if max_speed is None:
+            max_speed = server_max_speed()  # nnwidgets serve --max-speed
+        else:
             max_speed = check_speed(max_speed, None)
         check_speed(speed)
         if not isinstance(trainer, TrainerProtocol):

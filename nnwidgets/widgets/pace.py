@@ -9,6 +9,8 @@ equivalent epochs per second beside it.
 from __future__ import annotations
 
 import math
+import os
+import warnings
 
 from ipywidgets import HTML, FloatLogSlider, HBox, Layout
 from traitlets import Any, Int, observe, validate
@@ -17,6 +19,24 @@ MAX = "max"
 SPEED_MIN = 1.0  # steps per second at the slider's bottom
 SPEED_TOP_EXP = 4.0  # the slider's top, 10^4, means "max"
 LESSON_SPEED = 60.0  # nw.demo() and nw.playground(): the moons demo learns in about 10 s
+MAX_SPEED_ENV = "NNWIDGETS_MAX_SPEED"  # a class server's cap on every dashboard's pace
+
+
+def server_max_speed() -> float | None:
+    """The cap a class server sets for every dashboard in its kernels
+    (``NNWIDGETS_MAX_SPEED``, steps per second), or None. A bad value is ignored
+    with a warning rather than breaking every student's dashboard."""
+    raw = os.environ.get(MAX_SPEED_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        return check_speed(float(raw))
+    except ValueError:
+        warnings.warn(
+            f"{MAX_SPEED_ENV}={raw!r} is not a number of steps per second >= 1; ignored",
+            stacklevel=2,
+        )
+        return None
 
 
 def check_speed(speed, max_speed: float | None = None) -> float | None:
