@@ -19,6 +19,20 @@ PAGE_TIMEOUT = 10.0  # seconds without an acknowledgement from the page before p
 PAGE_SILENT = "page silent"  # the stop reason when the page went away
 
 
+def _optional_number(name: str, value, low: float, high: float, unit: str) -> float | None:
+    """``value`` as a float within (low, high] (``low`` itself allowed when above 0), or
+    None; a clear error naming ``name`` otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of {unit} or None, got {type(value).__name__}")
+    ok = math.isfinite(value) and (value > low if low == 0 else value >= low) and value <= high
+    if not ok:
+        bounds = "> 0 and finite" if high == math.inf else f"between {low:g} and {high:g}"
+        raise ValueError(f"{name} must be a number of {unit} {bounds}, got {value}")
+    return float(value)
+
+
 class Runner:
     """Run training steps in slices of one refresh interval, refresh once per slice, yield.
 
@@ -77,13 +91,7 @@ class Runner:
 
     @speed.setter
     def speed(self, value: float | None) -> None:
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(f"speed must be a number or None, got {type(value).__name__}")
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"speed must be a positive number of steps/s, got {value}")
-            value = float(value)
-        self._speed = value
+        self._speed = _optional_number("speed", value, 0.0, math.inf, "steps/s")
         self._restart_pace()
 
     def _restart_pace(self) -> None:
@@ -111,13 +119,7 @@ class Runner:
 
     @refresh_hz.setter
     def refresh_hz(self, value: float | None) -> None:
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(f"refresh_hz must be a number or None, got {type(value).__name__}")
-            if not 0.5 <= value <= 120:
-                raise ValueError(f"refresh_hz must be between 0.5 and 120, got {value}")
-            value = float(value)
-        self._refresh_hz = value
+        self._refresh_hz = _optional_number("refresh_hz", value, 0.5, 120.0, "refreshes/s")
 
     @property
     def page_timeout(self) -> float | None:
@@ -127,15 +129,7 @@ class Runner:
 
     @page_timeout.setter
     def page_timeout(self, value: float | None) -> None:
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(
-                    f"page_timeout must be a number of seconds or None, got {type(value).__name__}"
-                )
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"page_timeout must be a positive number of seconds, got {value}")
-            value = float(value)
-        self._page_timeout = value
+        self._page_timeout = _optional_number("page_timeout", value, 0.0, math.inf, "seconds")
 
     def _page_gone(self, started: float) -> bool:
         """True when a page paced this play once and has been silent for page_timeout

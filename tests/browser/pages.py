@@ -335,3 +335,16 @@ class LabNotebook:
                     self.server.api("DELETE", f"/api/sessions/{s['id']}")
         except OSError:
             pass
+
+
+def track_kernels(page: Page) -> set[str]:
+    """The ids of the kernels ``page`` opens channels to, filled in as it does."""
+    kernels: set[str] = set()
+
+    def on_websocket(ws) -> None:
+        m = re.search(r"/api/kernels/([0-9a-f-]+)/channels", ws.url)
+        if m:
+            kernels.add(m.group(1))
+
+    page.on("websocket", on_websocket)
+    return kernels

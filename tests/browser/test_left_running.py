@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import time
 from pathlib import Path
 
 import pytest
-from pages import dashboard_rendered, status_text, step_of, wait_status_change
+from pages import dashboard_rendered, status_text, step_of, track_kernels, wait_status_change
 
 pytestmark = pytest.mark.browser
 
@@ -59,14 +58,7 @@ def test_closing_a_playing_voila_tab_leaves_an_idle_kernel(voila_server, browser
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
     before = kernel_pids(voila_server)
-    kernel_ids: set[str] = set()
-
-    def on_websocket(ws):
-        m = re.search(r"/api/kernels/([0-9a-f-]+)/channels", ws.url)
-        if m:
-            kernel_ids.add(m.group(1))
-
-    page.on("websocket", on_websocket)
+    kernel_ids = track_kernels(page)
     try:
         page.goto(voila_server.url("/"))
         page.locator(".nnw-playground").wait_for(state="visible", timeout=90_000)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 
 import pytest
 from pages import (
@@ -15,6 +14,7 @@ from pages import (
     pause,
     status_text,
     step_of,
+    track_kernels,
     wait_status,
 )
 
@@ -32,14 +32,7 @@ HEATMAP_JS = """() => { const im = document.querySelector('.nnw-view-boundary im
 @pytest.fixture
 def app(voila_server, page, request):
     """The playground app loaded and rendered; its kernel is shut down afterwards."""
-    kernels: set[str] = set()
-
-    def on_websocket(ws):
-        m = re.search(r"/api/kernels/([0-9a-f-]+)/channels", ws.url)
-        if m:
-            kernels.add(m.group(1))
-
-    page.on("websocket", on_websocket)
+    kernels = track_kernels(page)
     try:
         page.goto(voila_server.url("/"))
         page.locator(".nnw-playground").wait_for(state="visible", timeout=90_000)
