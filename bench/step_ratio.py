@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import nnwidgets as nw  # noqa: E402
+import nnwidgets as nw
 
 
 def main() -> None:

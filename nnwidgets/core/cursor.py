@@ -12,14 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 import numpy as np
 
 from .history import History
 from .losses import Loss
-
-_NO_METRICS: Mapping[str, float] = MappingProxyType({})
 
 
 @dataclass(eq=False)
@@ -28,7 +25,8 @@ class EpochCursor:
 
     ``step`` counts updates, ``epoch`` finished epochs; ``perm`` is the epoch's batch
     order (None until its first batch is drawn) and ``pos`` the samples already used.
-    ``epoch_metrics`` is a read-only mapping, replaced (never written) when it changes.
+    ``epoch_metrics`` is replaced, never written in place: snapshots and checkpoints
+    share it.
     """
 
     n: int
@@ -43,7 +41,7 @@ class EpochCursor:
     grad_norms: tuple[float, ...] = ()
     weight_norms: tuple[float, ...] = ()
     update_ratios: tuple[float, ...] = ()
-    epoch_metrics: Mapping[str, float] = field(default_factory=lambda: _NO_METRICS)
+    epoch_metrics: dict[str, float] = field(default_factory=dict)
 
     def next_batch(self) -> np.ndarray:
         """Indices of the next minibatch (draws the epoch's order at its first batch)."""
@@ -80,7 +78,7 @@ class EpochCursor:
 
     def end_epoch(self, history: History, metrics: Mapping[str, float]) -> None:
         """Keep the metrics of the epoch just ended (or of step 0) and record them."""
-        self.epoch_metrics = MappingProxyType(dict(metrics))
+        self.epoch_metrics = dict(metrics)
         history.record_epoch(self.epoch, self.step, self.epoch_metrics)
 
     def diagnostics_zero(self, n_layers: int) -> None:

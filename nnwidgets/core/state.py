@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
 
@@ -86,7 +85,7 @@ class TrainerState(EpochCursor):
         new.grad_norms = tuple(float(v) for v in saved["grad_norms"])
         new.update_ratios = tuple(float(v) for v in saved["update_ratios"])
         metrics = {str(k): float(v) for k, v in dict(saved["epoch_metrics"]).items()}
-        new.epoch_metrics = MappingProxyType(metrics)
+        new.epoch_metrics = metrics
         return new
 
     def lr(self, schedule) -> float:

@@ -192,7 +192,7 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
             opt.backup()  # undoing the last step leaves the new one as it is
         if "l1" in new or "l2" in new:
             penalty = self.model.penalty(self.l1, self.l2)
-            state.epoch_metrics = MappingProxyType({**state.epoch_metrics, "penalty": penalty})
+            state.epoch_metrics = {**state.epoch_metrics, "penalty": penalty}
         if new or opt is not None:
             self._settings_changed()
 
@@ -372,7 +372,7 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
             epoch=s.epoch,
             lr=s.lr(self.schedule),
             batch_loss=s.last_loss,
-            metrics=s.epoch_metrics,
+            metrics=MappingProxyType(s.epoch_metrics),
             params=FrozenArrays(params, model.layout),
             grads=FrozenArrays(grads, model.layout),
             grad_norms=s.grad_norms,
@@ -420,7 +420,7 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
         value = _check_number("value", value, -math.inf)
         array[index] = value
         self._eval_cache = None
-        self._state.epoch_metrics = MappingProxyType(self.evaluate())
+        self._state.epoch_metrics = self.evaluate()
         self._state.weight_norms = self._weight_norms()
         self._can_undo = False
         self._settings_changed()
