@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
 import numpy as np
@@ -88,6 +88,17 @@ class Snapshot:
     divergence: str | None = None
     extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
+    @classmethod
+    def _trusted(cls, **fields) -> Snapshot:
+        """A Snapshot of every field, already checked and read-only, built without the
+        frozen ``__init__``'s one ``object.__setattr__`` per field (a step's snapshot
+        costs a few microseconds less)."""
+        snap = object.__new__(cls)
+        snap.__dict__.update(fields)
+        if len(snap.__dict__) != len(_FIELDS):
+            raise TypeError(f"Snapshot needs the fields {_FIELDS}, got {sorted(fields)}")
+        return snap
+
     @property
     def n_layers(self) -> int:
         """Number of weight layers."""
@@ -111,3 +122,6 @@ class Snapshot:
         if self.diverged:
             line = f"⚠ {self.divergence} — {line}"
         return line
+
+
+_FIELDS = tuple(f.name for f in fields(Snapshot))

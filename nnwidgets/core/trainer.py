@@ -29,6 +29,16 @@ from .trainer_files import TrainerFiles
 from .view_context import ViewContext
 
 _WEIGHTS = slice(0, None, 2)  # W0, W1, ... among the layout's W0, b0, W1, b1, ...
+_NO_EXTRA: MappingProxyType = MappingProxyType({})
+#: m * n * k below which BLAS runs a product on one thread whatever its limit (OpenBLAS
+#: starts threads from 4 * 65536)
+SMALL_PRODUCT = 65536
+
+
+@contextlib.contextmanager
+def _limited_errstate(threads: int):
+    with limited(threads), np.errstate(over="ignore", invalid="ignore"):
+        yield
 
 
 class Trainer(TimeTravel, TrainerFiles, Stepping):
@@ -80,6 +90,11 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
             for part in ("train", "test")
         }
         self._batch_inputs: dict[int, np.ndarray] = {}
+        self._sizes, self._activations = tuple(model.sizes), tuple(model.activation_names)
+        rows = max(len(self._X_train), len(self._X_test))
+        inputs = [self._X_train.shape[1], *(n + 1 for n in model.sizes[1:-1])]
+        largest = max(k * n for k, n in zip(inputs, model.sizes[1:], strict=True))
+        self._small_products = rows * largest < SMALL_PRODUCT  # m * n * k
         self._prev = np.empty_like(model.flat_params)  # the weights before the last update
         # for squares, and for the last update (an array of its own: the layout keeps
         # views per array, and a row of a 2-D array would be a new view at every step)
@@ -302,11 +317,14 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
     def _diverge(self, reason: str) -> None:
         self.divergence = f"{reason}; lower the learning rate, reset or rewind"
 
-    @contextlib.contextmanager
-    def _stepping(self):
-        # Entered once per run of steps, not per step: both contexts cost microseconds.
-        with limited(self.blas_threads), np.errstate(over="ignore", invalid="ignore"):
-            yield
+    def _stepping(self) -> contextlib.AbstractContextManager:
+        # Entered once per run of steps (and at every public step): numpy neither warns
+        # nor raises on overflow, and BLAS keeps to `blas_threads` when its products are
+        # large enough for it to start threads at all (setting and restoring the limit
+        # costs more than a whole small step's products)
+        if self.blas_threads is None or self._small_products:
+            return np.errstate(over="ignore", invalid="ignore")
+        return _limited_errstate(self.blas_threads)
 
     # ------------------------------------------------------------ reporting
     def evaluate(self) -> dict[str, float]:
@@ -347,8 +365,8 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
         model = self.model
         return ViewContext(
             ds=self.ds,
-            layer_sizes=tuple(model.sizes),
-            activations=tuple(model.activation_names),
+            layer_sizes=self._sizes,
+            activations=self._activations,
             loss=self.loss,
             task=self.ds.task,
             features=model.features,
@@ -367,7 +385,7 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
             params, grads = (
                 np.concatenate([a.ravel() for a in d.values()]) for d in (params, grads)
             )
-        return Snapshot(
+        return Snapshot._trusted(
             step=s.step,
             epoch=s.epoch,
             lr=s.lr(self.schedule),
@@ -378,13 +396,14 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
             grad_norms=s.grad_norms,
             weight_norms=s.weight_norms,
             update_ratios=s.update_ratios,
-            layer_sizes=tuple(model.sizes),
-            activations=tuple(model.activation_names),
+            layer_sizes=self._sizes,
+            activations=self._activations,
             task=self.ds.task,
             batch_in_epoch=s.batch_in_epoch,
             batches_per_epoch=s.batches_per_epoch,
             diverged=divergence is not None,
             divergence=divergence,
+            extra=_NO_EXTRA,
         )
 
     # ------------------------------------------------------------- restarts
