@@ -8,40 +8,32 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .blas import limited
 from .checkpoint import CheckpointStore
 from .checks import check_seed
 from .cursor import Part, evaluate_parts
 from .datasets import Dataset
+from .divergence import divergence_limit, reason_before_update
 from .features import expand
 from .history import History
 from .kept import kept
 from .losses import Loss
 from .model import MLP
-from .optim import Optimizer, _check_lr, _check_number
+from .optim import Optimizer, _check_number
 from .schedules import Schedule
 from .snapshot import FrozenArrays, Snapshot
 from .state import TrainerState
-from .stepping import Stepping
+from .stepping import Stepping, step_context
 from .time_travel import TimeTravel
-from .trainer_checks import checked_arguments, checked_settings
+from .trainer_checks import checked_arguments
 from .trainer_files import TrainerFiles
+from .trainer_settings import TrainerSettings
 from .view_context import ViewContext
 
 _WEIGHTS = slice(0, None, 2)  # W0, W1, ... among the layout's W0, b0, W1, b1, ...
 _NO_EXTRA: MappingProxyType = MappingProxyType({})
-#: m * n * k below which BLAS runs a product on one thread whatever its limit (OpenBLAS
-#: starts threads from 4 * 65536)
-SMALL_PRODUCT = 65536
 
 
-@contextlib.contextmanager
-def _limited_errstate(threads: int):
-    with limited(threads), np.errstate(over="ignore", invalid="ignore"):
-        yield
-
-
-class Trainer(TimeTravel, TrainerFiles, Stepping):
+class Trainer(TrainerSettings, TimeTravel, TrainerFiles, Stepping):
     """Trains an :class:`MLP` on a :class:`Dataset` one minibatch at a time.
 
     Each epoch is one pass over a permutation of the training set (drawn from
@@ -91,10 +83,9 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
         }
         self._batch_inputs: dict[int, np.ndarray] = {}
         self._sizes, self._activations = tuple(model.sizes), tuple(model.activation_names)
-        rows = max(len(self._X_train), len(self._X_test))
-        inputs = [self._X_train.shape[1], *(n + 1 for n in model.sizes[1:-1])]
-        largest = max(k * n for k, n in zip(inputs, model.sizes[1:], strict=True))
-        self._small_products = rows * largest < SMALL_PRODUCT  # m * n * k
+        rows, ks = max(len(self._X_train), len(self._X_test)), (self._X_train.shape[1],)
+        ks += tuple(n + 1 for n in model.sizes[1:-1])  # inputs with ones, per layer
+        self._largest_product = rows * max(k * n for k, n in zip(ks, model.sizes[1:], strict=True))
         self._prev = np.empty_like(model.flat_params)  # the weights before the last update
         # for squares, and for the last update (an array of its own: the layout keeps
         # views per array, and a row of a 2-D array would be a new view at every step)
@@ -119,97 +110,6 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
         self._state.end_epoch(self.history, self.evaluate())
         self._checkpoints.clear()
         self._keep_checkpoint(epoch_end=True)
-
-    @property
-    def step_count(self) -> int:
-        """Updates done since step 0."""
-        return self._state.step
-
-    @property
-    def epoch(self) -> int:
-        """Epochs finished since step 0."""
-        return self._state.epoch
-
-    @property
-    def batch_size(self) -> int:
-        """Samples per minibatch (the last of an epoch may hold fewer)."""
-        return self._state.batch_size
-
-    @property
-    def shuffle(self) -> bool:
-        """Whether each epoch draws a new batch order."""
-        return self._state.shuffle
-
-    @property
-    def l1(self) -> float:
-        """The L1 penalty's factor."""
-        return self._state.l1
-
-    @property
-    def l2(self) -> float:
-        """The L2 penalty's factor."""
-        return self._state.l2
-
-    @property
-    def n_train(self) -> int:
-        """Number of training samples."""
-        return self._state.n
-
-    @property
-    def batches_per_epoch(self) -> int:
-        """Minibatches in one epoch (the last may be smaller)."""
-        return self._state.batches_per_epoch
-
-    @property
-    def lr(self) -> float:
-        """The rate the next step uses (the schedule applied to the base rate)."""
-        return self._state.lr(self.schedule)
-
-    @lr.setter
-    def lr(self, value: float) -> None:
-        value = _check_lr(value)
-        if value == self._state.base_lr:
-            return
-        self.divergence = None  # a new rate is a new attempt
-        self._state.base_lr = value
-        self._settings_changed()
-
-    @property
-    def base_lr(self) -> float:
-        """The rate the schedule scales (what the slider sets)."""
-        return self._state.base_lr
-
-    def configure(
-        self,
-        *,
-        batch_size: int | None = None,
-        l1: float | None = None,
-        l2: float | None = None,
-        optimizer: Optimizer | str | None = None,
-    ) -> None:
-        """Change settings between steps; every value is checked before any is applied.
-
-        A new optimizer starts with fresh state and keeps the current base rate
-        unless it was given as an instance.
-        """
-        new = checked_settings(
-            {"batch_size": batch_size, "l1": l1, "l2": l2, "optimizer": optimizer},
-            self.base_lr,
-        )
-        state = self._state
-        opt = new.pop("optimizer", None)
-        for key, value in new.items():
-            setattr(state, key, value)
-        if opt is not None:
-            self.optimizer = opt
-            state.base_lr = opt.lr
-            self.divergence = None
-            opt.backup()  # undoing the last step leaves the new one as it is
-        if "l1" in new or "l2" in new:
-            penalty = self.model.penalty(self.l1, self.l2)
-            state.epoch_metrics = {**state.epoch_metrics, "penalty": penalty}
-        if new or opt is not None:
-            self._settings_changed()
 
     # -------------------------------------------------------------- stepping
     def _gather(self, idx: np.ndarray) -> np.ndarray:
@@ -238,7 +138,16 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
         layout, params, scratch = model.layout, model.flat_params, self._scratch
         # sums of squares per array, in layout order W0, b0, W1, b1, ...
         grad_sq = layout.sums_of_squares(model.flat_grads, scratch[0])
-        reason = self._check_before_update(objective, grad_sq)
+        limit, reason = divergence_limit(self.divergence_factor, state.first_loss), None
+        if not (objective <= limit and math.isfinite(sum(grad_sq))):  # rare: say why
+            reason = reason_before_update(
+                objective,
+                grad_sq,
+                layout.keys,
+                self.divergence_factor,
+                state.first_loss,
+                state.step,
+            )
         if reason is not None:
             # The weights this batch saw came from the previous update: undo that one.
             state.assign(undo)
@@ -295,36 +204,11 @@ class Trainer(TimeTravel, TrainerFiles, Stepping):
         self._eval_cache = None
         self._can_undo = False
 
-    def _check_before_update(self, objective: float, grad_sq: list[float]) -> str | None:
-        limit = self.divergence_factor * max(1.0, self._state.first_loss or 1.0)
-        if objective <= limit and math.isfinite(sum(grad_sq)):
-            return None  # the usual case, decided in one comparison and one sum
-        step = self.step_count
-        where = f"diverged at step {step}" if step else "diverged at the first step"
-        if not math.isfinite(objective):
-            return f"{where}: the loss became {objective}"
-        for key, g in zip(self.model.layout.keys, grad_sq, strict=True):
-            if not math.isfinite(g):
-                kind = "bias gradient" if key.startswith("b") else "gradient"
-                return f"{where}: the {kind} of {key} became infinite"
-        if objective > limit:
-            return (
-                f"{where}: the loss rose to {objective:.3g}, over "
-                f"{self.divergence_factor:.0e} × the first loss"
-            )
-        return None
-
     def _diverge(self, reason: str) -> None:
         self.divergence = f"{reason}; lower the learning rate, reset or rewind"
 
     def _stepping(self) -> contextlib.AbstractContextManager:
-        # Entered once per run of steps (and at every public step): numpy neither warns
-        # nor raises on overflow, and BLAS keeps to `blas_threads` when its products are
-        # large enough for it to start threads at all (setting and restoring the limit
-        # costs more than a whole small step's products)
-        if self.blas_threads is None or self._small_products:
-            return np.errstate(over="ignore", invalid="ignore")
-        return _limited_errstate(self.blas_threads)
+        return step_context(self.blas_threads, self._largest_product)
 
     # ------------------------------------------------------------ reporting
     def evaluate(self) -> dict[str, float]:
