@@ -1,11 +1,15 @@
 """Checkpoints of a trainer's whole state, in memory (rewind) and on disk (save/load).
 
-A checkpoint holds everything that decides what the next steps do: parameters,
-gradients, optimizer state, base learning rate and settings, the generator's
-state, the epoch's permutation and the position in it. Training is
+A checkpoint holds everything that decides what the next steps do: a copy of the
+trainer's :class:`~nnwidgets.core.state.TrainerState` (base learning rate and
+settings, the generator's state, the epoch's permutation and the position in it,
+the latest diagnostics), the parameters, gradients and optimizer state. Training is
 deterministic, so any step after a checkpoint can be reached again exactly by
 replaying from it, as long as no setting changed in between; a checkpoint is
 therefore taken at every epoch end and at every change of a setting.
+
+This module knows the state object, the model and the optimizer, never the trainer:
+``read`` gives the parts of a saved file, and ``Trainer.load`` builds the trainer.
 """
 
 from __future__ import annotations
