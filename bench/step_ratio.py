@@ -1,8 +1,9 @@
 """The public step against PyTorch's plain loop, in one process.
 
-A loop of ``tr.step()`` (each call returns a Snapshot) against a torch loop with the
-same network, weights, batches and optimizer (SGD); the torch loop evaluates both
-parts at every epoch end, as the trainer does. Prints the median of several repeats.
+A loop of ``tr.step()`` (each call returns a Snapshot; with ``--run-steps``, one call of
+``tr.run_steps``) against a torch loop with the same network, weights, batches and
+optimizer (SGD); the torch loop evaluates both parts at every epoch end, as the
+trainer does. Prints the median of several repeats.
 
     python bench/step_ratio.py [--sizes 2,8,8,1] [--batch 10] [--dtype float64]
 """
@@ -29,6 +30,7 @@ def main() -> None:
     p.add_argument("--dtype", default="float64")
     p.add_argument("--steps", type=int, default=2000)
     p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--run-steps", action="store_true", help="time tr.run_steps(n) instead")
     a = p.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
     torch.set_num_threads(1)
@@ -81,6 +83,9 @@ def main() -> None:
                         loss_fn(net(Xp), yp).item()
 
     def ours(n: int) -> None:
+        if a.run_steps:
+            tr.run_steps(n)
+            return
         step = tr.step
         for _ in range(n):
             step()
@@ -94,7 +99,8 @@ def main() -> None:
                 times[name].append((time.perf_counter() - t0) / a.steps)
     med = {k: statistics.median(v) for k, v in times.items()}
     print(
-        f"{a.sizes} batch {a.batch} {a.dtype}: tr.step() {med['ours'] * 1e6:.1f} µs, "
+        f"{a.sizes} batch {a.batch} {a.dtype}: {'tr.run_steps' if a.run_steps else 'tr.step()'} "
+        f"{med['ours'] * 1e6:.1f} µs, "
         f"torch {med['torch'] * 1e6:.1f} µs, ratio {med['torch'] / med['ours']:.2f}x"
     )
 

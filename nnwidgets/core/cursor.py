@@ -10,7 +10,7 @@ latest step's diagnostics, writes the history row of each step, and holds the
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,8 +25,8 @@ class EpochCursor:
 
     ``step`` counts updates, ``epoch`` finished epochs; ``perm`` is the epoch's batch
     order (None until its first batch is drawn) and ``pos`` the samples already used.
-    ``epoch_metrics`` is replaced, never written in place: snapshots and checkpoints
-    share it.
+    ``epoch_metrics`` and the per-layer diagnostics are replaced, never written in
+    place: snapshots and checkpoints share them.
     """
 
     n: int
@@ -38,9 +38,9 @@ class EpochCursor:
     pos: int = 0
     perm: np.ndarray | None = None
     last_loss: float = math.nan
-    grad_norms: tuple[float, ...] = ()
-    weight_norms: tuple[float, ...] = ()
-    update_ratios: tuple[float, ...] = ()
+    grad_norms: Sequence[float] = ()
+    weight_norms: Sequence[float] = ()
+    update_ratios: Sequence[float] = ()
     epoch_metrics: dict[str, float] = field(default_factory=dict)
 
     def next_batch(self) -> np.ndarray:
@@ -56,18 +56,18 @@ class EpochCursor:
         size: int,
         loss: float,
         lr: float,
-        grad_norms: tuple[float, ...] | list[float],
-        weight_norms: tuple[float, ...] | list[float],
-        update_ratios: tuple[float, ...] | list[float],
+        grad_norms: Sequence[float],
+        weight_norms: Sequence[float],
+        update_ratios: Sequence[float],
     ) -> bool:
         """Count one update of ``size`` samples, keep its diagnostics and write its
         history row; True when it ended the epoch (the next batch starts a new one)."""
         self.step += 1
         self.pos += size
         self.last_loss = loss
-        self.grad_norms = tuple(grad_norms)
-        self.weight_norms = tuple(weight_norms)
-        self.update_ratios = tuple(update_ratios)
+        self.grad_norms = grad_norms  # kept as given: never written in place
+        self.weight_norms = weight_norms
+        self.update_ratios = update_ratios
         history.steps.append(self.step, (loss, lr, *grad_norms, *weight_norms, *update_ratios))
         if self.pos < self.n:
             return False

@@ -12,7 +12,7 @@ from .checkpoint import CheckpointStore
 from .checks import check_seed
 from .cursor import Part, evaluate_parts
 from .datasets import Dataset
-from .divergence import divergence_limit, reason_before_update
+from .divergence import reason_before_update
 from .features import expand
 from .history import History
 from .kept import kept
@@ -138,7 +138,7 @@ class Trainer(TrainerSettings, TimeTravel, TrainerFiles, Stepping):
         layout, params, scratch = model.layout, model.flat_params, self._scratch
         # sums of squares per array, in layout order W0, b0, W1, b1, ...
         grad_sq = layout.sums_of_squares(model.flat_grads, scratch[0])
-        limit, reason = divergence_limit(self.divergence_factor, state.first_loss), None
+        limit, reason = self.divergence_factor * max(1.0, state.first_loss or 1.0), None
         if not (objective <= limit and math.isfinite(sum(grad_sq))):  # rare: say why
             reason = reason_before_update(
                 objective,
@@ -277,9 +277,9 @@ class Trainer(TrainerSettings, TimeTravel, TrainerFiles, Stepping):
             metrics=MappingProxyType(s.epoch_metrics),
             params=FrozenArrays(params, model.layout),
             grads=FrozenArrays(grads, model.layout),
-            grad_norms=s.grad_norms,
-            weight_norms=s.weight_norms,
-            update_ratios=s.update_ratios,
+            grad_norms=tuple(s.grad_norms),
+            weight_norms=tuple(s.weight_norms),
+            update_ratios=tuple(s.update_ratios),
             layer_sizes=self._sizes,
             activations=self._activations,
             task=self.ds.task,
