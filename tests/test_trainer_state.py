@@ -99,6 +99,19 @@ def test_the_trainer_state_is_one_object_that_undo_and_checkpoints_copy():
     assert tr.step_count == 23  # the trainer's counters are views of the state
 
 
+def test_undoing_a_step_keeps_the_settings_changed_since():
+    tr = make()
+    tr.run_steps(4)
+    before = tr.model.flat_params.copy()
+    tr.step()
+    tr.lr = 0.05
+    tr.configure(batch_size=7, l2=0.01)
+    tr._undo_last_step()  # what a divergence at the next step does
+    assert tr.step_count == 4 and np.array_equal(tr.model.flat_params, before)
+    assert (tr.base_lr, tr.batch_size, tr.l2) == (0.05, 7, 0.01)
+    assert tr.snapshot().metrics["penalty"] == tr.model.penalty(0.0, 0.01) > 0
+
+
 def test_checkpoint_module_works_on_the_state_and_public_parts():
     tr = make()
     tr.run_steps(5)

@@ -38,12 +38,17 @@ class TrainerState(EpochCursor):
             new.rng_state = self.rng.bit_generator.state  # a new dict at every read
         return new
 
-    def assign(self, saved: TrainerState) -> None:
-        """Become ``saved`` (a copy), keeping this state's own generator."""
-        rng = self.rng
+    def assign(self, saved: TrainerState, keep_settings: bool = False) -> None:
+        """Become ``saved`` (a copy), keeping this state's own generator; with
+        ``keep_settings``, also the base rate and the settings changed since (undoing
+        a step keeps them, returning to a checkpoint does not)."""
+        rng, kept = self.rng, (self.base_lr, self.settings) if keep_settings else None
         self.__dict__.update(saved.__dict__)
         self.rng = rng
         self.rng_state = None
+        if kept is not None:
+            self.base_lr = kept[0]
+            self.__dict__.update(kept[1])
         if saved.rng_state is not None:
             rng.bit_generator.state = copy.deepcopy(saved.rng_state)
 

@@ -198,7 +198,10 @@ class Trainer(TrainerSettings, TimeTravel, TrainerFiles, Stepping):
             return
         np.copyto(self.model.flat_params, self._prev)
         self.optimizer.restore()
-        self._state.assign(self._undo)
+        s = self._state
+        s.assign(self._undo, keep_settings=True)
+        if (s.l1, s.l2) != (self._undo.l1, self._undo.l2):  # penalties changed since
+            s.epoch_metrics = {**s.epoch_metrics, "penalty": self.model.penalty(s.l1, s.l2)}
         self.history.truncate(self.step_count, self.epoch)
         self._checkpoints.drop_after(self.step_count)
         self._eval_cache = None
