@@ -75,7 +75,7 @@ def assert_history_equal(h1, h2) -> None:
 
 def assert_same_run(t1, t2) -> None:
     """Two trainers in exactly the same state."""
-    assert (t1.step_count, t1.epoch, t1._pos) == (t2.step_count, t2.epoch, t2._pos)
+    assert (t1.step_count, t1.epoch, t1._state.pos) == (t2.step_count, t2.epoch, t2._state.pos)
     assert (t1.base_lr, t1.lr, t1.batch_size, t1.l1, t1.l2) == (
         t2.base_lr,
         t2.lr,
@@ -130,7 +130,7 @@ def test_rewind_with_a_schedule_restores_epoch_and_rate():
     rates = ref.history.series("lr", max_points=10**9)[1]
     assert len(set(rates.tolist())) == 5  # the schedule really changed the rate
     tr.rewind(epoch=1)
-    assert tr.epoch == 1 and tr._pos == 0
+    assert tr.epoch == 1 and tr._state.pos == 0
     assert tr.step_count == tr.batches_per_epoch
     assert tr.lr == pytest.approx(0.005 * 0.5)
     tr.run(3)

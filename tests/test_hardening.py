@@ -104,7 +104,7 @@ def fingerprint(tr) -> tuple:
         tuple((k, v.dtype.str, v.shape, v.tobytes()) for k, v in tr.model.params.items()),
         tr.step_count,
         tr.epoch,
-        tr._pos,
+        tr._state.pos,
         tr.base_lr,
         tr.batch_size,
         tr.l1,

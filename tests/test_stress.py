@@ -53,7 +53,7 @@ def state_of(tr) -> tuple:
         tuple(v.tobytes() for v in tr.model.params.values()),
         tuple(a.tobytes() for s in opt["state"].values() for a in s.values()),
         (opt["name"], opt["steps"], tr.base_lr, tr.batch_size, tr.l1, tr.l2),
-        (tr.step_count, tr.epoch, tr._pos),
+        (tr.step_count, tr.epoch, tr._state.pos),
         losses[-200:].tobytes(),
     )
 
@@ -248,7 +248,7 @@ def test_pause_then_play_at_once_leaves_a_single_play_loop():
         await asyncio.sleep(0.05)
         assert play_loops() == []
         assert dash.trainer.epoch == start + 2  # this play's limit, not the first one's
-        assert dash.trainer._pos == 0
+        assert dash.trainer._state.pos == 0
         assert not c.play.value and not dash.runner.playing
 
     asyncio.run(scenario())

@@ -219,7 +219,7 @@ def test_custom_module_with_a_convolution():
     hidden, out = tt.forward_for_views(tt.snapshot(), ds.X_test)
     np.testing.assert_allclose(out, eval_output(net, ds.X_test), rtol=1e-6)
     assert [h.shape for h in hidden] == [(len(ds.X_test), 3)]
-    assert tt.model.hidden_names == ["module act"]
+    assert tt.hidden_names == ["module act"]
     titles = " ".join(f.title for f in dash.views["weights"].heat_figs)
     assert "conv.weight (3×2)" in titles
 

@@ -29,14 +29,16 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-from types import MappingProxyType, SimpleNamespace
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
 from ..core.checks import check_int, check_seed
+from ..core.cursor import EpochCursor, evaluate_parts
 from ..core.datasets import Dataset
 from ..core.history import History
-from ..core.losses import DEFAULT_LOSS, get_loss
+from ..core.losses import DEFAULT_LOSS, Loss, get_loss
 from ..core.model import forward_with
 from ..core.optim import _check_lr
 from ..core.snapshot import Snapshot, frozen_dict
@@ -135,6 +137,98 @@ def activation_name(layer) -> str:
     return ACTIVATION_NAMES.get(name, name.lower())
 
 
+@dataclass
+class ModuleShape:
+    """What probing a module found: its Linear chain (``linears`` None when it is not a
+    plain chain), the activation after each hidden layer, and otherwise the hidden
+    activations' module paths and widths and the output width."""
+
+    linears: list | None
+    activations: list[str]
+    hidden_names: list[str] = field(default_factory=list)
+    widths: list[int] = field(default_factory=list)
+    n_out: int = 0
+
+
+@dataclass
+class _Scratch:
+    """A copy of the module for the views, and the snapshot whose weights it holds."""
+
+    module: object
+    loaded: object = None
+
+
+def probe_module(module, ds: Dataset, batch_size: int, loss: Loss, dtype) -> ModuleShape:
+    """Run a few training rows through ``module`` (evaluation mode, no gradient) in
+    torch ``dtype``, check it fits the data and ``loss``; find its hidden activations."""
+    torch = _import_torch()
+    X = torch.as_tensor(ds.X_train[:PROBE_ROWS], dtype=dtype)
+    leaves = [m for m in module.modules() if not list(m.children())]
+    paths = {id(m): name for name, m in module.named_modules()}
+    calls: list = []
+    handles = [
+        m.register_forward_hook(lambda mod, _inp, out: calls.append((mod, out))) for m in leaves
+    ]
+    was_training = module.training
+    try:
+        module.eval()
+        with torch.no_grad():
+            out = module(X)
+    except Exception as exc:  # any failure of the user's forward: say what went in
+        raise ValueError(
+            f"module cannot take the data set's input width of {ds.n_features} features "
+            f"(a batch of shape {tuple(X.shape)}): {type(exc).__name__}: {exc}"
+        ) from exc
+    finally:
+        for h in handles:
+            h.remove()
+        module.train(was_training)
+    if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != len(X):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(
+            f"module must return raw scores of shape (batch, outputs), got {shape} for a "
+            f"batch of {len(X)}"
+        )
+    expected = ds.n_outputs if loss.class_labels else loss.targets(ds.y_train).shape[1]
+    if out.shape[1] != expected:
+        raise ValueError(
+            f"module output width {out.shape[1]} does not fit loss {loss.name!r} on "
+            f"this data set: expected {expected}"
+        )
+    if calls and calls[-1][1] is out and is_activation(calls[-1][0]):
+        raise ValueError(
+            "module: the output layer must be linear (raw scores / logits), without a "
+            f"final {type(calls[-1][0]).__name__}"
+        )
+    bn = torch.nn.modules.batchnorm._BatchNorm
+    if any(isinstance(m, bn) for m in leaves) and 1 in (
+        batch_size,
+        len(ds.X_train) % batch_size,
+    ):
+        raise ValueError(
+            f"batch_size {batch_size} leaves a batch of one sample, which BatchNorm cannot "
+            "train on; choose another batch_size"
+        )
+    try:
+        linears, activations = describe_module(module)
+        _, ours = forward_with(chain_params(linears), activations, ds.X_train[:PROBE_ROWS])
+        tol = 1e-9 if dtype == torch.float64 else 1e-4
+        if not np.allclose(ours, out.numpy(), rtol=tol, atol=tol):
+            raise ValueError("module: its forward is not the chain of its layers")
+        return ModuleShape(linears, activations)
+    except ValueError:
+        pass
+    hidden = [(mod, o) for mod, o in calls if is_activation(mod) and o is not out and o.ndim >= 1]
+    hidden = [(mod, o) for mod, o in hidden if o.shape[0] == len(X)]
+    return ModuleShape(
+        linears=None,
+        activations=[activation_name(mod) for mod, _ in hidden],
+        hidden_names=[f"module {paths.get(id(mod), '?')}" for mod, _ in hidden],
+        widths=[int(np.prod(o.shape[1:])) for _, o in hidden],
+        n_out=int(out.shape[1]),
+    )
+
+
 class TorchTrainer(Stepping):
     """Train a PyTorch module step by step, speaking nnwidgets' trainer protocol.
 
@@ -142,7 +236,8 @@ class TorchTrainer(Stepping):
     (default SGD with lr 0.03). The Dashboard can watch it like ``nw.Trainer``.
     The module's raw output must fit the loss: one column for "bce", one per class
     for "cross_entropy", one per target for "mse". ``chain`` tells whether the module
-    is a plain Linear/activation chain (see the module docstring).
+    is a plain Linear/activation chain (see the module docstring); ``layer_sizes``,
+    ``activations`` and ``hidden_names`` describe the network for the views.
     """
 
     def __init__(
@@ -163,10 +258,11 @@ class TorchTrainer(Stepping):
         loss = DEFAULT_LOSS[ds.task] if loss is None else loss
         if loss not in TORCH_LOSSES:
             raise ValueError(f"loss {loss!r} is unknown; expected one of {sorted(TORCH_LOSSES)}")
-        if loss == "cross_entropy" and ds.task == "regression":
-            raise ValueError("loss 'cross_entropy' needs class labels; the data set is regression")
-        if loss == "bce" and ds.task == "multiclass":
-            raise ValueError("loss 'bce' needs two classes; use 'cross_entropy' for more")
+        self.loss = get_loss(loss)
+        if self.loss.class_labels and ds.task == "regression":
+            raise ValueError(f"loss {loss!r} needs class labels; the data set is regression")
+        if self.loss.logits and not self.loss.class_labels and ds.task == "multiclass":
+            raise ValueError(f"loss {loss!r} needs two classes; use 'cross_entropy' for more")
         batch_size = check_int("batch_size", batch_size, 1)
         if not isinstance(shuffle, bool):
             raise TypeError(f"shuffle must be a bool, got {type(shuffle).__name__}")
@@ -182,22 +278,23 @@ class TorchTrainer(Stepping):
             )
         self.torch = torch
         self.dtype = params[0].dtype
-        self.loss = get_loss(loss)
         self.ds = ds
         self._y_train = self._targets(ds.y_train)
-        probe = self._probe(module, ds, batch_size)  # every check before any state is kept
+        # every check before any state is kept
+        probe = probe_module(module, ds, batch_size, self.loss, self.dtype)
         self.module = module
         self.optimizer = optimizer
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
         self.chain = probe.linears is not None
+        self.activations: list[str] = list(probe.activations)
         if self.chain:
             self.linears = probe.linears
             self._weight_params = [lin.weight for lin in self.linears]
             sizes = [self.linears[0].in_features] + [lin.out_features for lin in self.linears]
             self.weight_layers = chain_weight_layers(sizes)
-            hidden_names = [f"layer {i + 1}" for i in range(len(probe.activations))]
+            self.hidden_names = [f"layer {i + 1}" for i in range(len(probe.activations))]
         else:
             self.linears = [m for m in module.modules() if isinstance(m, torch.nn.Linear)]
             named = [
@@ -208,117 +305,34 @@ class TorchTrainer(Stepping):
             self._weight_params = [p for _, p in named]
             self.weight_layers = tuple(array_weight_layer(name, p.shape) for name, p in named)
             sizes = [ds.n_features, *probe.widths, probe.n_out]
-            hidden_names = probe.hidden_names
-        self.model = SimpleNamespace(
-            sizes=sizes,
-            activation_names=list(probe.activations),
-            n_layers=len(self.weight_layers),
-            hidden_names=hidden_names,
-        )
+            self.hidden_names = probe.hidden_names
+        self.layer_sizes: list[int] = sizes
         self._loss_fn = getattr(torch.nn, TORCH_LOSSES[loss])()
         self._X_train = torch.as_tensor(ds.X_train, dtype=self.dtype)
         self._X_test = torch.as_tensor(ds.X_test, dtype=self.dtype)
         self._y_test = self._targets(ds.y_test)
+        self._labels = {
+            part: y.reshape(-1).long().numpy()
+            for part, y in (("train", self._y_train), ("test", self._y_test))
+        }
         self._initial = (copy.deepcopy(module.state_dict()), copy.deepcopy(optimizer.state_dict()))
-        self._scratch = None
+        self._scratch: tuple[_Scratch, list] | None = None
         self._start()
 
-    # ------------------------------------------------------------ checking
-    def _probe(self, module, ds: Dataset, batch_size: int) -> SimpleNamespace:
-        """Run a few training rows through ``module`` (evaluation mode, no gradient) and
-        check it fits the data and the loss; find its hidden activations."""
-        torch = self.torch
-        X = torch.as_tensor(ds.X_train[:PROBE_ROWS], dtype=self.dtype)
-        leaves = [m for m in module.modules() if not list(m.children())]
-        paths = {id(m): name for name, m in module.named_modules()}
-        calls: list = []
-        handles = [
-            m.register_forward_hook(lambda mod, _inp, out: calls.append((mod, out))) for m in leaves
-        ]
-        was_training = module.training
-        try:
-            module.eval()
-            with torch.no_grad():
-                out = module(X)
-        except Exception as exc:  # any failure of the user's forward: say what went in
-            raise ValueError(
-                f"module cannot take the data set's input width of {ds.n_features} features "
-                f"(a batch of shape {tuple(X.shape)}): {type(exc).__name__}: {exc}"
-            ) from exc
-        finally:
-            for h in handles:
-                h.remove()
-            module.train(was_training)
-        if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != len(X):
-            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            raise ValueError(
-                f"module must return raw scores of shape (batch, outputs), got {shape} for a "
-                f"batch of {len(X)}"
-            )
-        expected = ds.n_outputs if self.loss.name == "cross_entropy" else self._y_train.shape[1]
-        if out.shape[1] != expected:
-            raise ValueError(
-                f"module output width {out.shape[1]} does not fit loss {self.loss.name!r} on "
-                f"this data set: expected {expected}"
-            )
-        if calls and calls[-1][1] is out and is_activation(calls[-1][0]):
-            raise ValueError(
-                "module: the output layer must be linear (raw scores / logits), without a "
-                f"final {type(calls[-1][0]).__name__}"
-            )
-        bn = torch.nn.modules.batchnorm._BatchNorm
-        if any(isinstance(m, bn) for m in leaves) and 1 in (
-            batch_size,
-            len(ds.X_train) % batch_size,
-        ):
-            raise ValueError(
-                f"batch_size {batch_size} leaves a batch of one sample, which BatchNorm cannot "
-                "train on; choose another batch_size"
-            )
-        try:
-            linears, activations = describe_module(module)
-            _, ours = forward_with(chain_params(linears), activations, ds.X_train[:PROBE_ROWS])
-            tol = 1e-9 if self.dtype == torch.float64 else 1e-4
-            if not np.allclose(ours, out.numpy(), rtol=tol, atol=tol):
-                raise ValueError("module: its forward is not the chain of its layers")
-            return SimpleNamespace(linears=linears, activations=activations)
-        except ValueError:
-            pass
-        hidden = [
-            (mod, o) for mod, o in calls if is_activation(mod) and o is not out and o.ndim >= 1
-        ]
-        hidden = [(mod, o) for mod, o in hidden if o.shape[0] == len(X)]
-        return SimpleNamespace(
-            linears=None,
-            activations=[activation_name(mod) for mod, _ in hidden],
-            hidden_names=[f"module {paths.get(id(mod), '?')}" for mod, _ in hidden],
-            widths=[int(np.prod(o.shape[1:])) for _, o in hidden],
-            n_out=int(out.shape[1]),
-        )
-
     def _targets(self, y):
-        torch = self.torch
-        if self.loss.name == "cross_entropy":
-            return torch.as_tensor(np.asarray(y).reshape(-1), dtype=torch.long)
-        y = np.asarray(y, dtype=float).reshape(len(y), -1)
-        return torch.as_tensor(y, dtype=self.dtype)
+        y = self.loss.targets(y)  # int64 labels, or float64 values (2-D)
+        return self.torch.as_tensor(y, dtype=None if self.loss.class_labels else self.dtype)
 
     def _start(self) -> None:
-        self._rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(self.seed)
         torch_seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy)
         self._torch_rng = self.torch.Generator().manual_seed(torch_seed % 2**63).get_state()
-        self._perm = None
-        self._pos = 0
-        self.step_count = 0
-        self.epoch = 0
-        self._last_loss = math.nan
+        self._cursor = EpochCursor(len(self.ds.X_train), self.batch_size, self.shuffle, rng)
         n = len(self.weight_layers)
-        self._grad_norms = (0.0,) * n
-        self._update_ratios = (0.0,) * n
+        self._cursor.diagnostics_zero(n)
         self.divergence = None
         self.history = History(n, self.ds.task != "regression")
-        self._metrics = self.evaluate()
-        self.history.record_epoch(self.epoch, self.step_count, self._metrics)
+        self._cursor.end_epoch(self.history, self.evaluate())
 
     @contextlib.contextmanager
     def _stepping(self):
@@ -335,6 +349,16 @@ class TorchTrainer(Stepping):
             torch.set_rng_state(outside)
 
     # ------------------------------------------------------------- protocol
+    @property
+    def step_count(self) -> int:
+        """Updates done since step 0."""
+        return self._cursor.step
+
+    @property
+    def epoch(self) -> int:
+        """Epochs finished since step 0."""
+        return self._cursor.epoch
+
     @property
     def lr(self) -> float:
         """The learning rate of the optimizer's first parameter group."""
@@ -355,7 +379,7 @@ class TorchTrainer(Stepping):
     @property
     def batches_per_epoch(self) -> int:
         """Minibatches in one epoch."""
-        return math.ceil(len(self.ds.X_train) / self.batch_size)
+        return self._cursor.batches_per_epoch
 
     def _weights(self) -> list[np.ndarray]:
         if self.chain:
@@ -365,19 +389,16 @@ class TorchTrainer(Stepping):
     def _step(self) -> bool:
         if self.divergence is not None:
             return False
-        torch = self.torch
-        if self._perm is None:
-            n = len(self.ds.X_train)
-            self._perm = self._rng.permutation(n) if self.shuffle else np.arange(n)
-        idx = self._perm[self._pos : self._pos + self.batch_size]
-        index = torch.as_tensor(idx)
+        cursor = self._cursor
+        idx = cursor.next_batch()
+        index = self.torch.as_tensor(idx)
         before = self._weights()
         self.optimizer.zero_grad(set_to_none=True)
         loss = self._loss_fn(self.module(self._X_train[index]), self._y_train[index])
         value = float(loss.detach())
         if not math.isfinite(value):
             self.divergence = (
-                f"diverged at step {self.step_count + 1}: the loss is {value}; "
+                f"diverged at step {cursor.step + 1}: the loss is {value}; "
                 "lower the learning rate or reset"
             )
             return False
@@ -390,17 +411,8 @@ class TorchTrainer(Stepping):
             float(np.linalg.norm(a - b)) / wn if wn else 0.0
             for a, b, wn in zip(after, before, weight_norms, strict=True)
         ]
-        self.step_count += 1
-        self._pos += len(idx)
-        self._last_loss = value
-        self._grad_norms, self._update_ratios = tuple(grads), tuple(ratios)
-        self.history.steps.append(self.step_count, [value, self.lr, *grads, *weight_norms, *ratios])
-        if self._pos >= len(self.ds.X_train):
-            self.epoch += 1
-            self._pos = 0
-            self._perm = None
-            self._metrics = self.evaluate()
-            self.history.record_epoch(self.epoch, self.step_count, self._metrics)
+        if cursor.advance(self.history, len(idx), value, self.lr, grads, weight_norms, ratios):
+            cursor.end_epoch(self.history, self.evaluate())
         return True
 
     @contextlib.contextmanager
@@ -416,25 +428,20 @@ class TorchTrainer(Stepping):
 
     def evaluate(self) -> dict[str, float]:
         """Data losses (and accuracies for classification) on both parts, in evaluation mode."""
-        out = {}
-        with self._evaluating():
-            for part, X, y in (
+
+        def run(X, y) -> tuple[float, np.ndarray]:
+            raw = self.module(X)
+            return float(self._loss_fn(raw, y)), raw.double().numpy()
+
+        parts = [
+            (name, len(X), X, y, self._labels[name])
+            for name, X, y in (
                 ("train", self._X_train, self._y_train),
                 ("test", self._X_test, self._y_test),
-            ):
-                if len(X) == 0:
-                    out[f"{part}_loss"] = math.nan
-                    if self.ds.task != "regression":
-                        out[f"{part}_acc"] = math.nan
-                    continue
-                raw = self.module(X)
-                out[f"{part}_loss"] = float(self._loss_fn(raw, y))
-                if self.ds.task != "regression":
-                    pred = self.loss.labels(raw.double().numpy())
-                    labels = y.reshape(-1).long().numpy()
-                    out[f"{part}_acc"] = float(np.mean(pred == labels))
-        out["penalty"] = 0.0
-        return out
+            )
+        ]
+        with self._evaluating():
+            return evaluate_parts(parts, run, self.loss, self.ds.task != "regression", 0.0)
 
     def params(self) -> dict[str, np.ndarray]:
         """The parameters as numpy arrays: ``W0, b0, ...`` in nnwidgets' layout (W_i is
@@ -444,67 +451,58 @@ class TorchTrainer(Stepping):
         return chain_params(self.linears)
 
     def _grads(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        def grad(p, like: np.ndarray) -> np.ndarray:
+            g = None if p is None else p.grad
+            return np.zeros_like(like) if g is None else g.detach().cpu().numpy()
+
         if not self.chain:
-            return {
-                n: p.grad.detach().cpu().numpy() if p.grad is not None else np.zeros_like(params[n])
-                for n, p in self.module.named_parameters()
-            }
+            return {n: grad(p, params[n]) for n, p in self.module.named_parameters()}
         grads = {}
         for i, lin in enumerate(self.linears):
-            g = lin.weight.grad
-            grads[f"W{i}"] = (
-                g.detach().cpu().numpy().T if g is not None else np.zeros_like(params[f"W{i}"])
-            )
-            gb = lin.bias.grad if lin.bias is not None else None
-            grads[f"b{i}"] = (
-                gb.detach().cpu().numpy() if gb is not None else np.zeros_like(params[f"b{i}"])
-            )
+            grads[f"W{i}"] = grad(lin.weight, params[f"W{i}"].T).T
+            grads[f"b{i}"] = grad(lin.bias, params[f"b{i}"])
         return grads
 
     def view_context(self) -> ViewContext:
         """What the views may know of this trainer: data, network shape, loss, and the
         module's own forward pass and weight layers when it is not a plain chain."""
-        model = self.model
         return ViewContext(
             ds=self.ds,
-            layer_sizes=tuple(model.sizes),
-            activations=tuple(model.activation_names),
+            layer_sizes=tuple(self.layer_sizes),
+            activations=tuple(self.activations),
             loss=self.loss,
             task=self.ds.task,
             weight_layers=tuple(self.weight_layers),
             forward=self.forward_for_views,
             chain=self.chain,
-            hidden_names=tuple(model.hidden_names),
+            hidden_names=tuple(self.hidden_names),
         )
 
     def snapshot(self) -> Snapshot:
         """A frozen Snapshot (see ``params`` for its layout; buffers in ``extra``)."""
         params = self.params()
         grads = self._grads(params)
-        if self.chain:
-            n = len(self.linears)
-            weight_norms = tuple(float(np.linalg.norm(params[f"W{i}"])) for i in range(n))
-            extra = MappingProxyType({})
-        else:
-            weight_norms = tuple(float(np.linalg.norm(params[w.name])) for w in self.weight_layers)
+        extra = MappingProxyType({})
+        if not self.chain:
             buffers = {n: b.detach().cpu().numpy() for n, b in self.module.named_buffers()}
             extra = MappingProxyType({"buffers": frozen_dict(buffers)})
+        c = self._cursor
         return Snapshot(
-            step=self.step_count,
-            epoch=self.epoch,
+            step=c.step,
+            epoch=c.epoch,
             lr=self.lr,
-            batch_loss=self._last_loss,
-            metrics=MappingProxyType(dict(self._metrics)),
+            batch_loss=c.last_loss,
+            metrics=MappingProxyType(c.epoch_metrics),
             params=frozen_dict(params),
             grads=frozen_dict(grads),
-            grad_norms=self._grad_norms,
-            weight_norms=weight_norms,
-            update_ratios=self._update_ratios,
-            layer_sizes=tuple(self.model.sizes),
-            activations=tuple(self.model.activation_names),
+            grad_norms=tuple(c.grad_norms),
+            weight_norms=tuple(float(np.linalg.norm(params[w.name])) for w in self.weight_layers),
+            update_ratios=tuple(c.update_ratios),
+            layer_sizes=tuple(self.layer_sizes),
+            activations=tuple(self.activations),
             task=self.ds.task,
-            batch_in_epoch=math.ceil(self._pos / self.batch_size),
-            batches_per_epoch=self.batches_per_epoch,
+            batch_in_epoch=c.batch_in_epoch,
+            batches_per_epoch=c.batches_per_epoch,
             diverged=self.divergence is not None,
             divergence=self.divergence,
             extra=extra,
@@ -537,13 +535,13 @@ class TorchTrainer(Stepping):
             out = scratch.module(torch.as_tensor(X, dtype=self.dtype))
         n = len(X)
         hidden = [c.reshape(n, -1).numpy() for c in caught if c.ndim >= 1 and c.shape[0] == n]
-        widths = self.model.sizes[1:-1]
+        widths = self.layer_sizes[1:-1]
         hidden = hidden[: len(widths)]
         dtype = out.numpy().dtype
         hidden += [np.zeros((n, w), dtype=dtype) for w in widths[len(hidden) :]]
         return hidden, out.numpy()
 
-    def _scratch_module(self):
+    def _scratch_module(self) -> tuple[_Scratch, list]:
         if self._scratch is None:
             module = copy.deepcopy(self.module)
             module.eval()
@@ -551,7 +549,7 @@ class TorchTrainer(Stepping):
             for m in module.modules():
                 if not list(m.children()) and is_activation(m):
                     m.register_forward_hook(lambda _m, _i, out: caught.append(out.detach()))
-            self._scratch = (SimpleNamespace(module=module, loaded=None), caught)
+            self._scratch = (_Scratch(module), caught)
         return self._scratch
 
     def reset(self, seed: int | None = None) -> Snapshot:
@@ -569,7 +567,7 @@ class TorchTrainer(Stepping):
 
     def __repr__(self) -> str:
         return (
-            f"TorchTrainer({type(self.module).__name__} {self.model.sizes}, "
+            f"TorchTrainer({type(self.module).__name__} {self.layer_sizes}, "
             f"{self.ds.name!r}, loss={self.loss.name!r}, "
             f"optimizer={type(self.optimizer).__name__}, step={self.step_count})"
         )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
 import numpy as np
+
+from .layout import ParamLayout
 
 
 def frozen_copy(a: np.ndarray) -> np.ndarray:
@@ -19,6 +22,40 @@ def frozen_copy(a: np.ndarray) -> np.ndarray:
 def frozen_dict(arrays: dict[str, np.ndarray]) -> MappingProxyType:
     """A read-only mapping of read-only copies."""
     return MappingProxyType({k: frozen_copy(v) for k, v in arrays.items()})
+
+
+class FrozenArrays(Mapping):
+    """Read-only named arrays over one flat copy: ``FrozenArrays(flat, layout)`` takes a
+    private copy of ``flat`` (one copy, however many arrays), and builds each read-only
+    view of it the first time it is read."""
+
+    __slots__ = ("_flat", "_layout", "_views")
+
+    def __init__(self, flat: np.ndarray, layout: ParamLayout) -> None:
+        self._flat = flat.copy()
+        self._flat.flags.writeable = False
+        self._layout = layout
+        self._views: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        view = self._views.get(key)
+        if view is None:
+            layout = self._layout
+            view = self._flat[layout.slices[key]].reshape(layout.shapes[layout.keys.index(key)])
+            self._views[key] = view
+        return view
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layout.keys)
+
+    def __len__(self) -> int:
+        return len(self._layout.keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._layout.slices
+
+    def __repr__(self) -> str:
+        return f"FrozenArrays({dict(self)!r})"
 
 
 @dataclass(frozen=True)
@@ -36,9 +73,9 @@ class Snapshot:
     epoch: int
     lr: float
     batch_loss: float
-    metrics: MappingProxyType
-    params: MappingProxyType
-    grads: MappingProxyType
+    metrics: Mapping[str, float]
+    params: Mapping[str, np.ndarray]
+    grads: Mapping[str, np.ndarray]
     grad_norms: tuple[float, ...]
     weight_norms: tuple[float, ...]
     update_ratios: tuple[float, ...]
@@ -51,15 +88,21 @@ class Snapshot:
     divergence: str | None = None
     extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
+    @classmethod
+    def _trusted(cls, **fields) -> Snapshot:
+        """A Snapshot of every field, already checked and read-only, built without the
+        frozen ``__init__``'s one ``object.__setattr__`` per field (a step's snapshot
+        costs a few microseconds less)."""
+        snap = object.__new__(cls)
+        snap.__dict__.update(fields)
+        if len(snap.__dict__) != len(_FIELDS):
+            raise TypeError(f"Snapshot needs the fields {_FIELDS}, got {sorted(fields)}")
+        return snap
+
     @property
     def n_layers(self) -> int:
         """Number of weight layers."""
         return len(self.grad_norms)
-
-    @property
-    def epoch_progress(self) -> float:
-        """Fraction of the current epoch already done (0 to 1)."""
-        return self.batch_in_epoch / max(1, self.batches_per_epoch)
 
     def status_line(self, steps_per_second: float | None = None) -> str:
         """One line such as ``epoch 3 · step 57 · loss 0.412 · test 0.398 · acc 91% · lr 0.03``."""
@@ -79,3 +122,6 @@ class Snapshot:
         if self.diverged:
             line = f"⚠ {self.divergence} — {line}"
         return line
+
+
+_FIELDS = tuple(f.name for f in fields(Snapshot))

@@ -10,7 +10,32 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
+
+from .blas import limited
 from .checks import check_int
+
+#: m * n * k of a matrix product below which BLAS runs it on one thread whatever its
+#: limit (OpenBLAS starts threads from 4 * 65536): setting and restoring the limit would
+#: cost more than a small network's whole step
+SMALL_PRODUCT = 65536
+
+
+def step_context(
+    blas_threads: int | None, largest_product: int
+) -> contextlib.AbstractContextManager:
+    """The context a run of numpy training steps runs in: numpy neither warns nor raises
+    on overflow (the step detects it and undoes it), and BLAS keeps to ``blas_threads``
+    when the ``largest_product`` (m * n * k) is large enough for BLAS to start threads."""
+    if blas_threads is None or largest_product < SMALL_PRODUCT:
+        return np.errstate(over="ignore", invalid="ignore")
+    return _limited_errstate(blas_threads)
+
+
+@contextlib.contextmanager
+def _limited_errstate(threads: int):
+    with limited(threads), np.errstate(over="ignore", invalid="ignore"):
+        yield
 
 
 class Stepping:
