@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..views.base import figures
-
-if TYPE_CHECKING:
-    from .dashboard import Dashboard
+from .host import DashboardHost
 
 
 class FilesPanel:
     """What the Dashboard's file buttons do (the trainer must be ``Saveable`` to save
     or load; the buttons are disabled otherwise)."""
 
-    def __init__(self, dash: Dashboard) -> None:
+    def __init__(self, dash: DashboardHost) -> None:
         self.dash = dash
 
     def save(self, path: str) -> None:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..core.protocols import Rewindable
 from .controls import LIVE
-
-if TYPE_CHECKING:
-    from .dashboard import Dashboard
+from .host import DashboardHost
 
 MAX_SCRUB_POINTS = 120  # positions on the look-back slider
 
@@ -20,7 +16,7 @@ class LookBack:
     (a ``Rewindable`` trainer's ``checkpoints``), the views show the one chosen, and
     "Continue from here" rewinds the trainer to it."""
 
-    def __init__(self, dash: Dashboard) -> None:
+    def __init__(self, dash: DashboardHost) -> None:
         self.dash = dash
         self._shown: tuple | None = None  # what the scrubber lists, to skip a redo
 

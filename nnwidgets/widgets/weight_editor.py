@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ipywidgets import HTML, Button, FloatText, HBox, Layout
 
 from ..core.protocols import WeightEditable
-
-if TYPE_CHECKING:
-    from .dashboard import Dashboard
+from .host import DashboardHost
 
 
 class WeightEditor(HBox):
@@ -39,7 +36,7 @@ class WeightEditor(HBox):
         self.layout.display = "flex"
 
 
-def weight_editor_for(dash: Dashboard, network) -> WeightEditor:
+def weight_editor_for(dash: DashboardHost, network) -> WeightEditor:
     """A WeightEditor wired to the Dashboard's network view (and a click on a neuron
     to the boundary view, when there is one); a ``WeightEditable`` trainer takes the
     new value."""
