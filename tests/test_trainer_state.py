@@ -33,7 +33,8 @@ def test_cursor_cuts_each_epoch_of_a_seeded_permutation_into_slices():
     for _ in range(6):
         idx = cursor.next_batch()
         seen.append(idx.copy())
-        ends.append(cursor.advance(history, len(idx), 0.5, 0.1, [1.0], [2.0], [0.01]))
+        ends.append(cursor.advance(history, idx, 0.5, 0.1, [1.0], [2.0], [0.01]))
+        assert np.array_equal(cursor.last_batch, seen[-1])  # the step's own minibatch
     assert [len(i) for i in seen] == [10, 10, 5, 10, 10, 5]
     assert ends == [False, False, True, False, False, True]
     first = np.concatenate(seen[:3])
@@ -188,3 +189,21 @@ def test_the_blas_limit_is_set_only_for_products_large_enough_for_threads():
     assert type(step_context(1, SMALL_PRODUCT)) is not np.errstate
     tr = make()
     assert tr._largest_product == 160 * 9 * 8  # rows * (8 inputs + ones) * 8 outputs
+
+
+def test_a_snapshot_names_the_minibatch_its_step_used():
+    import nnwidgets as nw
+
+    ds = nw.datasets.moons(n_samples=50, noise=0.1, seed=0)
+    tr = nw.Trainer(nw.MLP([2, 4, 1], seed=0), ds, batch_size=8, seed=0)
+    assert tr.snapshot().batch.size == 0  # no step yet
+    order = np.random.default_rng(0).permutation(tr.n_train)
+    first = tr.step().batch
+    np.testing.assert_array_equal(first, order[:8])
+    with pytest.raises(ValueError):
+        first[0] = 1  # read-only
+    second = tr.step().batch
+    np.testing.assert_array_equal(second, order[8:16])
+    np.testing.assert_array_equal(first, order[:8])  # the earlier snapshot is unchanged
+    tr.reset()
+    assert tr.snapshot().batch.size == 0

@@ -41,7 +41,7 @@ from ..core.history import History
 from ..core.losses import DEFAULT_LOSS, Loss, get_loss
 from ..core.model import forward_with
 from ..core.optim import _check_lr
-from ..core.snapshot import Snapshot, frozen_dict
+from ..core.snapshot import Snapshot, frozen_dict, read_only
 from ..core.stepping import Stepping
 from ..core.view_context import ViewContext
 from ..core.weight_layers import array_weight_layer, chain_weight_layers
@@ -411,7 +411,7 @@ class TorchTrainer(Stepping):
             float(np.linalg.norm(a - b)) / wn if wn else 0.0
             for a, b, wn in zip(after, before, weight_norms, strict=True)
         ]
-        if cursor.advance(self.history, len(idx), value, self.lr, grads, weight_norms, ratios):
+        if cursor.advance(self.history, idx, value, self.lr, grads, weight_norms, ratios):
             cursor.end_epoch(self.history, self.evaluate())
         return True
 
@@ -505,6 +505,7 @@ class TorchTrainer(Stepping):
             batches_per_epoch=c.batches_per_epoch,
             diverged=self.divergence is not None,
             divergence=self.divergence,
+            batch=read_only(c.last_batch),
             extra=extra,
         )
 

@@ -18,6 +18,9 @@ import numpy as np
 from .history import History
 from .losses import Loss
 
+NO_BATCH = np.zeros(0, dtype=np.intp)
+NO_BATCH.flags.writeable = False
+
 
 @dataclass(eq=False)
 class EpochCursor:
@@ -42,6 +45,9 @@ class EpochCursor:
     weight_norms: Sequence[float] = ()
     update_ratios: Sequence[float] = ()
     epoch_metrics: dict[str, float] = field(default_factory=dict)
+    #: training-set indices of the latest step's minibatch (a slice of that epoch's
+    #: order, which is never written in place); empty before the first step
+    last_batch: np.ndarray = field(default_factory=lambda: NO_BATCH)
 
     def next_batch(self) -> np.ndarray:
         """Indices of the next minibatch (draws the epoch's order at its first batch)."""
@@ -53,17 +59,19 @@ class EpochCursor:
     def advance(
         self,
         history: History,
-        size: int,
+        batch: np.ndarray,
         loss: float,
         lr: float,
         grad_norms: Sequence[float],
         weight_norms: Sequence[float],
         update_ratios: Sequence[float],
     ) -> bool:
-        """Count one update of ``size`` samples, keep its diagnostics and write its
-        history row; True when it ended the epoch (the next batch starts a new one)."""
+        """Count one update on ``batch`` (training-set indices), keep its diagnostics and
+        write its history row; True when it ended the epoch (the next batch starts a
+        new one)."""
         self.step += 1
-        self.pos += size
+        self.pos += len(batch)
+        self.last_batch = batch
         self.last_loss = loss
         self.grad_norms = grad_norms  # kept as given: never written in place
         self.weight_norms = weight_norms

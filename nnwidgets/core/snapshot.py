@@ -58,6 +58,17 @@ class FrozenArrays(Mapping):
         return f"FrozenArrays({dict(self)!r})"
 
 
+_EMPTY_BATCH = np.zeros(0, dtype=np.intp)
+_EMPTY_BATCH.flags.writeable = False
+
+
+def read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a`` (no copy: for arrays never written in place)."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """What a view needs to draw the trainer's state; never holds the trainer.
@@ -86,6 +97,8 @@ class Snapshot:
     batches_per_epoch: int = 1
     diverged: bool = False
     divergence: str | None = None
+    #: training-set indices of the latest step's minibatch (empty before the first)
+    batch: np.ndarray = field(default_factory=lambda: _EMPTY_BATCH)
     extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cursor import EpochCursor
+from .cursor import NO_BATCH, EpochCursor
 
 
 @dataclass(eq=False)
@@ -83,6 +83,7 @@ class TrainerState(EpochCursor):
         new = self.copy(with_rng=False)
         new.step, new.epoch, new.pos = saved["step"], saved["epoch"], saved["pos"]
         new.perm = perm if saved["has_perm"] else None
+        new.last_batch = NO_BATCH
         new.rng_state = saved["rng_state"]
         new.base_lr = float(saved["base_lr"])
         new.first_loss = saved["first_loss"]

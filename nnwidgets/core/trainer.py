@@ -20,7 +20,7 @@ from .losses import Loss
 from .model import MLP
 from .optim import Optimizer, _check_number
 from .schedules import Schedule
-from .snapshot import FrozenArrays, Snapshot
+from .snapshot import FrozenArrays, Snapshot, read_only
 from .state import TrainerState
 from .stepping import Stepping, step_context
 from .time_travel import TimeTravel
@@ -182,7 +182,7 @@ class Trainer(TrainerSettings, TimeTravel, TrainerFiles, Stepping):
         ]
         self._undo = undo
         self._can_undo = True
-        if state.advance(self.history, len(idx), objective, lr, grad_norms, weight_norms, ratios):
+        if state.advance(self.history, idx, objective, lr, grad_norms, weight_norms, ratios):
             state.end_epoch(self.history, self.evaluate())
             self._keep_checkpoint(epoch_end=True)
         return True
@@ -290,6 +290,7 @@ class Trainer(TrainerSettings, TimeTravel, TrainerFiles, Stepping):
             batches_per_epoch=s.batches_per_epoch,
             diverged=divergence is not None,
             divergence=divergence,
+            batch=read_only(s.last_batch),
             extra=_NO_EXTRA,
         )
 
