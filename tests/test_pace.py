@@ -113,3 +113,26 @@ def test_speed_control_is_a_log_slider_with_max_at_its_top():
     c.batches_per_epoch = 5
     c.value = 10
     assert c.readout.value == "10 steps/s · 2 epochs/s"
+
+
+def test_a_paced_runner_waiting_for_a_slow_page_sleeps_too():
+    """Past the refresh deadline with the page still drawing, a paced play looks again
+    every few milliseconds instead of spinning on the event loop."""
+    tr = small_trainer()
+    checks = []
+
+    def page_ready():
+        checks.append(1)
+        return False  # the page never catches up
+
+    runner = Runner(tr, lambda: None, refresh_hz=20, ready=page_ready)
+    runner.speed = 60.0
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    wall0 = time.perf_counter()
+    run_for(runner, 1.5)
+    wall = time.perf_counter() - wall0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    assert cpu < 0.3 * wall, (cpu, wall)
+    assert len(checks) < 1.5 / 0.01 * 2  # about one look per poll interval, not thousands
+    assert 40 <= tr.step_count <= 100  # the pace is kept meanwhile

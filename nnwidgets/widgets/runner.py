@@ -229,10 +229,9 @@ class Runner:
                     if self._speed is not None:
                         due = self._due(now)
                         if due == 0:  # sleep, do not spin, until a step or the page is due
-                            wake = min(self._next_due(), deadline)
-                            if now >= deadline:  # waiting for the page to draw
-                                wake = min(wake, now + PAGE_POLL_SECONDS)
-                            await asyncio.sleep(max(0.0, wake - now))
+                            # past the deadline, the page is still drawing: look again soon
+                            soon = deadline if now < deadline else now + PAGE_POLL_SECONDS
+                            await asyncio.sleep(max(0.0, min(self._next_due(), soon) - now))
                             continue
                         want = min(want, due)
                     t0 = time.perf_counter()
