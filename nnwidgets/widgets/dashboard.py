@@ -114,6 +114,7 @@ class Dashboard(VBox):
         self._main = MainLoop()
         self.trainer = trainer
         self.controls = Controls(n_train=len(trainer.view_context().ds.X_train))
+        self.controls_box = self.controls.widget()  # built once: rebuilt views keep it
         self._frames = FrameCounter()
         self.schedule = RefreshSchedule()
         self.runner = Runner(
@@ -197,7 +198,7 @@ class Dashboard(VBox):
             cells.insert(cells.index(network.widget) + 1, self.weight_editor)
         grid = HBox(cells, layout=Layout(flex_flow="row wrap", align_items="flex-start"))
         grid.add_class("nnw-views")
-        self.children = [self.controls.widget(), grid, self._frames.widget]
+        self.children = [self.controls_box, grid, self._frames.widget]
 
     def set_trainer(self, trainer: TrainerProtocol) -> None:
         """Watch another trainer (views are rebuilt for its network and data)."""

@@ -89,7 +89,7 @@ class SpeedControl(HBox):
             style={"description_width": "44px"},
             layout=Layout(width="200px"),
         )
-        self.readout = HTML(layout=Layout(width="auto", min_width="150px"))
+        self.readout = HTML(layout=Layout(width="auto", min_width="150px", margin="0 16px 0 4px"))
         self._built = False
         self.readout.add_class("nnw-speed-readout")
         super().__init__([self.slider, self.readout], layout=Layout(align_items="center"))
