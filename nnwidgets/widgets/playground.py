@@ -65,14 +65,20 @@ CONFIG_KEYS = {
 }
 # Column sizes (px) for a 1366x768 laptop screen in Voila: the data set, the network,
 # the boundary, Play, speed and learning rate all inside the first viewport.
-DATA_PX = 236
-NETWORK_PX = 560
+DATA_PX = 250
+NETWORK_PX = 600
 NETWORK_MAX_HEIGHT_PX = 440
-OUTPUT_PX = 380
+OUTPUT_PX = 400
 BOUNDARY_HEIGHT_PX = 360
-LOSS_HEIGHT_PX = 230
-ACCURACY_HEIGHT_PX = 210
+LOSS_HEIGHT_PX = 200
+ACCURACY_HEIGHT_PX = 200
 COLUMN_GAP_PX = 14
+HINT = (
+    "<div style='font-size:12px;line-height:1.4;color:#666'>"
+    "Pick the data, shape the network with + and −, then press <b>Play</b> and watch "
+    "the output: the boundary the network draws, and its loss.<br>"
+    "Click a neuron to see what it computes; click an edge to set its weight.</div>"
+)
 
 
 def _config_value(config: dict, *path, default=None):
@@ -218,10 +224,12 @@ class Playground(VBox):
             options=sorted(ACTIVATIONS),
             value=activation,
             description="activation",
-            style={"description_width": "64px"},
-            layout=Layout(width="190px", margin="0 0 0 auto"),
+            style={"description_width": "72px"},
+            layout=Layout(width="210px", margin="0 0 0 auto"),
         )
         self.features = _FeaturePicker(features)
+        self.hint = HTML(HINT, layout=Layout(width=f"{DATA_PX - 8}px", margin="10px 0 0 0"))
+        self.hint.add_class("nnw-hint")
         for name, widget in self._setup_widgets().items():
             widget.add_class(f"nnw-{name.replace('_', '-')}")
         self._seed = seed
@@ -274,6 +282,7 @@ class Playground(VBox):
             self.train_fraction,
             self.regenerate,
             self.features,
+            self.hint,
         ]
         self.network_column = _column("NETWORK", "nnw-column-network", NETWORK_PX)
         self.network_header = HBox(
@@ -283,7 +292,9 @@ class Playground(VBox):
         self.output_column = _column("OUTPUT", "nnw-column-output", OUTPUT_PX)
         self.columns = HBox(
             [self.data_column, self.network_column, self.output_column],
-            layout=Layout(align_items="flex-start", grid_gap=f"{COLUMN_GAP_PX}px"),
+            layout=Layout(
+                flex_flow="row wrap", align_items="flex-start", grid_gap=f"{COLUMN_GAP_PX}px"
+            ),
         )
         self.columns.add_class("nnw-columns")
 
@@ -327,6 +338,10 @@ class Playground(VBox):
         views = self.dashboard.views
         ds = self.trainer.view_context().ds
         sizes = self.trainer.model.sizes
+        try:  # a loaded run brings its own widths: the counts show those
+            self.architecture.hidden = check_hidden(sizes[1:-1])
+        except (TypeError, ValueError):
+            pass
         width = NETWORK_PX - 8
         if "network" in views:
             fig = next(figures(views["network"].widget), None)
@@ -459,7 +474,9 @@ class Playground(VBox):
     def _set_hidden(self, widths: list[int]) -> None:
         old = self.dashboard.trainer
         trainer = self._build_trainer(widths, lr=old.base_lr, previous=old)
-        self.dashboard.set_trainer(trainer)  # the views are rebuilt, then arranged
+        # the views are rebuilt, then arranged: the page gets the arranged children only
+        with self.dashboard.hold_sync():
+            self.dashboard.set_trainer(trainer)
 
     def _wire_architecture(self) -> None:
         c = self.dashboard.controls

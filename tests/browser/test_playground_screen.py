@@ -9,6 +9,7 @@ fully inside the first viewport without scrolling. The screenshot is saved every
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 
 import pytest
@@ -86,14 +87,15 @@ def test_voila_1366x768_playground_is_one_screen(small_app):
     play = root.locator("button.nnw-play").first.bounding_box()
     boxes = [root.locator(css).first.bounding_box() for css in COLUMNS]
     assert all(b is not None for b in boxes), boxes
-    for left, right in zip(boxes, boxes[1:], strict=False):
+    for left, right in itertools.pairwise(boxes):
         assert left["x"] + left["width"] <= right["x"] + 1, (left, right)
     assert all(b["y"] >= play["y"] + play["height"] for b in boxes), (play, boxes)
-    for css, column in zip((".nnw-dataset", ".nnw-view-network", ".nnw-view-boundary"), COLUMNS):
+    firsts = (".nnw-dataset", ".nnw-view-network", ".nnw-view-boundary")
+    for css, column in zip(firsts, COLUMNS, strict=True):
         assert root.locator(f"{column} {css}").count() >= 1, (column, css)
     # the network column's controls: add/remove layer, and +/- on each hidden layer
     assert root.locator(f"{COLUMNS[1]} button.nnw-add-layer").first.is_visible()
-    assert root.locator(f"{COLUMNS[1]} button.nnw-add-neuron").count() == 2
+    assert root.locator(f"{COLUMNS[1]} button.nnw-add-neuron:visible").count() == 2
     # the disclosure is closed
     assert not root.locator(".nnw-optimizer").first.is_visible()
 
@@ -121,4 +123,20 @@ def test_voila_plus_widens_one_layer_and_redraws_the_network(small_app):
     assert nodes.first.is_visible()
     wait_status(page, r"^epoch 0 · step 0 ·")
     assert not_inside(page, root, {"network view": ".nnw-view-network"}) == []
+
+    # the most hidden layers still fit the column and the screen
+    for _ in range(4):
+        column.locator("button.nnw-add-layer").first.click()
+    page.wait_for_function(
+        "() => { const e = document.querySelector('.nnw-layer-count');"
+        " return e !== null && /6 hidden layers/.test(e.textContent); }",
+        timeout=30_000,
+    )
+    assert column.locator("button.nnw-add-neuron:visible").count() == 6
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOT.with_name("voila-1366x768-six-layers.png")))
+    assert not_inside(page, root, {"network view": ".nnw-view-network", **MUST_SEE}) == []
+    net = column.locator(".nnw-view-network").first.bounding_box()
+    counts = column.locator(".nnw-neurons").first.bounding_box()
+    assert counts["x"] + counts["width"] <= net["x"] + net["width"] + 1, (counts, net)
     assert page_errors(page) == []
