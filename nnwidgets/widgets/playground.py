@@ -63,16 +63,23 @@ CONFIG_KEYS = {
     "hide",
     "speed",
 }
-# Column sizes (px) for a 1366x768 laptop screen in Voila: the data set, the network,
-# the boundary, Play, speed and learning rate all inside the first viewport.
-DATA_PX = 250
-NETWORK_PX = 600
+# Column sizes (px): side by side in a 1280-px wide window; in Voila at 1366x768 the data
+# set, the network, the boundary, Play, speed and learning rate fit the first viewport.
+DATA_PX = 240
+NETWORK_PX = 540
 NETWORK_MAX_HEIGHT_PX = 440
 OUTPUT_PX = 400
 BOUNDARY_HEIGHT_PX = 360
 LOSS_HEIGHT_PX = 200
 ACCURACY_HEIGHT_PX = 200
 COLUMN_GAP_PX = 14
+FEATURE_LABELS = {
+    "x1^2": "x1²",
+    "x2^2": "x2²",
+    "x1*x2": "x1·x2",
+    "sin(x1)": "sin x1",
+    "sin(x2)": "sin x2",
+}
 HINT = (
     "<div style='font-size:12px;line-height:1.4;color:#666'>"
     "Pick the data, shape the network with + and −, then press <b>Play</b> and watch "
@@ -548,7 +555,10 @@ class _FeaturePicker(HBox):
 
         self.buttons = {
             name: ToggleButton(
-                value=name in selected, description=name, layout=Layout(width="auto")
+                value=name in selected,
+                description=FEATURE_LABELS.get(name, name),
+                tooltip=f"input feature {name}",
+                layout=Layout(width="auto"),
             )
             for name in FEATURES
         }
