@@ -88,15 +88,6 @@ HINT = (
 )
 
 
-def _config_value(config: dict, *path, default=None):
-    value = config
-    for key in path:
-        if not isinstance(value, dict) or key not in value:
-            return default
-        value = value[key]
-    return value
-
-
 def _px(value) -> float:
     return float(str(value).removesuffix("px"))
 
@@ -115,15 +106,21 @@ def fit_network_figure(fig, max_width: float, max_height: float) -> float:
     return round(width)
 
 
-def _column(title: str, css: str, width: int) -> VBox:
+def _column(css: str, width: int) -> VBox:
     column = VBox(layout=Layout(width=f"{width}px", flex="0 0 auto", align_items="flex-start"))
     column.add_class("nnw-column")
     column.add_class(css)
-    column.title = HTML(
+    return column
+
+
+def _heading(title: str, width: int) -> HTML:
+    """A column's title, as TensorFlow Playground's: small capitals over a rule."""
+    heading = HTML(
         f"<div style='font-size:12px;font-weight:600;letter-spacing:0.08em;color:#555;"
         f"border-bottom:1px solid #ddd;width:{width - 8}px;margin-bottom:4px'>{title}</div>"
     )
-    return column
+    heading.add_class("nnw-column-title")
+    return heading
 
 
 def _wrap_figure_rows(widget) -> None:
@@ -281,9 +278,9 @@ class Playground(VBox):
 
     # --------------------------------------------------------------- layout
     def _build_columns(self) -> None:
-        self.data_column = _column("DATA", "nnw-column-data", DATA_PX)
+        self.data_column = _column("nnw-column-data", DATA_PX)
         self.data_column.children = [
-            self.data_column.title,
+            _heading("DATA", DATA_PX),
             self.dataset,
             self.noise,
             self.train_fraction,
@@ -291,12 +288,14 @@ class Playground(VBox):
             self.features,
             self.hint,
         ]
-        self.network_column = _column("NETWORK", "nnw-column-network", NETWORK_PX)
+        self.network_column = _column("nnw-column-network", NETWORK_PX)
+        self._network_heading = _heading("NETWORK", NETWORK_PX)
         self.network_header = HBox(
             [self.layers, self.activation],
             layout=Layout(width=f"{NETWORK_PX - 8}px", align_items="center"),
         )
-        self.output_column = _column("OUTPUT", "nnw-column-output", OUTPUT_PX)
+        self.output_column = _column("nnw-column-output", OUTPUT_PX)
+        self._output_heading = _heading("OUTPUT", OUTPUT_PX)
         self.columns = HBox(
             [self.data_column, self.network_column, self.output_column],
             layout=Layout(
@@ -317,14 +316,14 @@ class Playground(VBox):
         editor = getattr(dash, "weight_editor", None) if "network" in views else None
         network = [views[n].widget for n in NETWORK_VIEWS if n in views]
         self.network_column.children = [
-            self.network_column.title,
+            self._network_heading,
             self.network_header,
             self.neurons,
             *network,
             *([editor] if editor is not None else []),
         ]
         self.output_column.children = [
-            self.output_column.title,
+            self._output_heading,
             *(views[n].widget for n in OUTPUT_VIEWS if n in views),
         ]
         self._size_views()
