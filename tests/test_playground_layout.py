@@ -210,6 +210,9 @@ def test_lesson_pace_and_speed_argument():
 
 
 def test_hide_layers_and_neurons():
+    pg = nw.playground(hide=["noise"])
+    assert pg.noise.layout.display == "none"
+    assert pg.dataset.layout.display != "none" and pg.train_fraction.layout.display != "none"
     pg = nw.playground(hide=["neurons"])
     assert pg.neurons.layout.display == "none" and pg.layers.layout.display != "none"
     assert "nnw-neurons" in classes(pg.neurons) and "nnw-layers" in classes(pg.layers)

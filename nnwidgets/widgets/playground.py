@@ -191,9 +191,16 @@ class Playground(VBox):
         if unknown:
             raise ValueError(f"hide names unknown controls {unknown}; expected some of {HIDEABLE}")
         style = {"description_width": "72px"}
-        wide = Layout(width=f"{DATA_PX - 6}px")
+
+        def wide() -> Layout:  # one Layout each: hiding one control hides only that one
+            return Layout(width=f"{DATA_PX - 6}px")
+
         self.dataset = Dropdown(
-            options=PLANE_DATASETS, value=dataset, description="data set", style=style, layout=wide
+            options=PLANE_DATASETS,
+            value=dataset,
+            description="data set",
+            style=style,
+            layout=wide(),
         )
         self.noise = FloatSlider(
             value=noise,
@@ -203,7 +210,7 @@ class Playground(VBox):
             description="noise",
             continuous_update=False,
             style=style,
-            layout=wide,
+            layout=wide(),
         )
         self.train_fraction = FloatSlider(
             value=train_fraction,
@@ -213,7 +220,7 @@ class Playground(VBox):
             description="train part",
             continuous_update=False,
             style=style,
-            layout=wide,
+            layout=wide(),
         )
         self.regenerate = Button(
             description="Regenerate",
