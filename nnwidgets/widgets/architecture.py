@@ -19,7 +19,6 @@ MAX_HIDDEN_LAYERS = 6
 NEW_LAYER_WIDTH = 4  # the width of an added layer when there is no hidden layer to copy
 SIDE_PX = 20  # the network figure's left and right margins: its layers' columns start there
 TEXT = "text-align:center;font-size:12px;line-height:16px;color:#444;white-space:nowrap"
-BUTTON = Layout(width="28px", height="24px", padding="0", margin="1px")
 
 
 def check_hidden(hidden: Sequence[int]) -> list[int]:
@@ -38,7 +37,11 @@ def check_hidden(hidden: Sequence[int]) -> list[int]:
 
 
 def _button(icon: str, css: str, tooltip: str) -> Button:
-    b = Button(icon=icon, tooltip=tooltip, layout=BUTTON)
+    b = Button(
+        icon=icon,
+        tooltip=tooltip,
+        layout=Layout(width="28px", height="24px", padding="0", margin="1px"),
+    )
     b.add_class(css)
     return b
 
