@@ -162,6 +162,7 @@ def test_limits_are_refused_with_a_message_not_an_exception():
         nw.playground(hidden=[0])
     with pytest.raises(TypeError, match="hidden"):
         nw.playground(hidden=[2.5])
+    assert nw.playground(hidden=np.array([3, 2])).hidden == [3, 2]
     wide = nw.playground(hidden=[32])
     assert wide.add_neuron(0) is False and wide.remove_neuron(0) is True
     assert wide.trainer.model.sizes == [2, 31, 1]

@@ -9,7 +9,8 @@ shows in the dashboard's message line), never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import numbers
+from collections.abc import Callable, Iterable, Sequence
 
 from ipywidgets import HTML, Button, HBox, Layout, VBox
 
@@ -24,16 +25,23 @@ TEXT = "text-align:center;font-size:12px;line-height:16px;color:#444;white-space
 def check_hidden(hidden: Sequence[int]) -> list[int]:
     """The hidden widths as a list of ints; refuses more than ``MAX_HIDDEN_LAYERS``
     layers or a width below ``MIN_NEURONS`` with a ``ValueError`` naming ``hidden``."""
-    if isinstance(hidden, str | bytes) or not isinstance(hidden, Sequence):
+    if isinstance(hidden, str | bytes) or not isinstance(hidden, Iterable):
         raise TypeError(f"hidden must be a list of widths, got {type(hidden).__name__}")
-    if any(isinstance(h, bool) or not isinstance(h, int) for h in hidden):
-        raise TypeError(f"hidden must list whole numbers of neurons, got {list(hidden)}")
+    hidden = list(hidden)
+    if not all(_whole(h) for h in hidden):
+        raise TypeError(f"hidden must list whole numbers of neurons, got {hidden}")
     widths = [int(h) for h in hidden]
     if any(h < MIN_NEURONS for h in widths) or len(widths) > MAX_HIDDEN_LAYERS:
         raise ValueError(
             f"hidden must list at most {MAX_HIDDEN_LAYERS} widths >= {MIN_NEURONS}, got {widths}"
         )
     return widths
+
+
+def _whole(n) -> bool:
+    if isinstance(n, bool):
+        return False
+    return isinstance(n, numbers.Integral) or (isinstance(n, float) and n.is_integer())
 
 
 def _button(icon: str, css: str, tooltip: str) -> Button:
