@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ipywidgets import HTML, Button, Dropdown, FloatSlider, HBox, Layout, VBox
+from ipywidgets import HTML, Box, Button, Dropdown, FloatSlider, HBox, Layout, VBox
 
 from .. import core
 from ..core.activations import ACTIVATIONS
@@ -126,10 +126,13 @@ def _heading(title: str, width: int) -> HTML:
 def _wrap_figure_rows(widget) -> None:
     """Let any row of figures inside ``widget`` wrap (the loss view's loss and accuracy
     figures: one under the other in a narrow column)."""
-    children = getattr(widget, "children", ())
-    if isinstance(widget, HBox) and any(next(figures(c), None) is not None for c in children):
+    if not isinstance(widget, Box):
+        return
+    if isinstance(widget, HBox) and any(
+        next(figures(c), None) is not None for c in widget.children
+    ):
         widget.layout.flex_flow = "row wrap"
-    for child in children:
+    for child in widget.children:
         _wrap_figure_rows(child)
 
 
@@ -320,7 +323,7 @@ class Playground(VBox):
         network in the middle, boundary and loss on the right, the others below."""
         dash = self.dashboard
         views = dash.views
-        editor = getattr(dash, "weight_editor", None) if "network" in views else None
+        editor = dash.weight_editor if "network" in views else None
         network = [views[n].widget for n in NETWORK_VIEWS if n in views]
         self.network_column.children = [
             self._network_heading,
@@ -336,15 +339,22 @@ class Playground(VBox):
         self._size_views()
         placed = set(NETWORK_VIEWS + OUTPUT_VIEWS)
         rest = [views[n].widget for n in dash.view_names if n not in placed]
+        # the dashboard's grid of views (the child that holds them) gives way to the
+        # columns, and keeps the views they do not hold
+        shown = {id(v.widget) for v in views.values()}
         children = []
         for child in dash.children:
-            if "nnw-views" in child._dom_classes:
+            if child is self.columns:
+                continue
+            if isinstance(child, Box) and any(id(c) in shown for c in child.children):
                 child.children = rest
                 children.append(self.columns)
                 if rest:
                     children.append(child)
             else:
                 children.append(child)
+        if self.columns not in children:  # no views at all: under the controls
+            children.insert(1, self.columns)
         dash.children = children
 
     def _size_views(self) -> None:
