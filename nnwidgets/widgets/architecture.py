@@ -99,9 +99,10 @@ class Architecture:
                 )
             )
         self.cells.append(VBox([self.labels[-1]]))
-        self._margin = HTML(layout=Layout(width=f"{SIDE_PX}px", flex="0 0 auto"))
+        margins = [HTML(layout=Layout(width=f"{SIDE_PX}px", flex="0 0 auto")) for _ in "lr"]
         self.counts = HBox(
-            [self._margin, *self.cells], layout=Layout(align_items="flex-end", margin="0")
+            [margins[0], *self.cells, margins[1]],
+            layout=Layout(align_items="flex-end", margin="0"),
         )
         self.show(2, 1, 420)
 

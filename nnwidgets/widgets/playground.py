@@ -80,6 +80,7 @@ FEATURE_LABELS = {
     "sin(x1)": "sin x1",
     "sin(x2)": "sin x2",
 }
+NETWORK_TITLE = "Network: edges blue > 0, red < 0, faint = small"
 HINT = (
     "<div style='font-size:12px;line-height:1.4;color:#666'>"
     "Pick the data, shape the network with + and −, then press <b>Play</b> and watch "
@@ -299,6 +300,7 @@ class Playground(VBox):
             self.hint,
         ]
         self.network_column = _column("nnw-column-network", NETWORK_PX)
+        self.network_column.layout.align_items = "center"  # a narrow network in the middle
         self._network_heading = _heading("NETWORK", NETWORK_PX)
         self.network_header = HBox(
             [self.layers, self.activation],
@@ -370,6 +372,8 @@ class Playground(VBox):
             fig = next(figures(views["network"].widget), None)
             if fig is not None:
                 width = fit_network_figure(fig, NETWORK_PX - 8, NETWORK_MAX_HEIGHT_PX)
+                # the view's long title is clipped in a narrow figure (the hint says the rest)
+                fig.title = NETWORK_TITLE if width >= 360 else "Network"
         self.architecture.show(sizes[0], ds.n_outputs, width)
         heights = {"boundary": [BOUNDARY_HEIGHT_PX], "loss": [LOSS_HEIGHT_PX, ACCURACY_HEIGHT_PX]}
         for name in OUTPUT_VIEWS:
