@@ -48,7 +48,7 @@ def _button(icon: str, css: str, tooltip: str) -> Button:
     b = Button(
         icon=icon,
         tooltip=tooltip,
-        layout=Layout(width="28px", height="24px", padding="0", margin="1px"),
+        layout=Layout(width="26px", height="24px", padding="0", margin="1px"),
     )
     b.add_class(css)
     return b
@@ -87,19 +87,22 @@ class Architecture:
             _button("minus", "nnw-remove-neuron", f"one neuron less in hidden layer {k + 1}")
             for k in range(MAX_HIDDEN_LAYERS)
         ]
-        self.labels = [HTML() for _ in range(MAX_HIDDEN_LAYERS + 2)]
+        self.labels = [HTML(layout=Layout(margin="0")) for _ in range(MAX_HIDDEN_LAYERS + 2)]
         for label in self.labels:
             label.add_class("nnw-neuron-count")
         self.cells = [VBox([self.labels[0]])]
         for k in range(MAX_HIDDEN_LAYERS):
             self.cells.append(
                 VBox(
-                    [HBox([self.minus[k], self.plus[k]]), self.labels[k + 1]],
+                    [
+                        HBox([self.minus[k], self.plus[k]], layout=Layout(margin="0")),
+                        self.labels[k + 1],
+                    ],
                     layout=Layout(align_items="center"),
                 )
             )
         self.cells.append(VBox([self.labels[-1]]))
-        margins = [HTML(layout=Layout(width=f"{SIDE_PX}px", flex="0 0 auto")) for _ in "lr"]
+        margins = [HTML(layout=Layout(width=f"{SIDE_PX}px", margin="0")) for _ in "lr"]
         self.counts = HBox(
             [margins[0], *self.cells, margins[1]],
             layout=Layout(align_items="flex-end", margin="0"),
@@ -179,6 +182,7 @@ class Architecture:
             if shown:
                 self.labels[k + 1].value = _text(self.hidden[k], "neuron")
         for c in self.cells:
-            c.layout.width = f"{cell:.0f}px"
+            c.layout.width = f"{cell:.2f}px"
             c.layout.align_items = "center"
             c.layout.flex = "0 0 auto"
+            c.layout.margin = "0"  # the cells add up to the figure's width exactly
