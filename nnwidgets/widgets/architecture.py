@@ -19,6 +19,7 @@ MAX_NEURONS = 16
 MAX_HIDDEN_LAYERS = 6
 NEW_LAYER_WIDTH = 4  # the width of an added layer when there is no hidden layer to copy
 SIDE_PX = 20  # the network figure's left and right margins: its layers' columns start there
+NARROW_CELL_PX = 76  # "16 neurons" on one line needs about this much
 TEXT = "text-align:center;font-size:12px;line-height:16px;color:#444;white-space:nowrap"
 
 
@@ -54,10 +55,11 @@ def _button(icon: str, css: str, tooltip: str) -> Button:
     return b
 
 
-def _text(n: int, word: str) -> str:
-    """``"8 neurons"``, centred in its cell, small."""
-    words = f"{n} {word}" if n == 1 else f"{n} {word}s"
-    return f"<div class='nnw-arch-text' style='{TEXT}'>{words}</div>"
+def _text(n: int, word: str, narrow: bool = False) -> str:
+    """``"8 neurons"``, centred in its cell, small (on two lines in a narrow cell)."""
+    word = word if n == 1 else f"{word}s"
+    gap = "<br>" if narrow else " "
+    return f"<div class='nnw-arch-text' style='{TEXT}'>{n}{gap}{word}</div>"
 
 
 class Architecture:
@@ -173,14 +175,15 @@ class Architecture:
         cell with each column of a network figure ``figure_px`` wide."""
         sizes = [n_inputs, *self.hidden, n_outputs]
         cell = max(40.0, (figure_px - 2 * SIDE_PX) / len(sizes))
+        narrow = cell < NARROW_CELL_PX
         self.layers_label.value = _text(len(self.hidden), "hidden layer")
-        self.labels[0].value = _text(n_inputs, "input")
-        self.labels[-1].value = _text(n_outputs, "output")
+        self.labels[0].value = _text(n_inputs, "input", narrow)
+        self.labels[-1].value = _text(n_outputs, "output", narrow)
         for k in range(MAX_HIDDEN_LAYERS):
             shown = k < len(self.hidden)
             self.cells[k + 1].layout.display = "flex" if shown else "none"
             if shown:
-                self.labels[k + 1].value = _text(self.hidden[k], "neuron")
+                self.labels[k + 1].value = _text(self.hidden[k], "neuron", narrow)
         for c in self.cells:
             c.layout.width = f"{cell:.2f}px"
             c.layout.align_items = "center"
