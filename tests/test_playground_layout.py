@@ -147,6 +147,12 @@ def test_limits_are_refused_with_a_message_not_an_exception():
     for _ in range(MAX_HIDDEN_LAYERS - 2):
         assert pg.add_layer() is True
     assert len(pg.hidden) == MAX_HIDDEN_LAYERS
+    # eight layers' cells are narrow: each count on two lines, within the figure's width
+    assert "<br>neurons" in pg.architecture.labels[1].value
+    fig = next(figures(pg.dashboard.views["network"].widget))
+    cells = [c for c in pg.architecture.cells if c.layout.display != "none"]
+    total = sum(float(c.layout.width.removesuffix("px")) for c in cells) + 40
+    assert total == pytest.approx(float(fig.layout.width.removesuffix("px")), abs=1)
     pg.architecture.add_layer_button.click()
     assert f"{MAX_HIDDEN_LAYERS} hidden layers" in message.value
     assert len(pg.trainer.model.sizes) == MAX_HIDDEN_LAYERS + 2
