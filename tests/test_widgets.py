@@ -337,7 +337,7 @@ def test_playground_rebuilds_on_setup_changes_but_not_on_lr():
     pg.dataset.value = "circles"
     assert pg.trainer is not first and pg.trainer.ds.name == "circles"
     assert pg.trainer.lr == pytest.approx(0.05)
-    pg.layers.value = 3
+    pg.add_layer()  # as the network column's + layer button
     assert pg.trainer.model.sizes == [2, 8, 8, 8, 1]
     pg.step()
     assert pg.trainer.step_count == 1

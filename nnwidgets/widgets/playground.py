@@ -1,31 +1,44 @@
-"""The playground: a Dashboard plus data-set, feature and architecture controls.
+"""The playground, laid out as TensorFlow Playground: the dashboard's play row on top,
+and under it three columns, data | network | output.
 
-``nw.playground(hide=[...])`` hides controls a lesson does not need, and
-``nw.playground(config=dash.config)`` rebuilds one exact starting point (data set,
-network, optimizer, seeds), so a teacher can hand it out as JSON.
+- data: data set, noise, train part, Regenerate, input features;
+- network: add / remove a hidden layer, the activation, − n + above each hidden layer,
+  and the network view;
+- output: the boundary view and the loss view.
+
+Other views (weights, gradients, ...) sit under the columns; the dashboard's other
+settings stay behind its "More settings" disclosure. ``nw.playground(hide=[...])``
+hides controls a lesson does not need, and ``nw.playground(config=pg.config)`` rebuilds
+one exact starting point (data set, per-layer widths, optimizer, seeds, pace), so a
+teacher can hand it out as JSON.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ipywidgets import (
-    Button,
-    Dropdown,
-    FloatSlider,
-    HBox,
-    IntSlider,
-    Layout,
-    VBox,
-)
+from ipywidgets import HTML, Box, Button, Dropdown, FloatSlider, HBox, Layout, VBox
 
 from .. import core
 from ..core.activations import ACTIVATIONS
 from ..core.features import FEATURES, check_features
+from ..views.protocol import figures
+from .architecture import (
+    MAX_HIDDEN_LAYERS,
+    MAX_NEURONS,
+    MIN_NEURONS,
+    Architecture,
+    check_hidden,
+)
 from .controls import HIDEABLE as DASHBOARD_HIDEABLE
-from .dashboard import CONFIG_VERSION, DEFAULT_VIEWS, Dashboard
+from .dashboard import CONFIG_VERSION, Dashboard
+from .pace import LESSON_SPEED
 
 PLANE_DATASETS = ["moons", "circles", "xor", "spiral", "gaussians", "sine"]
+# the network in the middle column, boundary and loss on the right, the others below
+PLAYGROUND_VIEWS = ("network", "boundary", "loss", "weights", "gradients")
+NETWORK_VIEWS = ("network",)
+OUTPUT_VIEWS = ("boundary", "loss")
 SETUP_HIDEABLE = (
     "dataset",
     "noise",
@@ -48,22 +61,89 @@ CONFIG_KEYS = {
     "seed",
     "views",
     "hide",
+    "speed",
 }
+# Column sizes (px): side by side in a 1280-px wide window; in Voila at 1366x768 the data
+# set, the network, the boundary, Play, speed and learning rate fit the first viewport.
+DATA_PX = 240
+NETWORK_PX = 540
+NETWORK_MAX_HEIGHT_PX = 440
+OUTPUT_PX = 400
+BOUNDARY_HEIGHT_PX = 360
+LOSS_HEIGHT_PX = 200
+ACCURACY_HEIGHT_PX = 200
+COLUMN_GAP_PX = 14
+FEATURE_LABELS = {
+    "x1^2": "x1²",
+    "x2^2": "x2²",
+    "x1*x2": "x1·x2",
+    "sin(x1)": "sin x1",
+    "sin(x2)": "sin x2",
+}
+NETWORK_TITLE = "Network: edges blue > 0, red < 0, faint = small"
+HINT = (
+    "<div style='font-size:12px;line-height:1.4;color:#666'>"
+    "Pick the data, shape the network with + and −, then press <b>Play</b> and watch "
+    "the output: the boundary the network draws, and its loss.<br>"
+    "Click a neuron to see what it computes; click an edge to set its weight.</div>"
+)
 
 
-def _config_value(config: dict, *path, default=None):
-    value = config
-    for key in path:
-        if not isinstance(value, dict) or key not in value:
-            return default
-        value = value[key]
-    return value
+def _px(value) -> float:
+    return float(str(value).removesuffix("px"))
+
+
+def fit_network_figure(fig, max_width: float, max_height: float) -> float:
+    """Scale the network view's figure to fit ``max_width`` x ``max_height`` px (up or
+    down) keeping its plot area's aspect, so that the neurons' thumbnails stay square;
+    returns the new width."""
+    margin = fig.fig_margin
+    mx, my = margin["left"] + margin["right"], margin["top"] + margin["bottom"]
+    w0, h0 = _px(fig.layout.width), _px(fig.layout.height)
+    scale = min((max_width - mx) / (w0 - mx), (max_height - my) / (h0 - my))
+    width = mx + scale * (w0 - mx)
+    fig.layout.width = f"{width:.0f}px"
+    fig.layout.height = f"{my + scale * (h0 - my):.0f}px"
+    return round(width)
+
+
+def _column(css: str, width: int) -> VBox:
+    column = VBox(layout=Layout(width=f"{width}px", flex="0 0 auto", align_items="flex-start"))
+    column.add_class("nnw-column")
+    column.add_class(css)
+    return column
+
+
+def _heading(title: str, width: int) -> HTML:
+    """A column's title, as TensorFlow Playground's: small capitals over a rule."""
+    heading = HTML(
+        f"<div style='font-size:12px;font-weight:600;letter-spacing:0.08em;color:#555;"
+        f"border-bottom:1px solid #ddd;width:{width - 8}px;margin-bottom:4px'>{title}</div>"
+    )
+    heading.add_class("nnw-column-title")
+    return heading
+
+
+def _wrap_figure_rows(widget) -> None:
+    """Let any row of figures inside ``widget`` wrap (the loss view's loss and accuracy
+    figures: one under the other in a narrow column)."""
+    if not isinstance(widget, Box):
+        return
+    if isinstance(widget, HBox) and any(
+        next(figures(c), None) is not None for c in widget.children
+    ):
+        widget.layout.flex_flow = "row wrap"
+    for child in widget.children:
+        _wrap_figure_rows(child)
 
 
 class Playground(VBox):
-    """Pick a data set (noise, train fraction, a new sample), input features, hidden
-    layers, neurons and activation; any of those rebuilds the trainer, while the
-    learning rate, optimizer, batch size and penalties carry over."""
+    """TensorFlow Playground in a notebook: pick a data set (noise, train part, a new
+    sample) and input features on the left; hidden layers (+/−), neurons per layer (−
+    n + on each) and activation around the network view in the middle; the boundary
+    and the loss on the right. A setup change rebuilds the trainer (step 0, new
+    weights); the learning rate, optimizer, batch size, penalties and pace carry over.
+    Play starts at ``speed`` steps per second (``LESSON_SPEED``, or ``"max"``)."""
 
     def __init__(
         self,
@@ -75,10 +155,12 @@ class Playground(VBox):
         lr: float = 0.1,
         seed: int = 0,
         features: Sequence[str] | None = None,
-        views: Sequence[str] = DEFAULT_VIEWS,
+        views: Sequence[str] = PLAYGROUND_VIEWS,
         refresh_hz: float | None = None,
         hide: Sequence[str] = (),
         config: dict | None = None,
+        speed: float | str = LESSON_SPEED,
+        max_speed: float | None = None,
     ) -> None:
         optimizer = None
         settings = {"batch_size": 10, "l1": 0.0, "l2": 0.0}
@@ -97,15 +179,14 @@ class Playground(VBox):
                 hide,
                 optimizer,
                 settings,
-            ) = self._from_config(config)
+                speed,
+            ) = self._from_config(config, speed)
             lr = optimizer.lr
         if dataset not in PLANE_DATASETS:
             raise ValueError(f"dataset must be one of {PLANE_DATASETS}, got {dataset!r}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        hidden = [int(h) for h in hidden]
-        if any(h < 1 for h in hidden) or len(hidden) > 6:
-            raise ValueError(f"hidden must list at most 6 widths >= 1, got {hidden}")
+        hidden = check_hidden(hidden)
         features = check_features(features) or ("x1", "x2")
         if isinstance(hide, str):
             raise TypeError("hide must be a list of control names, got str")
@@ -113,13 +194,17 @@ class Playground(VBox):
         unknown = [h for h in hide if h not in HIDEABLE]
         if unknown:
             raise ValueError(f"hide names unknown controls {unknown}; expected some of {HIDEABLE}")
-        style = {"description_width": "90px"}
+        style = {"description_width": "72px"}
+
+        def wide() -> Layout:  # one Layout each: hiding one control hides only that one
+            return Layout(width=f"{DATA_PX - 6}px")
+
         self.dataset = Dropdown(
             options=PLANE_DATASETS,
             value=dataset,
             description="data set",
             style=style,
-            layout=Layout(width="220px"),
+            layout=wide(),
         )
         self.noise = FloatSlider(
             value=noise,
@@ -129,7 +214,7 @@ class Playground(VBox):
             description="noise",
             continuous_update=False,
             style=style,
-            layout=Layout(width="280px"),
+            layout=wide(),
         )
         self.train_fraction = FloatSlider(
             value=train_fraction,
@@ -139,71 +224,55 @@ class Playground(VBox):
             description="train part",
             continuous_update=False,
             style=style,
-            layout=Layout(width="280px"),
+            layout=wide(),
         )
         self.regenerate = Button(
-            description="Regenerate", icon="refresh", tooltip="a new sample of the data set"
+            description="Regenerate",
+            icon="refresh",
+            tooltip="a new sample of the data set",
+            layout=Layout(width="auto", margin="2px 0 6px 76px"),
         )
-        self.layers = IntSlider(
-            value=len(hidden),
-            min=0,
-            max=6,
-            description="hidden layers",
-            continuous_update=False,
-            style=style,
-            layout=Layout(width="280px"),
-        )
-        self.neurons = IntSlider(
-            value=hidden[0] if hidden else 8,
-            min=1,
-            max=32,
-            description="neurons",
-            continuous_update=False,
-            style=style,
-            layout=Layout(width="280px"),
-        )
+        self.architecture = Architecture(hidden, self._set_hidden)
+        self.layers = self.architecture.layers
+        self.neurons = self.architecture.counts
         self.activation = Dropdown(
             options=sorted(ACTIVATIONS),
             value=activation,
             description="activation",
-            style=style,
-            layout=Layout(width="220px"),
+            style={"description_width": "72px"},
+            layout=Layout(width="210px", margin="0 0 0 auto"),
         )
         self.features = _FeaturePicker(features)
+        self.hint = HTML(HINT, layout=Layout(width=f"{DATA_PX - 8}px", margin="10px 0 0 0"))
+        self.hint.add_class("nnw-hint")
         for name, widget in self._setup_widgets().items():
             widget.add_class(f"nnw-{name.replace('_', '-')}")
-        self._hidden = hidden
         self._seed = seed
         self._data_seed = data_seed
-        trainer = self._build_trainer(lr=lr, optimizer=optimizer, settings=settings)
+        trainer = self._build_trainer(hidden, lr=lr, optimizer=optimizer, settings=settings)
         dashboard_hide = [h for h in hide if h in DASHBOARD_HIDEABLE]
-        self.dashboard = Dashboard(trainer, views=views, refresh_hz=refresh_hz, hide=dashboard_hide)
+        self.dashboard = Dashboard(
+            trainer,
+            views=views,
+            refresh_hz=refresh_hz,
+            hide=dashboard_hide,
+            speed=speed,
+            max_speed=max_speed,
+        )
         self.hidden_controls = hide
         m = self.dashboard.on_main  # comm-thread callbacks run on the main loop
         for w in (self.dataset, self.noise, self.train_fraction, self.activation):
             w.observe(m(lambda _: self.rebuild()), names="value")
-        self.layers.observe(m(lambda ch: self._on_layers(ch["new"])), names="value")
-        self.neurons.observe(m(lambda ch: self._on_neurons(ch["new"])), names="value")
         self.features.on_change(m(self.rebuild))
         self.regenerate.on_click(m(lambda _: self._regenerate()))
+        self._wire_architecture()
         for name in hide:
             if name in SETUP_HIDEABLE:
                 self._setup_widgets()[name].layout.display = "none"
-        setup = VBox(
-            [
-                HBox(
-                    [self.dataset, self.noise, self.train_fraction, self.regenerate],
-                    layout=Layout(flex_flow="row wrap", align_items="center"),
-                ),
-                HBox(
-                    [self.layers, self.neurons, self.activation],
-                    layout=Layout(flex_flow="row wrap", align_items="center"),
-                ),
-                self.features,
-            ]
-        )
-        setup.add_class("nnw-setup")
-        super().__init__([setup, self.dashboard])
+        self._build_columns()
+        self.dashboard.observe(self._on_dashboard_children, names="children")
+        self._arrange()
+        super().__init__([self.dashboard])
         self.add_class("nnw-playground")
 
     def _setup_widgets(self) -> dict:
@@ -218,9 +287,106 @@ class Playground(VBox):
             "features": self.features,
         }
 
+    # --------------------------------------------------------------- layout
+    def _build_columns(self) -> None:
+        self.data_column = _column("nnw-column-data", DATA_PX)
+        self.data_column.children = [
+            _heading("DATA", DATA_PX),
+            self.dataset,
+            self.noise,
+            self.train_fraction,
+            self.regenerate,
+            self.features,
+            self.hint,
+        ]
+        self.network_column = _column("nnw-column-network", NETWORK_PX)
+        self.network_column.layout.align_items = "center"  # a narrow network in the middle
+        self._network_heading = _heading("NETWORK", NETWORK_PX)
+        self.network_header = HBox(
+            [self.layers, self.activation],
+            layout=Layout(width=f"{NETWORK_PX - 8}px", align_items="center"),
+        )
+        self.output_column = _column("nnw-column-output", OUTPUT_PX)
+        self._output_heading = _heading("OUTPUT", OUTPUT_PX)
+        self.columns = HBox(
+            [self.data_column, self.network_column, self.output_column],
+            layout=Layout(
+                flex_flow="row wrap", align_items="flex-start", grid_gap=f"{COLUMN_GAP_PX}px"
+            ),
+        )
+        self.columns.add_class("nnw-columns")
+
+    def _on_dashboard_children(self, change) -> None:
+        if self.columns not in change["new"]:  # the dashboard rebuilt its views
+            self._arrange()
+
+    def _arrange(self) -> None:
+        """Move the dashboard's views into the columns (after each rebuild of the views):
+        network in the middle, boundary and loss on the right, the others below."""
+        dash = self.dashboard
+        views = dash.views
+        editor = dash.weight_editor if "network" in views else None
+        network = [views[n].widget for n in NETWORK_VIEWS if n in views]
+        self.network_column.children = [
+            self._network_heading,
+            self.network_header,
+            self.neurons,
+            *network,
+            *([editor] if editor is not None else []),
+        ]
+        self.output_column.children = [
+            self._output_heading,
+            *(views[n].widget for n in OUTPUT_VIEWS if n in views),
+        ]
+        self._size_views()
+        placed = set(NETWORK_VIEWS + OUTPUT_VIEWS)
+        rest = [views[n].widget for n in dash.view_names if n not in placed]
+        # the dashboard's grid of views (the child that holds them) gives way to the
+        # columns, and keeps the views they do not hold
+        shown = {id(v.widget) for v in views.values()}
+        children = []
+        for child in dash.children:
+            if child is self.columns:
+                continue
+            if isinstance(child, Box) and any(id(c) in shown for c in child.children):
+                child.children = rest
+                children.append(self.columns)
+                if rest:
+                    children.append(child)
+            else:
+                children.append(child)
+        if self.columns not in children:  # no views at all: under the controls
+            children.insert(1, self.columns)
+        dash.children = children
+
+    def _size_views(self) -> None:
+        views = self.dashboard.views
+        ds = self.trainer.view_context().ds
+        sizes = self.trainer.model.sizes
+        try:  # a loaded run brings its own widths: the counts show those
+            self.architecture.hidden = check_hidden(sizes[1:-1])
+        except (TypeError, ValueError):
+            pass
+        width = NETWORK_PX - 8
+        if "network" in views:
+            fig = next(figures(views["network"].widget), None)
+            if fig is not None:
+                width = fit_network_figure(fig, NETWORK_PX - 8, NETWORK_MAX_HEIGHT_PX)
+                # the view's long title is clipped in a narrow figure (the hint says the rest)
+                fig.title = NETWORK_TITLE if width >= 360 else "Network"
+        self.architecture.show(sizes[0], ds.n_outputs, width)
+        heights = {"boundary": [BOUNDARY_HEIGHT_PX], "loss": [LOSS_HEIGHT_PX, ACCURACY_HEIGHT_PX]}
+        for name in OUTPUT_VIEWS:
+            if name not in views:
+                continue
+            _wrap_figure_rows(views[name].widget)
+            for fig, height in zip(figures(views[name].widget), heights[name], strict=False):
+                fig.layout.width = f"{OUTPUT_PX - 4}px"
+                fig.layout.height = f"{height}px"
+
     # --------------------------------------------------------------- config
     @staticmethod
-    def _from_config(config: dict):
+    def _from_config(config: dict, speed: float | str = LESSON_SPEED):
         if not isinstance(config, dict):
             raise TypeError(f"config must be a dict (JSON object), got {type(config).__name__}")
         unknown = set(config) - CONFIG_KEYS
@@ -257,17 +423,21 @@ class Playground(VBox):
             config.get("seed", model.get("seed", 0)),
             data.get("seed", 0),
             model.get("features"),
-            config.get("views", DEFAULT_VIEWS),
+            config.get("views", PLAYGROUND_VIEWS),
             config.get("hide", ()),
             optimizer,
             settings,
+            config.get("speed", speed),
         )
 
     @property
     def config(self) -> dict:
-        """The whole setup as a JSON-ready dict (see ``nw.playground(config=...)``)."""
+        """The whole setup as a JSON-ready dict (see ``nw.playground(config=...)``): the
+        dashboard's (data set, per-layer widths in ``model.sizes``, optimizer, seeds,
+        views), the hidden controls and the pace (``speed``)."""
         cfg = self.dashboard.config
         cfg["hide"] = list(self.hidden_controls)
+        cfg["speed"] = self.dashboard.speed
         return cfg
 
     # -------------------------------------------------------------- rebuild
@@ -276,8 +446,19 @@ class Playground(VBox):
         """The trainer the dashboard currently watches."""
         return self.dashboard.trainer
 
+    @property
+    def hidden(self) -> list[int]:
+        """The hidden layers' widths, e.g. ``[6, 3]`` for a 2-6-3-1 network. Setting it
+        rebuilds the trainer (``ValueError`` beyond ``MAX_HIDDEN_LAYERS`` layers)."""
+        return list(self.architecture.hidden)
+
+    @hidden.setter
+    def hidden(self, widths: Sequence[int]) -> None:
+        self.architecture.set(widths)
+
     def _build_trainer(
         self,
+        hidden: Sequence[int],
         lr: float,
         previous: core.Trainer | None = None,
         optimizer=None,
@@ -292,7 +473,7 @@ class Playground(VBox):
         )
         features = self.features.value if ds.n_features == 2 else None
         n_in = len(features) if features else ds.n_features
-        sizes = [n_in, *self._hidden, ds.n_outputs]
+        sizes = [n_in, *hidden, ds.n_outputs]
         init = "he" if self.activation.value in ("relu", "leaky_relu", "elu", "gelu") else "xavier"
         model = core.MLP(
             sizes, activation=self.activation.value, init=init, seed=self._seed, features=features
@@ -315,17 +496,45 @@ class Playground(VBox):
 
     def rebuild(self) -> None:
         """Build a new trainer from the setup controls and show it."""
+        self._set_hidden(self.architecture.hidden)
+
+    def _set_hidden(self, widths: list[int]) -> None:
         old = self.dashboard.trainer
-        self.dashboard.set_trainer(self._build_trainer(lr=old.base_lr, previous=old))
+        trainer = self._build_trainer(widths, lr=old.base_lr, previous=old)
+        # the views are rebuilt, then arranged: the page gets the arranged children only
+        with self.dashboard.hold_sync():
+            self.dashboard.set_trainer(trainer)
 
-    def _on_layers(self, n: int) -> None:
-        width = self._hidden[-1] if self._hidden else self.neurons.value
-        self._hidden = (self._hidden + [width] * n)[:n]
-        self.rebuild()
+    def _wire_architecture(self) -> None:
+        c = self.dashboard.controls
 
-    def _on_neurons(self, n: int) -> None:
-        self._hidden = [n] * len(self._hidden)
-        self.rebuild()
+        def run(action, *args) -> bool:
+            return c.guard(action, *args)
+
+        self._run = run
+        self.architecture.wire(self.dashboard.on_main(run))
+
+    # the architecture's buttons, for scripts and tests
+    def add_neuron(self, index: int) -> bool:
+        """One neuron more in hidden layer ``index`` (0 is the first), at most
+        ``MAX_NEURONS``; as its + button. Returns whether it was done (a refusal is
+        shown in the message line)."""
+        return self._run(self.architecture.add_neuron, index)
+
+    def remove_neuron(self, index: int) -> bool:
+        """One neuron less in hidden layer ``index``, at least ``MIN_NEURONS``; as its −
+        button. Returns whether it was done."""
+        return self._run(self.architecture.remove_neuron, index)
+
+    def add_layer(self) -> bool:
+        """A hidden layer more (as wide as the last), at most ``MAX_HIDDEN_LAYERS``.
+        Returns whether it was done."""
+        return self._run(self.architecture.add_layer)
+
+    def remove_layer(self) -> bool:
+        """The last hidden layer less (down to none: a linear model). Returns whether it
+        was done."""
+        return self._run(self.architecture.remove_layer)
 
     def _regenerate(self) -> None:
         self._data_seed += 1
@@ -348,6 +557,15 @@ class Playground(VBox):
         """Pause."""
         self.dashboard.pause()
 
+    @property
+    def speed(self) -> float | str:
+        """The pace of play in steps per second, or ``"max"`` (the dashboard's)."""
+        return self.dashboard.speed
+
+    @speed.setter
+    def speed(self, value: float | str) -> None:
+        self.dashboard.speed = value
+
 
 class _FeaturePicker(HBox):
     """Toggle buttons for the input features of 2-D data."""
@@ -357,7 +575,10 @@ class _FeaturePicker(HBox):
 
         self.buttons = {
             name: ToggleButton(
-                value=name in selected, description=name, layout=Layout(width="auto")
+                value=name in selected,
+                description=FEATURE_LABELS.get(name, name),
+                tooltip=f"input feature {name}",
+                layout=Layout(width="auto"),
             )
             for name in FEATURES
         }
@@ -398,4 +619,13 @@ def playground(**kwargs) -> Playground:
     return Playground(**kwargs)
 
 
-__all__ = ["HIDEABLE", "Playground", "playground"]
+__all__ = [
+    "HIDEABLE",
+    "MAX_HIDDEN_LAYERS",
+    "MAX_NEURONS",
+    "MIN_NEURONS",
+    "PLAYGROUND_VIEWS",
+    "Playground",
+    "fit_network_figure",
+    "playground",
+]
