@@ -37,13 +37,13 @@ class Ticks:
 
 def js_number(value: float) -> str:
     """``String(value)`` in JavaScript: the shortest digits that read back as ``value``,
-    plain from 1e-7 up to 1e21, in exponent notation outside (``1e-8``, ``1.5e+21``)."""
+    plain from 1e-6 up to 1e21, in exponent notation outside (``1e-8``, ``1.5e+21``)."""
     value = float(value)
     if value == 0:
         return "0"
     if not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if 1e-7 <= abs(value) < 1e21:
+    if 1e-6 <= abs(value) < 1e21:
         return np.format_float_positional(value, unique=True, trim="-")
     text = np.format_float_scientific(value, unique=True, trim="-", exp_digits=1)
     return text if "e-" in text or "e+" in text else text.replace("e", "e+")
@@ -97,8 +97,8 @@ def format_ticks(values: Sequence[float], exponent: int, style: str = "number") 
     if style == "percent":
         return [_fixed(100 * v, _decimals(exponent + 2)) + "%" for v in values]
     largest = max((abs(v) for v in values), default=0.0)
-    for power, suffix in ((6, "M"), (3, "k")):
-        if exponent >= power - 1 and largest >= 10 ** (power + 1):
+    for power, suffix, least in ((6, "M", 5), (3, "k", 3)):
+        if exponent >= least and largest >= 10 ** (power + 1 if power == 3 else power):
             d = _decimals(exponent - power)
             return ["0" if v == 0 else _fixed(v / 10**power, d) + suffix for v in values]
     if 0 < largest < 1e-3:
@@ -164,7 +164,7 @@ def linear_ticks(
     exponent = math.floor(math.log10(span)) - 2
     if whole:
         exponent = max(0, exponent)
-    candidate = None
+    fallback = None  # the widest spacing with three ticks or more whose labels fit
     for _ in range(40):
         for m in STEP_MANTISSAS:
             step = m * 10.0**exponent
@@ -172,14 +172,32 @@ def linear_ticks(
             if len(values) > 200:
                 continue
             ticks = Ticks(tuple(values), tuple(format_ticks(values, exponent, style)))
-            candidate = ticks
-            far = step / span * length_px >= MIN_SPACING_PX[orientation]
-            if far and min_gap_px(ticks, lo, hi, length_px, orientation) >= LABEL_GAP_PX:
-                return ticks
+            fits = min_gap_px(ticks, lo, hi, length_px, orientation) >= LABEL_GAP_PX
+            if len(values) >= 2 and fits and step / span * length_px >= MIN_SPACING_PX[orientation]:
+                # rather closer ticks than two on a short axis
+                return ticks if len(values) >= 3 or fallback is None else fallback
+            if fits and len(values) >= 3:
+                fallback = ticks
             if len(values) <= 1:
-                return ticks
+                return fallback or end_ticks(lo, hi, length_px, orientation, style) or ticks
         exponent += 1
-    return candidate
+    return fallback or ticks
+
+
+def end_ticks(lo: float, hi: float, length_px: float, orientation: str, style: str) -> Ticks | None:
+    """Two ticks near the ends of ``[lo, hi]`` (and zero between them when it fits), for
+    an axis too short for two ticks at a step of 1, 2 or 5: ``-4e-6 0 4e-6``."""
+    unit = 10.0 ** math.floor(math.log10(max(abs(lo), abs(hi))))
+    ends = [math.ceil(lo / unit - 1e-9) * unit, math.floor(hi / unit + 1e-9) * unit]
+    if not ends[1] > ends[0]:
+        return None
+    for values in ([ends[0], 0.0, ends[1]], ends):
+        if not values[0] < values[1] < values[-1] and len(values) == 3:
+            continue
+        ticks = labelled(values, style)
+        if min_gap_px(ticks, lo, hi, length_px, orientation) >= LABEL_GAP_PX:
+            return ticks
+    return None
 
 
 def decade_labels(values: Sequence[float]) -> list[str]:
@@ -219,11 +237,13 @@ def _log_gap(ticks: Ticks, spacing_px: float, orientation: str) -> float:
 def apply_ticks(axis_: Axis, ticks: Ticks) -> None:
     """Give an axis these tick values and labels, sending only what changed."""
     values, labels = list(ticks.values), ticks.label_map()
-    with axis_.hold_sync():
-        if axis_.tick_values is None or list(axis_.tick_values) != values:
-            axis_.tick_values = values
-        if axis_.tick_labels != labels:
-            axis_.tick_labels = labels
+    # the labels first, in a message of their own: the page draws new tick values in a d3
+    # transition that labels them with the formatter of that moment, so a new tick sent
+    # with its label would keep bqplot's fallback format ('20000' among '5k 10k 15k')
+    if axis_.tick_labels != labels:
+        axis_.tick_labels = labels
+    if axis_.tick_values is None or list(axis_.tick_values) != values:
+        axis_.tick_values = values
 
 
 def shown_labels(axis_: Axis) -> list[str]:
