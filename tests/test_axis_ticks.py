@@ -33,6 +33,8 @@ def formats(texts) -> set[tuple[int, str]]:
     """(decimals, suffix) of every label but a bare zero."""
     found = set()
     for text in texts:
+        if text == "":  # a tick left blank (a count axis's zero, in a histogram's corner)
+            continue
         m = NUMBER.match(text)
         assert m is not None, text
         if text != "0":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from bqplot import Axis, Figure
@@ -141,6 +142,7 @@ def labelled(values: Sequence[float], style: str = "number") -> Ticks:
     return Ticks(tuple(values), tuple(format_ticks(values, value_exponent(values), style)))
 
 
+@lru_cache(maxsize=512)  # an axis's ends move in steps: the same few calls at every refresh
 def linear_ticks(
     lo: float,
     hi: float,
@@ -205,6 +207,7 @@ def decade_labels(values: Sequence[float]) -> list[str]:
     return [f"1e{round(math.log10(v))}" for v in values]
 
 
+@lru_cache(maxsize=256)
 def log_ticks(lo: float, hi: float, length_px: float, orientation: str = "vertical") -> Ticks:
     """Powers of ten covering ``[lo, hi]`` (every decade, or every 2nd, 3rd ... when the
     axis is too short for all), labelled ``1e-3``."""

@@ -10,7 +10,7 @@ from bqplot import LinearScale, Lines
 from ipywidgets import HTML
 from traitlets import Any, Float, Int
 
-from .axis_ticks import apply_ticks, labelled
+from .axis_ticks import Ticks, apply_ticks, labelled
 from .protocol import axis, figure, plot_array, set_changed
 from .ticks import count_ticks, nice_ceiling
 
@@ -128,7 +128,9 @@ def fit_count_axis(hist: StepHistogram) -> None:
     set_changed(hist.scales["y"], max=ticks[-1])
     axis_ = getattr(hist, "count_axis", None)
     if axis_ is not None:
-        apply_ticks(axis_, labelled(ticks))
+        # no label at zero: it would sit on the x axis's first label, in the corner
+        labels = labelled(ticks)
+        apply_ticks(axis_, Ticks(labels.values, ("", *labels.labels[1:])))
 
 
 def histogram_bins(n: int) -> int:

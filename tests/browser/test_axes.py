@@ -48,7 +48,8 @@ TICK_LABELS_JS = """
             .filter((t) => t.textContent.trim() !== '')
             .map((t) => Object.assign({text: t.textContent}, box(t)))
             .filter((b) => b.w > 0 && b.h > 0);
-          if (labels.length) out.push({view: name, figure: title, axis: i, labels});
+          if (labels.length) out.push({view: name, figure: title, fig: figs.indexOf(fig),
+                                       axis: i, labels});
         });
     });
   });
@@ -123,11 +124,14 @@ def formats(texts: list[str]) -> set[tuple[int, str]]:
     return found
 
 
-def overlaps(labels: list[dict]) -> list[tuple[str, str]]:
-    """Pairs of labels whose boxes overlap."""
+def overlaps(labels: list[dict], across_only: int | None = None) -> list[tuple[str, str]]:
+    """Pairs of labels whose boxes overlap (``across_only=n``: only pairs of one of the
+    first ``n`` labels and one of the others)."""
     found = []
     for i, a in enumerate(labels):
-        for b in labels[i + 1 :]:
+        for j, b in enumerate(labels[i + 1 :], start=i + 1):
+            if across_only is not None and (i >= across_only or j < across_only):
+                continue
             dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
             dy = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
             if dx > OVERLAP_PX and dy > OVERLAP_PX:
@@ -144,6 +148,17 @@ def check_axes(page, when: str) -> tuple[list[dict], list[str]]:
     ]
     if bad:
         problems.append(f"overlapping tick labels {when}: {bad}")
+    by_figure: dict[tuple, list[dict]] = {}
+    for a in axes:
+        by_figure.setdefault((a["view"], a["fig"]), []).append(a)
+    across = []
+    for group in by_figure.values():  # an x label in the corner under a y label
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if pairs := overlaps(a["labels"] + b["labels"], across_only=len(a["labels"])):
+                    across.append((a["view"], a["figure"], pairs))
+    if across:
+        problems.append(f"tick labels of two axes overlapping {when}: {across}")
     mixed = [
         (a["view"], a["figure"], a["axis"], [t["text"] for t in a["labels"]])
         for a in axes
