@@ -1,13 +1,23 @@
-"""The browser benchmark's report states each target's verdict from the measured numbers."""
+"""The benchmarks' reports state each target's verdict from the measured numbers."""
 
 import importlib.util
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 # bench/browser.py by its path: "browser" is also the name of tests/browser
 _PATH = Path(__file__).resolve().parent.parent / "bench" / "browser.py"
 _SPEC = importlib.util.spec_from_file_location("bench_browser", _PATH)
 browser = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(browser)
+
+# the trainer report's tables and markdown, built without torch, from the bench package
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from bench import report, tables  # noqa: E402
+from bench.rows import Row, StepRow  # noqa: E402
 
 
 def measured(rate: float, click_ms: float, floor: float | None = 24.3) -> dict:
@@ -46,3 +56,68 @@ def test_without_the_breakdown_plays_the_verdict_stands_alone():
     del r["breakdown"]
     text = "\n".join(browser.targets_markdown(r))
     assert "**not met** (22.7 /s" in text and "The gap" not in text
+
+
+# ----------------------------------------------------------- the trainer benchmark
+def _case(key: str) -> SimpleNamespace:
+    return SimpleNamespace(key=key, epochs_and_warmup=lambda quick: (25, 5))
+
+
+def _row(key: str, ratio: float, dtype: str = "float32", opt: str = "sgd") -> Row:
+    torch_s = 262e-6
+    return Row(_case(key), dtype, opt, 16, torch_s / ratio, torch_s, 200e-6, 60e-6, 20e-6, 0.05)
+
+
+def _step(key: str, ratio: float, dtype: str = "float32") -> StepRow:
+    torch_s = 262e-6
+    return StepRow(_case(key), dtype, torch_s / ratio, torch_s / 4.5, torch_s, 200e-6, 0.05)
+
+
+_BUDGET = {"case": "b", "dtype": "float32", "opt": "sgd", "step": 144e-6, "diagnostics": 30e-6,
+           "elementwise": 20e-6, "forward_backward": 80e-6, "evaluation": 30e-6, "update": 3e-6,
+           "rest": 34e-6}  # fmt: skip
+
+
+def test_the_public_step_verdict_states_each_ratio_and_the_floor_limited_one():
+    steps = [_step("a", 4.2), _step("a", 3.4, "float64"), _step("b", 1.7)]
+    rows = [_row("b", 1.81)]
+    text = "\n".join(tables.step_targets_text(steps, rows, [_BUDGET]))
+    assert (
+        "public step, case (a)" in text
+        and "target ≥ 4.0x — **not met** (float64 sgd 3.40x)" in text
+    )
+    assert "float32 sgd 4.20x (`run_steps` alongside 4.50x)" in text
+    # floors 60 + 20 µs, elementwise 20 µs: torch's 262 µs over 100 µs
+    assert "case (b) float32 sgd: `tr.step()` 1.70x PyTorch" in text
+    assert "in Steps per second 1.81x of a possible 2.62x (torch / (all floors))" in text
+
+
+def test_the_public_step_meets_its_target_when_every_row_does():
+    text = "\n".join(tables.step_targets_text([_step("a", 4.1), _step("a", 4.3, "float64")], []))
+    assert "target ≥ 4.0x — **met**; float32 sgd 4.10x" in text
+
+
+def test_the_trainer_report_keeps_its_sections_and_adds_the_public_step():
+    rows = [_row("a", 4.5), _row("b", 1.81)]
+    b_a = dict(_BUDGET, case="a")
+    ctx = {
+        "rows": rows, "extra_rows": [], "step_rows": [_step("a", 4.2), _step("b", 1.7)],
+        "cases": [r.case for r in rows], "checks": {"a": {"sgd": 1e-16}},
+        "info": {"python": "3"}, "quick": True, "repeats": 3, "blas": "openblas",
+        "blas_threads": 2, "threads": 1, "threads_why": "default", "command": "bench/trainer.py",
+        "date": "today", "elapsed": 40.0, "budget": SimpleNamespace(waited=0.0, busy_seen=[]),
+        "load": ("1", "1"), "profile": None, "budgets": [b_a, _BUDGET],
+        "call_overhead": (37e-6, 30e-6),
+    }  # fmt: skip
+    text = report.markdown(ctx)
+    heads = [line for line in text.splitlines() if line.startswith("## ")]
+    assert heads == [
+        "## Machine", "## Targets", "## Steps per second", "## The public step",
+        "## Floors with the evaluation included", "## One call versus a long run",
+        "## Same work on both sides", "## Where the time goes: each case's step in parts",
+        "## Where the time goes (ours, case a)",
+    ]  # fmt: skip
+    targets = text.split("## Targets")[1].split("## Steps per second")[0]
+    assert "- case (a): target ≥ 4.0x PyTorch — **met**" in targets
+    assert "- case (b): target ≥ 2.5x PyTorch — **not met** (float32 sgd 1.81x)" in targets
+    assert "public step, case (a)" in targets and "of a possible 2.62x" in targets

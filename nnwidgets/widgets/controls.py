@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 from ipywidgets import (
     HTML,
+    Accordion,
     BoundedIntText,
     Button,
     Dropdown,
@@ -25,6 +26,7 @@ from ipywidgets import (
 
 from ..core.optim import OPTIMIZERS, Optimizer
 from ..core.protocols import Configurable, Rewindable, Saveable
+from .pace import MAX, SpeedControl
 
 PENALTY_RATES = [0.0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 LR_MIN_EXP, LR_MAX_EXP = -5, 1
@@ -34,6 +36,7 @@ HIDEABLE = (
     "play",
     "reset",
     "lr",
+    "speed",
     "stop_after",
     "optimizer",
     "batch_size",
@@ -92,6 +95,7 @@ class Controls:
         )
         self.play.add_class("nnw-play")
         self.reset = _button("Reset", "nnw-reset", "undo", "back to step 0, same weights")
+        self.speed = SpeedControl(MAX)
         self.lr = FloatLogSlider(
             value=0.03,
             base=10,
@@ -101,8 +105,8 @@ class Controls:
             description="learning rate",
             readout_format=".3g",
             continuous_update=False,
-            style={"description_width": "90px"},
-            layout=Layout(width="360px"),
+            style={"description_width": "84px"},
+            layout=Layout(width="300px"),
         )
         self.lr.add_class("nnw-lr")
         self.batch_size = BoundedIntText(
@@ -274,6 +278,7 @@ class Controls:
         )
         config = trainer.config() if configurable else {}
         with self.quietly():
+            self.speed.batches_per_epoch = trainer.batches_per_epoch
             self.lr.value = min(max(trainer.base_lr, 10.0**LR_MIN_EXP), 10.0**LR_MAX_EXP)
             self.batch_size.value = min(trainer.batch_size, self.batch_size.max)
             name, value = optimizer_setting(trainer.optimizer)
@@ -301,6 +306,7 @@ class Controls:
             "play": [self.play],
             "reset": [self.reset],
             "lr": [self.lr],
+            "speed": [self.speed],
             "stop_after": [self.stop_after],
             "optimizer": [self.optimizer, self.opt_arg],
             "batch_size": [self.batch_size],
@@ -318,20 +324,26 @@ class Controls:
         }
 
     def widget(self) -> VBox:
-        """The controls laid out in two rows above the status line."""
-        row1 = HBox(
-            [self.step, self.epoch, self.play, self.reset, self.lr, self.stop_after],
+        """The primary row (Reset, Play, Step, Epoch, speed, learning rate) over the
+        status line, and every other setting behind one closed disclosure
+        (``nnw-more``), so that the first screen holds what a lesson uses."""
+        primary = HBox(
+            [self.reset, self.play, self.step, self.epoch, self.speed, self.lr],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
-        row2 = HBox(
-            [self.optimizer, self.opt_arg, self.batch_size, self.l1, self.l2],
-            layout=Layout(flex_flow="row wrap", align_items="center"),
-        )
+        primary.add_class("nnw-primary")
         groups = self.groups()
-        row3 = HBox(
+        settings = HBox(
+            [self.optimizer, self.opt_arg, self.batch_size, self.l1, self.l2, self.stop_after],
+            layout=Layout(flex_flow="row wrap", align_items="center"),
+        )
+        files = HBox(
             [*groups["look_back"], *groups["files"]],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
-        box = VBox([row1, row2, row3, self.status, self.message])
+        self.more = Accordion(children=[VBox([settings, files])], titles=("More settings",))
+        self.more.selected_index = None  # closed
+        self.more.add_class("nnw-more")
+        box = VBox([primary, self.status, self.message, self.more])
         box.add_class("nnw-controls")
         return box

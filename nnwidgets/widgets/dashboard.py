@@ -20,8 +20,9 @@ from .controls import HIDEABLE, Controls
 from .files import FilesPanel
 from .lookback import MAX_SCRUB_POINTS, LookBack
 from .mainloop import MainLoop
+from .pace import LESSON_SPEED, MAX, check_speed
 from .pacing import RATE_WINDOW, FrameCounter, _Acknowledgement
-from .runner import Runner
+from .runner import PAGE_SILENT, PAGE_TIMEOUT, Runner
 from .schedule import STATUS_PLAY_HZ, RefreshSchedule
 from .weight_editor import WeightEditor, weight_editor_for
 
@@ -78,6 +79,11 @@ class Dashboard(VBox):
     drew, ``runner.FALLBACK_HZ`` without one); the loss view at every refresh, the
     status line ``STATUS_PLAY_HZ`` times a second, slower views (``View.play_hz``) one
     at a time, at their own rate.
+
+    ``speed`` is the pace of play (steps per second, or ``"max"``), capped at
+    ``max_speed``. Play pauses by itself when the page that acknowledged its refreshes
+    has been silent for ``page_timeout`` seconds (a closed tab, a re-run cell); a
+    dashboard no page ever drew (tests, nbconvert) plays on. ``close()`` stops play.
     """
 
     def __init__(
@@ -86,10 +92,16 @@ class Dashboard(VBox):
         views: Sequence[str] = DEFAULT_VIEWS,
         refresh_hz: float | None = None,
         hide: Sequence[str] = (),
+        speed: float | str = MAX,
+        max_speed: float | None = None,
+        page_timeout: float | None = PAGE_TIMEOUT,
         **kwargs,
     ) -> None:
         view_names = _check_views(views)
         hide = check_hide(hide)
+        if max_speed is not None:
+            max_speed = check_speed(max_speed, None)
+        check_speed(speed)
         if not isinstance(trainer, TrainerProtocol):
             raise TypeError(
                 f"trainer must speak the trainer protocol: got {type(trainer).__name__}"
@@ -108,7 +120,11 @@ class Dashboard(VBox):
             on_stop=self._on_stop,
             ready=self.frontend_ready,
             paced=lambda: self._frames.answered,
+            heard_at=self._frames.silent_since,
+            page_timeout=page_timeout,
         )
+        self.max_speed = max_speed
+        self.speed = speed
         self.look_back = LookBack(self)
         self.files = FilesPanel(self)
         self.view_names = view_names
@@ -119,6 +135,23 @@ class Dashboard(VBox):
         self.hidden_controls = hide
         self.controls.hide(hide)
         self.refresh()
+
+    @property
+    def speed(self) -> float | str:
+        """The pace of play in training steps per second, or ``"max"`` (flat out).
+        Settable while playing: a new pace takes effect at once. Capped at
+        ``max_speed`` when the dashboard has one (a class server's limit)."""
+        return self.controls.speed.value
+
+    @speed.setter
+    def speed(self, value: float | str) -> None:
+        pace = check_speed(value, self.max_speed)
+        self.runner.speed = pace
+        with self.controls.quietly():
+            self.controls.speed.value = MAX if pace is None else pace
+
+    def _set_speed(self, value: float | str) -> None:
+        self.speed = value
 
     @property
     def on_main(self) -> Callable[[Callable], Callable]:
@@ -150,19 +183,17 @@ class Dashboard(VBox):
     def _build_views(self) -> None:
         ctx = ViewContext.from_trainer(self.trainer, on_main=self.on_main)
         self.views = {name: VIEWS[name](ctx) for name in self.view_names}
-        top = [self.views[n].widget for n in self.view_names if n in FIRST_ROW]
-        rest = [self.views[n].widget for n in self.view_names if n not in FIRST_ROW]
-        rows = []
-        if top:
-            rows.append(HBox(top, layout=Layout(flex_flow="row wrap", align_items="flex-start")))
-        rows.extend(rest)
+        # loss and boundary first: the two a lesson watches, side by side when they fit
+        order = [n for n in FIRST_ROW if n in self.views]
+        order += [n for n in self.view_names if n not in FIRST_ROW]
+        cells = [self.views[n].widget for n in order]
         network = self.views.get("network")
         if network is not None:
             self.weight_editor = weight_editor_for(self, network)
-            rows.insert(
-                rows.index(network.widget) + 1 if network.widget in rows else 1, self.weight_editor
-            )
-        self.children = [self.controls.widget(), *rows, self._frames.widget]
+            cells.insert(cells.index(network.widget) + 1, self.weight_editor)
+        grid = HBox(cells, layout=Layout(flex_flow="row wrap", align_items="flex-start"))
+        grid.add_class("nnw-views")
+        self.children = [self.controls.widget(), grid, self._frames.widget]
 
     def set_trainer(self, trainer: TrainerProtocol) -> None:
         """Watch another trainer (views are rebuilt for its network and data)."""
@@ -195,6 +226,7 @@ class Dashboard(VBox):
         c.reset.on_click(m(lambda _: guard(self.reset)))
         c.play.observe(m(self._on_play), names="value")
         on_value(c.lr, self._set_lr)
+        on_value(c.speed, self._set_speed)
         for key, widget in (("batch_size", c.batch_size), ("l1", c.l1), ("l2", c.l2)):
             on_value(widget, self._configure, key=key)
         c.optimizer.observe(m(lambda _: self._from_control(self._on_optimizer)), names="value")
@@ -323,7 +355,17 @@ class Dashboard(VBox):
             return  # a refresh could fail the same way again
         if reason == "finished":
             self.controls.say(f"Played {self.runner.stop_after_epochs} epochs.")
+        elif reason == PAGE_SILENT:
+            self.controls.say(
+                f"paused: no page has drawn for {self.runner.page_timeout:g} s "
+                "(the tab was closed or the cell re-run); press Play to go on"
+            )
         self.refresh()
+
+    def close(self) -> None:
+        """Stop playing at once, then close the dashboard's widget."""
+        self.runner.stop()
+        super().close()
 
     # -------------------------------------------------------------- refresh
     def refresh(self) -> None:
@@ -370,9 +412,10 @@ class Dashboard(VBox):
         return self._frames.ready()
 
 
-def demo(refresh_hz: float | None = None) -> Dashboard:
-    """A ready Dashboard: two moons, a 2-8-8-1 tanh network, SGD."""
+def demo(refresh_hz: float | None = None, speed: float | str = LESSON_SPEED) -> Dashboard:
+    """A ready Dashboard: two moons, a 2-8-8-1 tanh network, SGD, played at a lesson
+    pace (``LESSON_SPEED`` steps per second: it learns in about ten seconds)."""
     ds = datasets.moons(n_samples=200, noise=0.15, seed=0)
     model = MLP([2, 8, 8, 1], activation="tanh", seed=0)
     tr = Trainer(model, ds, optimizer=optim.SGD(lr=0.1), batch_size=10, seed=0)
-    return Dashboard(tr, refresh_hz=refresh_hz)
+    return Dashboard(tr, refresh_hz=refresh_hz, speed=speed)

@@ -45,6 +45,7 @@ class FrameCounter:
         self.count = 0
         self.drawn = 0
         self.answered = False
+        self.last_answer = 0.0  # perf_counter() of the page's latest acknowledgement
         self.last_sent = 0.0
         self._drawn_at: collections.deque[float] = collections.deque(maxlen=RATE_WINDOW)
         self.back.observe(self._drawn, names="value")
@@ -53,6 +54,7 @@ class FrameCounter:
         # May run on a comm thread: it only stores values.
         self.drawn = max(self.drawn, int(change["new"]))
         self.answered = True
+        self.last_answer = time.perf_counter()
         self._drawn_at.append((time.perf_counter(), self.drawn))
 
     def drawn_hz(self) -> float:
@@ -70,6 +72,11 @@ class FrameCounter:
         self.last_sent = time.perf_counter()
         if self.count % self.ACK_EVERY == 0:
             self.out.value = self.count
+
+    def silent_since(self) -> float | None:
+        """``perf_counter()`` of the page's latest acknowledgement; None when no page
+        ever acknowledged (tests, nbconvert): then nothing is ever silent."""
+        return self.last_answer if self.answered else None
 
     def ready(self) -> bool:
         """True when at most ``IN_FLIGHT`` refreshes are still on their way or being drawn."""

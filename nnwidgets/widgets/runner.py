@@ -15,6 +15,8 @@ AUTO_HZ = 30.0  # refresh_hz=None: at most this often while a page draws and ack
 FALLBACK_HZ = 20.0  # refresh_hz=None and nothing acknowledges (no page: tests, nbconvert)
 PAGE_POLL_SECONDS = 0.01  # at a slow pace, how often a wait for the page looks again
 BACKLOG_SECONDS = 0.25  # a paced play that fell behind by more drops the backlog
+PAGE_TIMEOUT = 10.0  # seconds without an acknowledgement from the page before play pauses
+PAGE_SILENT = "page silent"  # the stop reason when the page went away
 
 
 class Runner:
@@ -45,10 +47,15 @@ class Runner:
         on_stop: Callable[[str], None] | None = None,
         ready: Callable[[], bool] | None = None,
         paced: Callable[[], bool] | None = None,
+        heard_at: Callable[[], float | None] | None = None,
+        page_timeout: float | None = PAGE_TIMEOUT,
     ) -> None:
         self.trainer = trainer
         self.ready = ready  # False while the browser is still drawing earlier refreshes
         self.paced = paced  # True once a page acknowledges the refreshes it drew
+        #: perf_counter() of the page's latest acknowledgement (None: no page ever did)
+        self.heard_at = heard_at
+        self.page_timeout = page_timeout
         self.skipped = 0
         self.refresh = refresh
         self.refresh_hz = refresh_hz
@@ -113,6 +120,34 @@ class Runner:
         self._refresh_hz = value
 
     @property
+    def page_timeout(self) -> float | None:
+        """Play pauses when the page that acknowledged its refreshes has been silent for
+        this many seconds (a closed tab, a re-run cell); None never pauses."""
+        return self._page_timeout
+
+    @page_timeout.setter
+    def page_timeout(self, value: float | None) -> None:
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(
+                    f"page_timeout must be a number of seconds or None, got {type(value).__name__}"
+                )
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"page_timeout must be a positive number of seconds, got {value}")
+            value = float(value)
+        self._page_timeout = value
+
+    def _page_gone(self, started: float) -> bool:
+        """True when a page paced this play once and has been silent for page_timeout
+        (counted from the start of play at the earliest)."""
+        if self._page_timeout is None or self.heard_at is None:
+            return False
+        heard = self.heard_at()
+        if heard is None:
+            return False
+        return time.perf_counter() - max(heard, started) > self._page_timeout
+
+    @property
     def target_hz(self) -> float:
         """The cap in use now: ``refresh_hz``, or under auto the rate for a page or none."""
         if self._refresh_hz is not None:
@@ -165,6 +200,7 @@ class Runner:
         last = time.perf_counter()
         last_steps = tr.step_count
         refreshed_at = last  # when the last refresh began
+        started = last
         self._restart_pace()
         try:
             while self.playing and self._task is me:
@@ -218,7 +254,9 @@ class Runner:
                         self._chunk = min(self._chunk * 2, 100_000)
                     elif elapsed > CHUNK_SECONDS * 2 and self._chunk > 1:
                         self._chunk //= 2
-                if tr.diverged:
+                if self._page_gone(started):
+                    reason, self.playing = PAGE_SILENT, False
+                elif tr.diverged:
                     reason, self.playing = "diverged", False
                 elif stop_epoch is not None and tr.epoch >= stop_epoch:
                     reason, self.playing = "finished", False

@@ -1,0 +1,1 @@
+"""Benchmarks: the trainer against PyTorch, the dashboard's overhead, the page in a browser."""

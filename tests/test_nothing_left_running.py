@@ -1,0 +1,137 @@
+"""Nothing left running: play pauses when its page goes silent, and a closed dashboard stops."""
+
+import asyncio
+import time
+
+import pytest
+
+import nnwidgets as nw
+from nnwidgets.widgets.runner import PAGE_SILENT, Runner
+
+
+def moons_trainer():
+    ds = nw.datasets.moons(n_samples=100, noise=0.1, seed=0)
+    return nw.Trainer(nw.MLP([2, 6, 1], seed=0), ds, batch_size=10, seed=0)
+
+
+def acknowledge(dash, times: int = 2) -> None:
+    """What the page does after drawing: send back the count through the link."""
+    for _ in range(times):
+        dash._frames.back.value = dash._frames.count
+
+
+def test_play_pauses_when_the_page_that_drew_it_goes_silent():
+    dash = nw.Dashboard(moons_trainer(), page_timeout=0.5)
+    acknowledge(dash)  # a page drew the first refresh, then went away
+    assert dash._frames.answered
+
+    async def scenario():
+        dash.play()
+        t0 = time.perf_counter()
+        while dash.runner.playing and time.perf_counter() - t0 < 5:
+            await asyncio.sleep(0.05)
+        took, still_playing = time.perf_counter() - t0, dash.runner.playing
+        dash.pause()  # in case it did not pause by itself
+        await dash.runner.wait()
+        return took, still_playing
+
+    took, still_playing = asyncio.run(scenario())
+    assert not still_playing
+    assert 0.4 <= took <= 2.5  # the timeout, plus at most a refresh's wait for the page
+    assert "no page has drawn for 0.5 s" in dash.controls.message.value
+    assert dash.controls.play.description == "Play"
+
+
+def test_a_page_that_keeps_drawing_keeps_play_going():
+    dash = nw.Dashboard(moons_trainer(), page_timeout=0.5)
+
+    async def scenario():
+        dash.play()
+        for _ in range(30):  # 1.5 s: three timeouts
+            await asyncio.sleep(0.05)
+            acknowledge(dash, 1)
+        playing = dash.runner.playing
+        dash.pause()
+        await dash.runner.wait()
+        return playing
+
+    assert asyncio.run(scenario())
+
+
+def test_a_dashboard_no_page_ever_drew_plays_on():
+    dash = nw.Dashboard(moons_trainer(), page_timeout=0.3)
+
+    async def scenario():
+        dash.play()
+        await asyncio.sleep(1.0)
+        playing = dash.runner.playing
+        dash.pause()
+        await dash.runner.wait()
+        return playing
+
+    assert asyncio.run(scenario())
+
+
+def test_silence_counts_from_the_start_of_play():
+    """A page that drew long ago, then Play: the timeout starts with the play."""
+    dash = nw.Dashboard(moons_trainer(), page_timeout=0.6)
+    acknowledge(dash)
+    dash._frames.last_answer -= 100  # the last acknowledgement is old
+
+    async def scenario():
+        dash.play()
+        await asyncio.sleep(0.3)
+        playing = dash.runner.playing
+        await asyncio.sleep(1.5)
+        later = dash.runner.playing
+        dash.pause()
+        await dash.runner.wait()
+        return playing, later
+
+    playing, later = asyncio.run(scenario())
+    assert playing and not later  # still playing 0.3 s in, paused by itself later
+
+
+def test_closing_a_playing_dashboard_stops_it_at_once():
+    dash = nw.Dashboard(moons_trainer())
+
+    async def scenario():
+        dash.play()
+        await asyncio.sleep(0.2)
+        dash.close()
+        await asyncio.wait_for(dash.runner.wait(), 1.0)
+        steps = dash.trainer.step_count
+        await asyncio.sleep(0.2)
+        return steps
+
+    steps = asyncio.run(scenario())
+    assert not dash.runner.playing and dash.trainer.step_count == steps
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "10", True])
+def test_bad_page_timeouts_are_refused_naming_it(bad):
+    with pytest.raises((ValueError, TypeError), match="page_timeout"):
+        nw.Dashboard(moons_trainer(), page_timeout=bad)
+
+
+def test_runner_reports_the_reason():
+    tr = moons_trainer()
+    reasons = []
+    heard = time.perf_counter() - 100
+    runner = Runner(
+        tr,
+        lambda: None,
+        refresh_hz=20,
+        on_stop=reasons.append,
+        heard_at=lambda: heard,
+        page_timeout=0.2,
+    )
+
+    async def scenario():
+        runner.start()
+        await asyncio.sleep(1.0)
+        runner.stop()
+        await runner.wait()
+
+    asyncio.run(scenario())
+    assert reasons == [PAGE_SILENT]
