@@ -99,8 +99,8 @@ def test_three_histogram_ticks_share_one_format():
     for lim in sorted({nice_ceiling(v) for v in np.geomspace(1e-9, 1e6, 300)}):
         ticks = labelled([-lim, 0.0, lim])
         assert len(formats(ticks.labels)) == 1, ticks.labels
-        # three labels on the smallest histogram (166 px) stay apart
-        assert 83 - CHAR_PX * max(len(t) for t in ticks.labels) >= LABEL_GAP_PX, ticks
+        # three labels on the smallest histogram (156 px) stay apart
+        assert 78 - CHAR_PX * max(len(t) for t in ticks.labels) >= LABEL_GAP_PX, ticks
 
 
 def test_count_and_decade_labels():

@@ -88,6 +88,11 @@ def assert_readable(fig, axis_, where: str) -> list[str]:
         pos = (values - lo) / ((hi - lo) or 1.0)
     px = pos * axis_length_px(fig, axis_)
     vertical = axis_.side in ("left", "right")
+    if not vertical:  # the end labels stay inside the figure (its margins)
+        margin = fig.fig_margin
+        assert px[0] - CHAR_PX * len(labels[0]) / 2 >= -margin["left"], f"{where}: {labels[0]}"
+        right = px[-1] + CHAR_PX * len(labels[-1]) / 2
+        assert right <= axis_length_px(fig, axis_) + margin["right"], f"{where}: {labels[-1]}"
     for i in range(len(values) - 1):
         extent = LINE_PX if vertical else CHAR_PX * (len(labels[i]) + len(labels[i + 1])) / 2
         gap = abs(px[i + 1] - px[i]) - extent

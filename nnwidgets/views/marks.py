@@ -115,7 +115,11 @@ def histogram(title: str, x_label: str, color: str, width: str, height: str):
     )
     x_axis = axis(hx, x_label, tick_format=".2g")
     bins.count_axis = axis(hy, "count", orientation="vertical", tick_format="d")
-    fig = figure(title, [bins], [x_axis, bins.count_axis], width=width, height=height)
+    # a wider right margin: the last tick sits on the plot's edge, and half of a label such
+    # as '2.5e-5' is wider than the usual 16 px
+    fig = figure(
+        title, [bins], [x_axis, bins.count_axis], width=width, height=height, margin={"right": 26}
+    )
     return fig, bins, x_axis
 
 

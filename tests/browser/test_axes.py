@@ -42,6 +42,7 @@ TICK_LABELS_JS = """
       : [...view.querySelectorAll('.bqplot.figure')];
     figs.forEach((fig) => {
       const title = (fig.querySelector('.mainheading') || {}).textContent || '';
+      const svg = box(fig.querySelector('svg.svg-figure') || fig);
       [...fig.querySelectorAll('g.axis')].filter((ax) => !ax.closest('.g_legend'))
         .forEach((ax, i) => {
           const labels = [...ax.querySelectorAll('.tick text')]
@@ -49,7 +50,7 @@ TICK_LABELS_JS = """
             .map((t) => Object.assign({text: t.textContent}, box(t)))
             .filter((b) => b.w > 0 && b.h > 0);
           if (labels.length) out.push({view: name, figure: title, fig: figs.indexOf(fig),
-                                       axis: i, labels});
+                                       axis: i, labels, svg});
         });
     });
   });
@@ -148,6 +149,15 @@ def check_axes(page, when: str) -> tuple[list[dict], list[str]]:
     ]
     if bad:
         problems.append(f"overlapping tick labels {when}: {bad}")
+    clipped = [
+        (a["view"], a["figure"], t["text"])
+        for a in axes
+        for t in a["labels"]
+        if t["x"] < a["svg"]["x"] - OVERLAP_PX
+        or t["x"] + t["w"] > a["svg"]["x"] + a["svg"]["w"] + OVERLAP_PX
+    ]
+    if clipped:
+        problems.append(f"tick labels past their figure's edge {when}: {clipped}")
     by_figure: dict[tuple, list[dict]] = {}
     for a in axes:
         by_figure.setdefault((a["view"], a["fig"]), []).append(a)
