@@ -112,6 +112,10 @@ def test_count_and_decade_labels():
     assert ticks.labels[0] == "1e-12" and ticks.labels[-1] == "1e0"
     assert 212 / (len(ticks.values) - 1) >= LINE_PX + LABEL_GAP_PX
     assert log_ticks(1e-8, 1.0, 212).labels == tuple(f"1e{e}" for e in range(-8, 1))
+    # one or two decades: 1, 2 and 5 times each power of ten
+    assert log_ticks(0.1, 1.0, 212).labels == ("1e-1", "2e-1", "5e-1", "1e0")
+    assert len(log_ticks(0.01, 1.0, 212).values) == 7
+    assert len(formats(log_ticks(0.01, 1.0, 212).labels)) == 1
 
 
 def test_tick_label_keys_are_javascripts_number_strings():

@@ -210,12 +210,19 @@ def decade_labels(values: Sequence[float]) -> list[str]:
 @lru_cache(maxsize=256)
 def log_ticks(lo: float, hi: float, length_px: float, orientation: str = "vertical") -> Ticks:
     """Powers of ten covering ``[lo, hi]`` (every decade, or every 2nd, 3rd ... when the
-    axis is too short for all), labelled ``1e-3``."""
+    axis is too short for all), labelled ``1e-3``; 1, 2 and 5 times each power of ten
+    when the axis is long enough for them (``1e-1 2e-1 5e-1 1e0``)."""
     lo = max(float(lo), 1e-300)
     hi = max(float(hi), lo)
     a, b = math.floor(math.log10(lo) + 1e-9), math.ceil(math.log10(hi) - 1e-9)
     b = max(b, a + 1)
     decades = b - a
+    per_decade = length_px / decades
+    values = [m * 10.0**e for e in range(a, b) for m in (1, 2, 5)] + [10.0**b]
+    labels = [f"{m}e{e}" for e in range(a, b) for m in (1, 2, 5)] + [f"1e{b}"]
+    extent = LINE_PX if orientation == "vertical" else CHAR_PX * max(len(t) for t in labels)
+    if math.log10(2) * per_decade - extent >= LABEL_GAP_PX:  # room for 1, 2 and 5 per decade
+        return Ticks(tuple(values), tuple(labels))
     for every in range(1, decades + 1):
         start = math.ceil(a / every) * every
         values = [10.0**e for e in range(start, b + 1, every)]
