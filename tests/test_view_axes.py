@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from bqplot import LogScale, OrdinalScale
 from test_axis_ticks import formats
+from test_view_marks import features_data
 
 import nnwidgets as nw
 from nnwidgets.core.history import History
@@ -175,8 +176,10 @@ def test_step_and_epoch_axes_at_every_length_of_play(epochs):
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: (nw.datasets.sine(n_samples=40, seed=0), [1, 8, 1]),
+        lambda: (nw.datasets.sine(n_samples=40, seed=0), [1, 8, 1]),  # the fitted curve
         lambda: (nw.datasets.gaussians(n_samples=60, n_classes=3, seed=0), [2, 6, 3]),
+        lambda: (features_data(3, "regression"), [3, 6, 1]),  # predicted against true
+        lambda: (features_data(3, "multiclass"), [3, 6, 3]),  # a confusion matrix
     ],
 )
 def test_other_data_sets_read_apart(make):
@@ -198,3 +201,15 @@ def test_legends_sit_outside_the_line_figures(demo_views):
     assert "train" in views["loss"].legend.value and "batch" in views["loss"].legend.value
     assert all(n in views["gradients"].legend.value for n in ("W0", "W1", "W2"))
     assert "W0[1,2]" in views["weights"].trace_legend.value
+
+
+def test_boundary_legend_goes_to_the_corner_with_fewest_points():
+    from nnwidgets.views.boundary import empty_corner
+
+    rng = np.random.default_rng(0)
+    xs, ys = rng.uniform(0.6, 1.0, 50), rng.uniform(0.6, 1.0, 50)  # crowding the top-right
+    corner = empty_corner(xs, ys, (0, 1), (0, 1), (346, 322), (100, 60))
+    assert corner != "top-right"
+    assert empty_corner([], [], (0, 1), (0, 1), (346, 322), (100, 60)) == "top-right"
+    view = VIEWS["boundary"](moons_trainer().view_context())
+    assert view.widget.legend_location == "top-right"  # the moons leave it empty
