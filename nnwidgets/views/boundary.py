@@ -334,7 +334,10 @@ class BoundaryView(View):
         values = values[np.isfinite(values)]
         lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
         pad = 0.05 * (hi - lo or 1.0)
-        lo, hi = lo - pad, hi + pad
+        # ends rounded out to a tenth of the span's power of ten: they move in steps, and
+        # each move redraws the figure
+        unit = 10.0 ** (np.floor(np.log10(hi - lo + 2 * pad)) - 1)
+        lo, hi = float(np.floor((lo - pad) / unit) * unit), float(np.ceil((hi + pad) / unit) * unit)
         set_changed(self.x, min=lo, max=hi)
         set_changed(self.y, min=lo, max=hi)
         set_axis_ticks(self.fit_fig, self.axes, [(lo, hi), (lo, hi)])

@@ -14,7 +14,15 @@ import re
 import time
 
 import pytest
-from pages import dashboard_rendered, install, pause, status_text, wait_settled, wait_status
+from pages import (
+    LostPause,
+    dashboard_rendered,
+    install,
+    pause,
+    status_text,
+    wait_settled,
+    wait_status,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -218,8 +226,11 @@ def test_tick_labels_stay_apart_after_five_steps_and_ten_thousand_epochs(lab_not
     wait_settled(page, quiet=1.0, timeout=30)
     page.locator("button.nnw-play").first.click()  # a short real play, flat out
     time.sleep(4.0)
-    pause(page, settle=10.0)
-    wait_settled(page, quiet=1.0, timeout=30)
+    try:
+        pause(page, settle=10.0)
+        wait_settled(page, quiet=1.0, timeout=30)
+    except LostPause:  # a known bug of Lab's comm subshells (pages.LOST_PAUSE): the axes
+        time.sleep(1.0)  # are read while it plays on, which they must survive as well
     status = status_text(page)
     axes, later = check_axes(page, f"after {LONG_EPOCHS} epochs and a play ({status})")
     save(page, "after-10000-epochs", axes)
