@@ -7,7 +7,16 @@ from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import PALETTE, StepHistogram, View, fit_count_axis, histogram, set_ticks
+from .base import (
+    PALETTE,
+    StepHistogram,
+    View,
+    apply_ticks,
+    axis_length_px,
+    fit_count_axis,
+    histogram,
+    linear_ticks,
+)
 
 MAX_SAMPLES = 1000  # training rows used for the picture; enough for a histogram
 RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -48,6 +57,7 @@ class ActivationsView(View):
         self._X = X
         self.hists: list[StepHistogram] = []
         self.x_axes = []
+        self.figs = []
         self.labels: list[HTML] = []
         boxes = []
         acts = self.context.activations
@@ -61,6 +71,7 @@ class ActivationsView(View):
             )
             self.hists.append(h)
             self.x_axes.append(x_axis)
+            self.figs.append(fig)
             label = HTML(value="")
             label.add_class("nnw-activation-health")
             self.labels.append(label)
@@ -85,8 +96,8 @@ class ActivationsView(View):
             lo, hi = RANGES.get(act, (float(values.min()), float(values.max())))
             if hi <= lo:
                 hi = lo + 1.0
-            ticks = [float(t) for t in np.linspace(lo, hi, 5)]
-            set_ticks(self.x_axes[i], ticks)
+            length = axis_length_px(self.figs[i], self.x_axes[i])
+            apply_ticks(self.x_axes[i], linear_ticks(lo, hi, length))
             h.set_data(values, min=lo, max=hi)
             fit_count_axis(h)
             text, fraction = unit_health(act, a)

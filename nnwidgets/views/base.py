@@ -1,13 +1,23 @@
 """What every view shares, in one import: the view protocol (``protocol``), the shared
-marks and histograms (``marks``) and the tick helpers (``ticks``).
+marks and histograms (``marks``) and the tick helpers (``ticks``, ``axis_ticks``).
 
-The names live in those three modules; this one gathers them for views, widgets and
+The names live in those modules; this one gathers them for views, widgets and
 tests that import from ``nnwidgets.views.base``.
 """
 
 from __future__ import annotations
 
 from ..core.view_context import ViewContext
+from .axis_ticks import (
+    Ticks,
+    apply_ticks,
+    axis_length_px,
+    labelled,
+    linear_ticks,
+    log_ticks,
+    plot_px,
+    shown_labels,
+)
 from .marks import (
     SHRINK_AFTER,
     SHRINK_BELOW,
@@ -16,6 +26,8 @@ from .marks import (
     fit_count_axis,
     histogram,
     histogram_bins,
+    legend,
+    legend_html,
     stacked_lines,
     update_symmetric_histogram,
 )
@@ -55,9 +67,12 @@ __all__ = [
     "STEP_FORMAT",
     "SteadyLimit",
     "StepHistogram",
+    "Ticks",
     "View",
     "ViewContext",
+    "apply_ticks",
     "axis",
+    "axis_length_px",
     "count_ticks",
     "decade_ticks",
     "figure",
@@ -65,12 +80,19 @@ __all__ = [
     "fit_count_axis",
     "histogram",
     "histogram_bins",
+    "labelled",
+    "legend",
+    "legend_html",
+    "linear_ticks",
     "log_bounds",
+    "log_ticks",
     "nice_ceiling",
     "not_available",
     "plot_array",
+    "plot_px",
     "set_changed",
     "set_ticks",
+    "shown_labels",
     "stacked_lines",
     "tick_format_for",
     "update_symmetric_histogram",

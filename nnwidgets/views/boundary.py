@@ -8,7 +8,18 @@ from bqplot import ColorScale, GridHeatMap, HeatMap, LinearScale, Lines, Ordinal
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
-from .base import PALETTE, View, axis, figure, plot_array
+from .base import (
+    PALETTE,
+    View,
+    apply_ticks,
+    axis,
+    axis_length_px,
+    figure,
+    linear_ticks,
+    plot_array,
+    plot_px,
+    set_changed,
+)
 
 GRID = 60  # cells per side of the prediction grid
 LIGHT = [
@@ -23,6 +34,46 @@ LIGHT = [
     "#e3e39a",
     "#a3e2ea",
 ]  # lighter PALETTE, behind the points
+
+
+LEGEND_ROW_PX = 16  # bqplot's legend: one row per entry, one more for its margins
+LEGEND_WIDTH_PX = 100
+CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
+
+
+def empty_corner(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    size_px: tuple[float, float],
+    box_px: tuple[float, float],
+) -> str:
+    """The corner of the plot area (a bqplot ``legend_location``) where a legend box of
+    ``box_px`` covers the fewest points ``(xs, ys)``; top-right on a tie."""
+    fx = (np.asarray(xs, float) - x_range[0]) / (x_range[1] - x_range[0])
+    fy = (np.asarray(ys, float) - y_range[0]) / (y_range[1] - y_range[0])
+    bw, bh = box_px[0] / size_px[0], box_px[1] / size_px[1]
+    counts = {}
+    for corner in CORNERS:
+        in_x = fx >= 1 - bw if corner.endswith("right") else fx <= bw
+        in_y = fy >= 1 - bh if corner.startswith("top") else fy <= bh
+        counts[corner] = int(np.sum(in_x & in_y))
+    return min(CORNERS, key=lambda c: counts[c])
+
+
+def legend_box_px(labels) -> tuple[float, float]:
+    """The size of bqplot's legend for these entries, px (a little over)."""
+    return (
+        max(LEGEND_WIDTH_PX, 8 * max(len(text) for text in labels) + 60),
+        LEGEND_ROW_PX * (len(labels) + 1) + 12,
+    )
+
+
+def set_axis_ticks(fig, axes, ranges) -> None:
+    """Readable ticks on a figure's x and y axes over ``ranges``."""
+    for axis_, (lo, hi), orientation in zip(axes, ranges, ("horizontal", "vertical"), strict=True):
+        apply_ticks(axis_, linear_ticks(lo, hi, axis_length_px(fig, axis_), orientation))
 
 
 def prediction_grid(ds, resolution: int = GRID, pad: float = 0.15):
@@ -61,7 +112,11 @@ class BoundaryView(View):
     def _build_plane(self):
         ds = self.context.ds
         self.gx, self.gy, self.grid = prediction_grid(ds)
-        self.x, self.y = LinearScale(), LinearScale()
+        x_range = (float(self.gx[0]), float(self.gx[-1]))
+        y_range = (float(self.gy[0]), float(self.gy[-1]))
+        # the ends set here (the grid's), so that the ticks chosen for them are the drawn ones
+        self.x = LinearScale(min=x_range[0], max=x_range[1], allow_padding=False)
+        self.y = LinearScale(min=y_range[0], max=y_range[1], allow_padding=False)
         k = ds.n_classes or 2
         if k == 2:
             self.cs = ColorScale(
@@ -111,16 +166,22 @@ class BoundaryView(View):
         title = "P(class 1)" if k == 2 else "predicted class"
         self._title = f"Decision boundary: {title}"
         self._last = None
+        axes = [
+            axis(self.x, names[0], tick_format=".2g"),
+            axis(self.y, names[1], orientation="vertical", tick_format=".2g"),
+        ]
         fig = figure(
             self._title,
             [self.heat, self.train_pts, self.test_pts],
-            [
-                axis(self.x, names[0], tick_format=".2g"),
-                axis(self.y, names[1], orientation="vertical", tick_format=".2g"),
-            ],
+            axes,
             width="420px",
             height="400px",
-            legend_location="top-right",
+        )
+        set_axis_ticks(fig, axes, [x_range, y_range])
+        # the legend where it covers the fewest points: bqplot draws it inside the plot
+        X = np.vstack([ds.X_train, ds.X_test])
+        fig.legend_location = empty_corner(
+            X[:, 0], X[:, 1], x_range, y_range, plot_px(fig), legend_box_px(["train", "test"])
         )
         self.n_classes = k
         return fig
@@ -166,7 +227,14 @@ class BoundaryView(View):
         lo, hi = X.min(), X.max()
         pad = 0.1 * (hi - lo or 1.0)
         self.curve_x = np.linspace(lo - pad, hi + pad, 300)
-        self.x, self.y = LinearScale(), LinearScale()
+        Y = np.vstack([ds.y_train, ds.y_test])[:, 0]
+        y_pad = 0.1 * (Y.max() - Y.min() or 1.0)
+        self.y_data_range = (float(Y.min() - y_pad), float(Y.max() + y_pad))
+        x_range = (float(self.curve_x[0]), float(self.curve_x[-1]))
+        self.x = LinearScale(min=x_range[0], max=x_range[1], allow_padding=False)
+        self.y = LinearScale(
+            min=self.y_data_range[0], max=self.y_data_range[1], allow_padding=False
+        )
         self.train_pts = Scatter(
             x=ds.X_train[:, 0],
             y=ds.y_train[:, 0],
@@ -196,26 +264,45 @@ class BoundaryView(View):
             display_legend=True,
         )
         name = ds.feature_names[0] if ds.feature_names else "x"
-        return figure(
+        self.axes = [
+            axis(self.x, name, tick_format=".2g"),
+            axis(self.y, "y", orientation="vertical", tick_format=".2g"),
+        ]
+        fig = figure(
             "Fitted curve",
             [self.train_pts, self.test_pts, self.curve],
-            [
-                axis(self.x, name, tick_format=".2g"),
-                axis(self.y, "y", orientation="vertical", tick_format=".2g"),
-            ],
+            self.axes,
             width="420px",
             height="400px",
-            legend_location="top-right",
         )
+        self.fig = fig
+        set_axis_ticks(fig, self.axes, [x_range, self.y_data_range])
+        X = np.vstack([ds.X_train, ds.X_test])[:, 0]
+        fig.legend_location = empty_corner(
+            X,
+            Y,
+            x_range,
+            self.y_data_range,
+            plot_px(fig),
+            legend_box_px(["train", "test", "network"]),
+        )
+        return fig
 
     def _update_curve(self, snapshot: Snapshot) -> None:
         _, out = self.context.forward(snapshot, self.curve_x[:, None])
-        self.curve.y = plot_array(np.nan_to_num(out[:, 0]))
+        y = np.nan_to_num(out[:, 0])
+        self.curve.y = plot_array(y)
+        # the y range: the data's, widened while the curve runs outside it
+        lo = min(self.y_data_range[0], float(y.min()))
+        hi = max(self.y_data_range[1], float(y.max()))
+        set_changed(self.y, min=lo, max=hi)
+        set_axis_ticks(self.fig, self.axes, [(self.x.min, self.x.max), (lo, hi)])
 
     # -------------------------------------------- regression, many features
     def _build_fit(self):
         ds = self.context.ds
-        self.x, self.y = LinearScale(), LinearScale()
+        self.x, self.y = LinearScale(allow_padding=False), LinearScale(allow_padding=False)
+        self.fit_fig = None
         self.pred_pts = Scatter(
             x=[], y=[], scales={"x": self.x, "y": self.y}, colors=["#ff7f0e"], default_size=24
         )
@@ -227,23 +314,42 @@ class BoundaryView(View):
             colors=["#999"],
             line_style="dashed",
         )
-        return figure(
+        self.axes = [
+            axis(self.x, "true", tick_format=".2g"),
+            axis(self.y, "predicted", orientation="vertical", tick_format=".2g"),
+        ]
+        self.fit_fig = figure(
             "Predicted vs true (test)",
             [self.diag, self.pred_pts],
-            [
-                axis(self.x, "true", tick_format=".2g"),
-                axis(self.y, "predicted", orientation="vertical", tick_format=".2g"),
-            ],
+            self.axes,
             width="420px",
             height="400px",
         )
+        self._fit_bounds(t, t)
+        return self.fit_fig
+
+    def _fit_bounds(self, true: np.ndarray, pred: np.ndarray) -> None:
+        """Both axes over the true and predicted values (5% to spare), with their ticks."""
+        values = np.concatenate([np.ravel(true), np.ravel(pred)])
+        values = values[np.isfinite(values)]
+        lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+        pad = 0.05 * (hi - lo or 1.0)
+        # ends rounded out to a tenth of the span's power of ten: they move in steps, and
+        # each move redraws the figure
+        unit = 10.0 ** (np.floor(np.log10(hi - lo + 2 * pad)) - 1)
+        lo, hi = float(np.floor((lo - pad) / unit) * unit), float(np.ceil((hi + pad) / unit) * unit)
+        set_changed(self.x, min=lo, max=hi)
+        set_changed(self.y, min=lo, max=hi)
+        set_axis_ticks(self.fit_fig, self.axes, [(lo, hi), (lo, hi)])
 
     def _update_fit(self, snapshot: Snapshot) -> None:
         ds = self.context.ds
         X, y = (ds.X_test, ds.y_test) if len(ds.y_test) else (ds.X_train, ds.y_train)
         _, out = self.context.forward(snapshot, X)
+        pred = np.nan_to_num(out[:, 0])
         with self.pred_pts.hold_sync():
-            self.pred_pts.x, self.pred_pts.y = y[:, 0], np.nan_to_num(out[:, 0])
+            self.pred_pts.x, self.pred_pts.y = y[:, 0], pred
+        self._fit_bounds(y[:, 0], pred)
 
     # ------------------------------------------------ many-feature classes
     def _build_confusion(self):

@@ -14,17 +14,19 @@ from .base import (
     FIG_MARGIN,
     MIN_STEPS,
     PALETTE,
-    STEP_FORMAT,
     View,
+    apply_ticks,
     axis,
-    decade_ticks,
+    axis_length_px,
     figure,
     histogram,
+    legend,
+    linear_ticks,
     log_bounds,
+    log_ticks,
     nice_ceiling,
     plot_array,
     set_changed,
-    set_ticks,
     stacked_lines,
     update_symmetric_histogram,
 )
@@ -98,18 +100,17 @@ class GradientsView(View):
             scales={"x": self.flow_x, "y": self.flow_y},
             colors=colors,
             labels=self.layer_names,
-            display_legend=True,
             stroke_width=1.5,
         )
+        self.flow_x_axis = axis(self.flow_x, "step", tick_format="d")
         self.flow_fig = figure(
-            "Gradient flow: |∇W| per layer",
-            [self.flow],
-            [
-                axis(self.flow_x, "step", tick_format=STEP_FORMAT),
-                self.flow_axis,
-            ],
-            legend_location="top-right",
+            "Gradient flow: |∇W| per layer", [self.flow], [self.flow_x_axis, self.flow_axis]
         )
+        # under the figure, not over the curves; the sticks and histograms share its colours
+        self.legend = legend(
+            [(name, c, "line") for name, c in zip(self.layer_names, colors, strict=True)]
+        )
+        self._set_flow_ticks()
         # one thick vertical stick per layer, drawn by one Lines mark: bqplot 0.13's Bars
         # leaves an empty SVG group in the page at every redraw
         width, stick, rotate, label_offset = ratio_layout(self.layer_names)
@@ -131,6 +132,7 @@ class GradientsView(View):
             line_style="dashed",
             stroke_width=1.5,
         )
+        ratio_y_axis = axis(self.ratio_y, "|ΔW| / |W|", orientation="vertical", tick_format=".0e")
         self.ratio_fig = figure(
             "Update / weight ratio (≈1e-3 is healthy)",
             [self.ratio_healthy, self.ratio_sticks],
@@ -144,18 +146,14 @@ class GradientsView(View):
                     tick_style={"text-anchor": "end"} if rotate else {},
                     label_offset=f"{label_offset}px",
                 ),
-                axis(
-                    self.ratio_y,
-                    "|ΔW| / |W|",
-                    orientation="vertical",
-                    tick_format=".0e",
-                    tick_values=decade_ticks(RATIO_MIN, 1.0),
-                ),
+                ratio_y_axis,
             ],
             width=f"{width}px",
             height=f"{256 + label_offset}px",  # the plot area as high as the others
             margin={"bottom": label_offset + 8},
         )
+        length = axis_length_px(self.ratio_fig, ratio_y_axis)
+        apply_ticks(ratio_y_axis, log_ticks(RATIO_MIN, 1.0, length))
         self.hists = []
         self.hist_axes = []
         hist_figs = []
@@ -174,11 +172,18 @@ class GradientsView(View):
         self.warning.add_class("nnw-gradient-warning")
         return VBox(
             [
-                HBox([self.flow_fig, self.ratio_fig]),
+                HBox([VBox([self.flow_fig, self.legend]), self.ratio_fig]),
                 HBox(hist_figs, layout=Layout(flex_flow="row wrap")),
                 self.warning,
             ]
         )
+
+    def _set_flow_ticks(self) -> None:
+        fig = self.flow_fig
+        length = axis_length_px(fig, self.flow_x_axis)
+        apply_ticks(self.flow_x_axis, linear_ticks(0.0, self.flow_x.max, length, whole=True))
+        length = axis_length_px(fig, self.flow_axis)
+        apply_ticks(self.flow_axis, log_ticks(self.flow_y.min, self.flow_y.max, length))
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         n = len(self.context.weight_layers)
@@ -201,7 +206,7 @@ class GradientsView(View):
         if finite.size:
             lo, hi = log_bounds(float(finite.min()), float(finite.max()))
             set_changed(self.flow_y, min=lo, max=hi)
-            set_ticks(self.flow_axis, decade_ticks(float(finite.min()), float(finite.max())))
+        self._set_flow_ticks()
         warnings = gradient_warnings(snapshot.grad_norms, self.layer_names) if snapshot.step else []
         self.warning.value = (
             "<div style='color:#b00020;font-weight:600'>⚠ " + "<br>⚠ ".join(warnings) + "</div>"

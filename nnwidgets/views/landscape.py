@@ -19,6 +19,7 @@ from ..core.history import History
 from ..core.landscape import LandscapeSlice, filter_normalised_direction, flatten, unflatten
 from ..core.snapshot import Snapshot
 from .base import View, axis, figure, not_available, plot_array
+from .boundary import set_axis_ticks
 
 MAX_TRAJECTORY = 400
 TIME_BUDGET = 0.005  # seconds of grid work per refresh: a quarter of a 20 Hz interval
@@ -82,8 +83,8 @@ class LandscapeView(View):
         self.recompute.add_class("nnw-landscape-recompute")
         self.recompute.on_click(ctx.on_main(lambda _: self.request()))
         self.info = HTML()
-        self.x = LinearScale(min=-1.1, max=1.1)
-        self.y = LinearScale(min=-1.1, max=1.1)
+        self.x = LinearScale(min=-1.1, max=1.1, allow_padding=False)
+        self.y = LinearScale(min=-1.1, max=1.1, allow_padding=False)
         self.cs = ColorScale(scheme="viridis")
         self.heat = HeatMap(
             x=np.linspace(-1, 1, 3),
@@ -102,16 +103,18 @@ class LandscapeView(View):
             stroke="white",
             default_size=80,
         )
+        axes = [
+            axis(self.x, "direction 1", tick_format=".2g"),
+            axis(self.y, "direction 2", orientation="vertical", tick_format=".2g"),
+        ]
         fig = figure(
             "Loss landscape: log10(loss) around the weights",
             [self.heat, self.path, self.here],
-            [
-                axis(self.x, "direction 1", tick_format=".2g"),
-                axis(self.y, "direction 2", orientation="vertical", tick_format=".2g"),
-            ],
+            axes,
             width="420px",
             height="400px",
         )
+        set_axis_ticks(fig, axes, [(self.x.min, self.x.max), (self.y.min, self.y.max)])
         self.follow = True  # recentre automatically when the weights leave the slice
         self._trajectory: list[np.ndarray] = []  # the path: flat params, sorted keys
         self._pending = True

@@ -10,16 +10,22 @@ from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import (
     MIN_STEPS,
-    STEP_FORMAT,
     View,
+    apply_ticks,
     axis,
+    axis_length_px,
     figure,
+    legend,
+    linear_ticks,
     log_bounds,
+    log_ticks,
     nice_ceiling,
     plot_array,
     set_changed,
     stacked_lines,
 )
+
+TRAIN, TEST, BATCH = "#1f77b4", "#ff7f0e", "#9ecae1"
 
 # Points per line and refresh: the decimation keeps each bucket's minimum and maximum,
 # so two points per pixel column of the plot area (a 420-px figure less its margins:
@@ -55,29 +61,33 @@ class LossView(View):
             x=[],
             y=[],
             scales={"x": self.x, "y": y},
-            colors=["#9ecae1"],
+            colors=[BATCH],
             stroke_width=1,
             opacities=[0.8],
             labels=["batch"],
-            display_legend=True,
         )
         self.epoch_lines = Lines(
             x=[],
             y=[],
             scales={"x": self.x, "y": y},
-            colors=["#1f77b4", "#ff7f0e"],
+            colors=[TRAIN, TEST],
             stroke_width=2.5,
             labels=["train", "test"],
-            display_legend=True,
             marker="circle",
             marker_size=16,
         )
+        # explicit ticks and labels (axis_ticks): labels apart at any length of play, and
+        # one format per axis
         self.y_axis = axis(y, "loss", orientation="vertical", tick_format=".3g")
+        self.x_axis = axis(self.x, "step", tick_format="d")
         self.loss_fig = figure(
-            "Loss",
-            [self.batch_line, self.epoch_lines],
-            [axis(self.x, "step", tick_format=STEP_FORMAT), self.y_axis],
-            legend_location="top-right",
+            "Loss", [self.batch_line, self.epoch_lines], [self.x_axis, self.y_axis]
+        )
+        # the legend under the figures (train and test share colours in both): bqplot
+        # draws legends inside the plot area, over the curves
+        self.legend = legend(
+            [("batch", BATCH, "line:1.5:0.8"), ("train", TRAIN, "line"), ("test", TEST, "line")],
+            indent=12,
         )
         self.scale_toggle = ToggleButtons(
             options=["linear", "log"],
@@ -97,25 +107,48 @@ class LossView(View):
                 x=[],
                 y=[],
                 scales={"x": self.acc_x, "y": self.acc_y},
-                colors=["#1f77b4", "#ff7f0e"],
+                colors=[TRAIN, TEST],
                 stroke_width=2.5,
                 labels=["train", "test"],
-                display_legend=True,
                 marker="circle",
                 marker_size=16,
             )
+            self.acc_x_axis = axis(self.acc_x, "epoch", tick_format="d")
+            self.acc_y_axis = axis(
+                self.acc_y, "accuracy", orientation="vertical", tick_format=".0%"
+            )
             self.acc_fig = figure(
-                "Accuracy",
-                [self.acc_lines],
-                [
-                    axis(self.acc_x, "epoch", tick_format=STEP_FORMAT),
-                    axis(self.acc_y, "accuracy", orientation="vertical", tick_format=".0%"),
-                ],
-                width="300px",
-                legend_location="bottom-right",
+                "Accuracy", [self.acc_lines], [self.acc_x_axis, self.acc_y_axis], width="300px"
+            )
+            apply_ticks(
+                self.acc_y_axis,
+                linear_ticks(
+                    0.0,
+                    1.0,
+                    axis_length_px(self.acc_fig, self.acc_y_axis),
+                    "vertical",
+                    style="percent",
+                ),
             )
             children.append(self.acc_fig)
-        return VBox([HBox(children), self.scale_toggle])
+        self._set_ticks()
+        return VBox([HBox(children), HBox([self.scale_toggle, self.legend])])
+
+    def _set_ticks(self) -> None:
+        """Ticks for the axes' current ends (they move in steps: so do the ticks)."""
+        fig = self.loss_fig
+        apply_ticks(
+            self.x_axis, linear_ticks(0.0, self.x.max, axis_length_px(fig, self.x_axis), whole=True)
+        )
+        height = axis_length_px(fig, self.y_axis)
+        if self.y_axis.scale is self.y_log:
+            apply_ticks(self.y_axis, log_ticks(self.y_log.min, self.y_log.max, height))
+        else:
+            ticks = linear_ticks(0.0, self.y_linear.max, height, "vertical")
+            apply_ticks(self.y_axis, ticks)
+        if self.acc_fig is not None:
+            length = axis_length_px(self.acc_fig, self.acc_x_axis)
+            apply_ticks(self.acc_x_axis, linear_ticks(0.0, self.acc_x.max, length, whole=True))
 
     def _on_scale(self, change) -> None:
         y = self.y_log if change["new"] == "log" else self.y_linear
@@ -123,6 +156,7 @@ class LossView(View):
             self.batch_line.scales = {"x": self.x, "y": y}
             self.epoch_lines.scales = {"x": self.x, "y": y}
             self.y_axis.scale = y
+            self._set_ticks()
 
     def _set_bounds(self, steps: np.ndarray, losses: list[np.ndarray]) -> None:
         set_changed(
@@ -162,3 +196,4 @@ class LossView(View):
                     self.acc_lines.marker = marker
                 X, Y = stacked_lines([ax, tax], [tr_acc, te_acc])
                 self.acc_lines.x, self.acc_lines.y = plot_array(X), plot_array(Y)
+        self._set_ticks()

@@ -3,12 +3,16 @@ several series of unequal length in one Lines mark."""
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 from bqplot import LinearScale, Lines
+from ipywidgets import HTML
 from traitlets import Any, Float, Int
 
+from .axis_ticks import Ticks, apply_ticks, labelled
 from .protocol import axis, figure, plot_array, set_changed
-from .ticks import count_ticks, nice_ceiling, set_ticks, tick_format_for
+from .ticks import count_ticks, nice_ceiling
 
 SHRINK_BELOW = 0.5  # an axis end may shrink once what it must show is under this share of it
 SHRINK_AFTER = 5  # ... for this many updates in a row (a second at View.play_hz)
@@ -110,8 +114,12 @@ def histogram(title: str, x_label: str, color: str, width: str, height: str):
         stroke_width=1.5,
     )
     x_axis = axis(hx, x_label, tick_format=".2g")
-    bins.count_axis = axis(hy, "count", orientation="vertical", tick_format="d", num_ticks=4)
-    fig = figure(title, [bins], [x_axis, bins.count_axis], width=width, height=height)
+    bins.count_axis = axis(hy, "count", orientation="vertical", tick_format="d")
+    # a wider right margin: the last tick sits on the plot's edge, and half of a label such
+    # as '2.5e-5' is wider than the usual 16 px
+    fig = figure(
+        title, [bins], [x_axis, bins.count_axis], width=width, height=height, margin={"right": 26}
+    )
     return fig, bins, x_axis
 
 
@@ -124,7 +132,9 @@ def fit_count_axis(hist: StepHistogram) -> None:
     set_changed(hist.scales["y"], max=ticks[-1])
     axis_ = getattr(hist, "count_axis", None)
     if axis_ is not None:
-        set_ticks(axis_, ticks)
+        # no label at zero: it would sit on the x axis's first label, in the corner
+        labels = labelled(ticks)
+        apply_ticks(axis_, Ticks(labels.values, ("", *labels.labels[1:])))
 
 
 def histogram_bins(n: int) -> int:
@@ -142,10 +152,8 @@ def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
     """
     values = np.nan_to_num(values.ravel())
     lim = hist.x_limit(nice_ceiling(float(np.abs(values).max()) if values.size else 1.0))
-    ticks = [-lim, 0.0, lim]  # three: readable in a small figure at any magnitude
-    with x_axis.hold_sync():
-        set_ticks(x_axis, ticks)
-        set_changed(x_axis, tick_format=tick_format_for(lim))
+    # three ticks, readable in a small figure at any magnitude, in one format (-1.25 0.00 1.25)
+    apply_ticks(x_axis, labelled([-lim, 0.0, lim]))
     hist.set_data(values, bins=histogram_bins(values.size), min=-lim, max=lim)
     fit_count_axis(hist)
 
@@ -163,3 +171,38 @@ def stacked_lines(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[np.ndarra
         X[i, : len(x)] = x
         Y[i, : len(y)] = y
     return X, Y
+
+
+SYMBOLS = {
+    "line": "<span style='display:inline-block;width:16px;height:0;border-top:{w}px solid {c};"
+    "vertical-align:middle;opacity:{o}'></span>",
+    "circle": "<span style='color:{c};font-size:13px'>●</span>",
+    "triangle": "<span style='color:{c};font-size:12px'>▲</span>",
+}
+
+
+def legend_html(entries) -> str:
+    """The HTML of a legend: one ``(label, colour, symbol)`` per entry, ``symbol`` one of
+    ``line`` (or ``line:WIDTH:OPACITY``), ``circle`` and ``triangle``."""
+    items = []
+    for label, color, symbol in entries:
+        kind, *rest = symbol.split(":")
+        width, opacity = [*rest, "2.5", "1"][:2] if kind == "line" else ("", "")
+        mark = SYMBOLS[kind].format(c=escape(color), w=width, o=opacity)
+        items.append(
+            f"<span style='margin-right:12px;white-space:nowrap'>{mark} {escape(label)}</span>"
+        )
+    return (
+        "<div style='font-size:12px;color:#333;line-height:18px;display:flex;flex-wrap:wrap'>"
+        + "".join(items)
+        + "</div>"
+    )
+
+
+def legend(entries, indent: int = 58) -> HTML:
+    """A legend drawn under a figure, outside its plot area, so that it covers no data
+    (bqplot draws its legends inside the plot area). ``indent``: the figure's left margin,
+    so that the legend starts under the plot."""
+    widget = HTML(legend_html(entries), layout={"margin": f"0 0 0 {indent}px"})
+    widget.add_class("nnw-legend")
+    return widget

@@ -11,18 +11,20 @@ from ..core.snapshot import Snapshot
 from .base import (
     MIN_STEPS,
     PALETTE,
-    STEP_FORMAT,
     StepHistogram,
     View,
+    apply_ticks,
     axis,
+    axis_length_px,
     figure,
     histogram,
+    legend,
+    legend_html,
+    linear_ticks,
     nice_ceiling,
     set_changed,
-    set_ticks,
     stacked_lines,
     update_symmetric_histogram,
-    whole_ticks,
 )
 
 MAX_FOLLOWED = 8
@@ -56,6 +58,18 @@ def value_range(ys) -> dict:
         pad = max(0.05 * abs(float(values[0])), 1e-3)
         return {"min": float(values[0]) - pad, "max": float(values[0]) + pad}
     return {"min": None, "max": None}
+
+
+def shown_range(ys, bounds: dict) -> tuple[float, float]:
+    """The range a value axis shows: its bounds, or the values' range where a bound is
+    None (the scale then follows the values)."""
+    values = np.array([v for y in ys for v in y], dtype=float)
+    values = values[np.isfinite(values)]
+    if not values.size:
+        values = np.array([-1.0, 1.0])
+    lo = bounds["min"] if bounds["min"] is not None else float(values.min())
+    hi = bounds["max"] if bounds["max"] is not None else float(values.max())
+    return lo, hi
 
 
 class WeightsView(View):
@@ -129,7 +143,7 @@ class WeightsView(View):
             self.heat_figs.append(hm_fig)
             heat_figs.append(hm_fig)
             hist_figs.append(hist_fig)
-        legend = HTML(
+        colour_key = HTML(
             "<span style='font-size:12px;color:#444'>colour: "
             "<b style='color:#b2182b'>negative</b> · white 0 · "
             "<b style='color:#2166ac'>positive</b>; each map scaled to its largest "
@@ -145,7 +159,6 @@ class WeightsView(View):
             scales={"x": self.trace_x, "y": self.trace_y},
             colors=PALETTE,
             stroke_width=2,
-            display_legend=True,
             labels=[],
         )
         unit = LinearScale(min=0.0, max=1.0)
@@ -158,18 +171,16 @@ class WeightsView(View):
             default_size=13,
             colors=["#777"],
         )
-        self.trace_x_axis = axis(self.trace_x, "step", tick_format=STEP_FORMAT)
+        self.trace_x_axis = axis(self.trace_x, "step", tick_format="d")
+        self.trace_y_axis = axis(self.trace_y, "value", orientation="vertical", tick_format=".3~g")
         self.trace_fig = figure(
             "Followed weights (click a heatmap cell)",
             [self.trace_lines, self.trace_hint],
-            [
-                self.trace_x_axis,
-                axis(self.trace_y, "value", orientation="vertical", tick_format=".3~g"),
-            ],
+            [self.trace_x_axis, self.trace_y_axis],
             width="420px",
             height="240px",
-            legend_location="top-left",
         )
+        self.trace_legend = legend([])  # under the figure: the traces fill their plot
         self.followed: list[tuple[int, int, int]] = []
         self._traces: dict[tuple[int, int, int], tuple[list[int], list[float]]] = {}
         self._draw_traces()  # the empty state: the hint over a plain range
@@ -177,8 +188,8 @@ class WeightsView(View):
         return VBox(
             [
                 HBox(heat_figs, layout=wrap),
-                HBox([legend, self.fixed]),
-                HBox([*hist_figs, self.trace_fig], layout=wrap),
+                HBox([colour_key, self.fixed]),
+                HBox([*hist_figs, VBox([self.trace_fig, self.trace_legend])], layout=wrap),
             ]
         )
 
@@ -249,14 +260,16 @@ class WeightsView(View):
             with self.trace_lines.hold_sync():
                 self.trace_lines.x, self.trace_lines.y, self.trace_lines.labels = [], [], []
             set_changed(self.trace_x, min=0.0, max=MIN_STEPS)
-            set_ticks(self.trace_x_axis, whole_ticks(0, MIN_STEPS, most=5))
             set_changed(self.trace_y, min=-1.0, max=1.0)
+            self._set_trace_ticks((-1.0, 1.0))
+            set_changed(self.trace_legend, value=legend_html([]))
             return
         steps, values = zip(*(self._traces[k] for k in self.followed), strict=True)
         lo, hi = step_range(steps)
         set_changed(self.trace_x, min=lo, max=hi)
-        set_ticks(self.trace_x_axis, whole_ticks(lo, hi, most=5))
-        set_changed(self.trace_y, **value_range(values))
+        bounds = value_range(values)
+        set_changed(self.trace_y, **bounds)
+        self._set_trace_ticks(shown_range(values, bounds))
         with self.trace_lines.hold_sync():
             # markers while traces are short: a weight followed for one step is one point,
             # which a line alone does not draw
@@ -267,6 +280,19 @@ class WeightsView(View):
             self.trace_lines.y = ys
             names = [layer.name for layer in self.context.weight_layers]
             self.trace_lines.labels = [f"{names[k[0]]}[{k[1]},{k[2]}]" for k in self.followed]
+        entries = zip(self.trace_lines.labels, PALETTE, strict=False)
+        set_changed(self.trace_legend, value=legend_html([(n, c, "line") for n, c in entries]))
+
+    def _set_trace_ticks(self, value_lo_hi: tuple[float, float]) -> None:
+        fig = self.trace_fig
+        length = axis_length_px(fig, self.trace_x_axis)
+        ticks = linear_ticks(self.trace_x.min, self.trace_x.max, length, whole=True)
+        apply_ticks(self.trace_x_axis, ticks)
+        length = axis_length_px(fig, self.trace_y_axis)
+        apply_ticks(
+            self.trace_y_axis,
+            linear_ticks(*value_lo_hi, length, "vertical"),
+        )
 
     # ---------------------------------------------------------------- update
     _last_step: int | None = None
