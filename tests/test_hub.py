@@ -1,0 +1,299 @@
+"""JupyterHub from deploy/jupyterhub_config.py: two students, each their own playground.
+
+The hub runs on 127.0.0.1 (free ports, everything in a temporary folder) from a small
+test config that loads deploy/jupyterhub_config.py and then chooses DummyAuthenticator
+and SimpleLocalProcessSpawner. Two students log in through Chromium, each lands on the
+playground in Voila and steps it; one's steps never show in the other's status.
+
+Needs jupyterhub, jupyterhub-idle-culler, configurable-http-proxy (npm) and Debian's
+Chromium, which `make test` installs; without them the test is skipped, or fails when the
+CI environment variable is set. Screenshots and, on failure, the hub's log go to
+test-results/hub/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
+
+import servers  # tests/browser, put on sys.path above
+from pages import dashboard_rendered, page_errors, status_text, step_of, wait_status
+
+pytestmark = [pytest.mark.hub, pytest.mark.browser]
+
+REPO = servers.REPO
+DEPLOY_CONFIG = REPO / "deploy" / "jupyterhub_config.py"
+RESULTS = REPO / "test-results" / "hub"
+PROXY = "configurable-http-proxy"
+STUDENTS = ("alice", "bob")
+SPAWN_TIMEOUT_MS = 240_000  # a server and a kernel per student, on a busy 2-core machine
+MARKER_ENV = "NNWIDGETS_HUB_TEST"  # set in every single-user server (and its kernels)
+
+TEST_CONFIG = """\
+c = get_config()  # noqa: F821
+load_subconfig({deploy!r})  # noqa: F821
+c.JupyterHub.authenticator_class = "dummy"
+c.JupyterHub.spawner_class = "simple"
+c.SimpleLocalProcessSpawner.home_dir_template = {homes!r} + "/{{username}}"
+c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = {hub_port}
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
+c.ConfigurableHTTPProxy.pid_file = {tmp!r} + "/proxy.pid"
+c.JupyterHub.db_url = "sqlite:///" + {tmp!r} + "/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = {tmp!r} + "/cookie_secret"
+c.JupyterHub.pid_file = {tmp!r} + "/hub.pid"
+c.Spawner.environment.update({environment!r})
+c.Spawner.start_timeout = c.Spawner.http_timeout = {spawn_timeout}
+c.Spawner.args.extend({extra_args!r})
+"""
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"the JupyterHub test cannot run on CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def find_proxy() -> Path | None:
+    """configurable-http-proxy on PATH, or where `make test` installs it (.venv/node)."""
+    found = shutil.which(PROXY)
+    if found:
+        return Path(found)
+    for prefix in (Path(sys.prefix), REPO / ".venv"):
+        candidate = prefix / "node" / "bin" / PROXY
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _requirements() -> Path:
+    for module, package in (("jupyterhub", "jupyterhub"), ("playwright", "playwright")):
+        if importlib.util.find_spec(module) is None:
+            _unavailable(f"{package} is not installed (make test installs it)")
+    if importlib.util.find_spec("jupyterhub_idle_culler") is None:
+        _unavailable("jupyterhub-idle-culler is not installed (make test installs it)")
+    proxy = find_proxy()
+    if proxy is None:
+        _unavailable(f"{PROXY} is not installed (make test installs it with npm)")
+    if shutil.which("node") is None:
+        _unavailable(f"node is missing: {PROXY} cannot run")
+    if not servers.chromium_available():
+        _unavailable(f"{servers.CHROMIUM} is missing (make browser installs it)")
+    return proxy
+
+
+# ------------------------------------------------------------------ processes
+def _start_time(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+def descendants(pid: int) -> dict[int, str | None]:
+    """Every process below ``pid``, with its start time (to never signal a reused pid)."""
+    found, todo = {}, _children(pid)
+    while todo:
+        p = todo.pop()
+        if p not in found:
+            found[p] = _start_time(p)
+            todo += _children(p)
+    return found
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
+
+
+def cmdline_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def marked(marker: str) -> dict[int, str | None]:
+    """Processes whose environment carries this test's marker (servers and kernels)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and environ_of(int(entry.name)).get(MARKER_ENV) == marker:
+            found[int(entry.name)] = _start_time(int(entry.name))
+    return found
+
+
+def end(processes: dict[int, str | None], grace: float = 10.0) -> None:
+    """SIGTERM the processes still alive (same start time), then SIGKILL the stubborn."""
+    alive = lambda: [p for p, t in processes.items() if t and _start_time(p) == t]  # noqa: E731
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in alive():
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + grace
+        while alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+# ------------------------------------------------------------------------ hub
+def write_test_config(tmp: Path, proxy: Path, marker: str) -> tuple[Path, int]:
+    """A config that loads deploy/jupyterhub_config.py and makes it a local test hub."""
+    port = servers.free_port()
+    homes = tmp / "home"
+    homes.mkdir()
+    environment = {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", MARKER_ENV: marker}
+    # CI runs as root: a single-user server refuses root unless told it may
+    extra_args = ["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []
+    text = TEST_CONFIG.format(
+        deploy=str(DEPLOY_CONFIG),
+        homes=str(homes),
+        port=port,
+        hub_port=servers.free_port(),
+        api_port=servers.free_port(),
+        proxy=str(proxy),
+        tmp=str(tmp),
+        environment=environment,
+        spawn_timeout=SPAWN_TIMEOUT_MS // 1000,
+        extra_args=extra_args,
+    )
+    path = tmp / "test_jupyterhub_config.py"
+    path.write_text(text)
+    return path, port
+
+
+def start_hub(tmp: Path, proxy: Path, marker: str) -> servers.Server:
+    config, port = write_test_config(tmp, proxy, marker)
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(proxy.parent), str(Path(sys.executable).parent)]) + (
+        os.pathsep + env.get("PATH", "")
+    )
+    env["PYTHONPATH"] = str(REPO)
+    env["HOME"] = str(tmp)
+    env["NNWIDGETS_MAX_SPEED"] = "2000"
+    env.pop("NNWIDGETS_HUB_LESSON", None)  # the playground
+    cmd = [sys.executable, "-m", "jupyterhub", "-f", str(config)]
+    hub = servers._spawn(
+        "JupyterHub", cmd, env, cwd=tmp, log_path=tmp / "hub.log", port=port, root_dir=tmp
+    )
+    servers._wait_until_up(hub, "/hub/health", servers.START_TIMEOUT)
+    return hub
+
+
+def log_in(browser, hub: servers.Server, name: str):
+    """A browser context of its own (own cookies) in which ``name`` logs in."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(hub.url("/hub/login"))
+    page.fill("#username_input", name)
+    page.fill("#password_input", "any password")
+    page.click("#login_submit")
+    return page
+
+
+def kernels_of(marker: str, student: str) -> list[int]:
+    return [
+        pid
+        for pid in marked(marker)
+        if environ_of(pid).get("JUPYTERHUB_USER") == student and "ipykernel" in cmdline_of(pid)
+    ]
+
+
+# ----------------------------------------------------------------------- test
+def test_two_students_each_get_their_own_playground():
+    proxy = _requirements()
+    from playwright.sync_api import sync_playwright
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="nnw-hub-"))
+    marker = secrets.token_hex(8)
+    hub = None
+    started: dict[int, str | None] = {}
+    ok = False
+    try:
+        hub = start_hub(tmp, proxy, marker)
+        with sync_playwright() as pw:
+            browser = servers.launch_chromium(pw)
+            try:
+                pages = {name: log_in(browser, hub, name) for name in STUDENTS}
+                for name, page in pages.items():
+                    page.wait_for_url(
+                        f"**/user/{name}/voila/render/playground.ipynb*", timeout=SPAWN_TIMEOUT_MS
+                    )
+                    page.locator(".nnw-playground").wait_for(
+                        state="visible", timeout=SPAWN_TIMEOUT_MS
+                    )
+                    dashboard_rendered(page, root=".nnw-playground")
+                    page.locator(".nnw-status").first.wait_for(state="visible")
+                    assert step_of(status_text(page)) == 0, status_text(page)
+                started.update(descendants(hub.proc.pid))
+                alice, bob = pages["alice"], pages["bob"]
+
+                alice.locator("button.nnw-step").click()
+                wait_status(alice, r"· step 1 ·", timeout=30)
+                for _ in range(2):
+                    bob.locator("button.nnw-step").click()
+                wait_status(bob, r"· step 2 ·", timeout=30)
+                alice.locator("button.nnw-step").click()
+                wait_status(alice, r"· step 2 ·", timeout=30)
+                alice.locator("button.nnw-step").click()
+                wait_status(alice, r"· step 3 ·", timeout=30)
+                bob.wait_for_timeout(1000)  # any stray refresh of alice's would show by now
+                assert step_of(status_text(bob)) == 2, status_text(bob)
+                assert step_of(status_text(alice)) == 3, status_text(alice)
+
+                for name, page in pages.items():
+                    assert f"/user/{name}/" in page.url, page.url
+                    assert page_errors(page) == [], name
+                    page.screenshot(path=str(RESULTS / f"{name}.png"))
+                # each student has a kernel of their own, with the class's pace cap
+                for name in STUDENTS:
+                    kernels = kernels_of(marker, name)
+                    assert len(kernels) == 1, (name, kernels)
+                    assert environ_of(kernels[0]).get("NNWIDGETS_MAX_SPEED") == "2000"
+                assert any(
+                    "jupyterhub_idle_culler" in cmdline_of(p) for p in descendants(hub.proc.pid)
+                ), "the idle culler service is not running"
+                for name in STUDENTS:  # the lessons were copied into each home too
+                    assert (
+                        tmp / "home" / name / "nnwidgets-lessons" / "01_quickstart.ipynb"
+                    ).is_file()
+                ok = True
+            finally:
+                browser.close()
+    finally:
+        if hub is not None:
+            started.update(descendants(hub.proc.pid))
+            hub.stop(timeout=30)  # SIGTERM: the hub stops the servers and the proxy
+            if not ok:
+                with contextlib.suppress(OSError):
+                    shutil.copy(hub.log_path, RESULTS / "hub.log")
+        started.update(marked(marker))
+        end(started)
+        shutil.rmtree(tmp, ignore_errors=True)
+    assert not marked(marker), "single-user servers or kernels outlived the hub"
