@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Put the nnwidgets lessons and a playground notebook in a student's home, then start.
 
     python prepare_home.py [--home DIR] [-- COMMAND ARG ...]
@@ -7,7 +8,8 @@ Copies the lesson notebooks into ``HOME/nnwidgets-lessons`` and writes
 overwritten, so a student's edited copy survives the next login. With ``-- COMMAND``
 it then becomes that command (the single-user server). It runs as the student, so the
 files are theirs. Used by jupyterhub_config.py (each single-user server's start) and by
-the Kubernetes image (z2jh-values.yaml's postStart hook). Needs only nnwidgets.
+the Kubernetes image (the Dockerfile installs it as ``nnwidgets-prepare-home``, which
+z2jh-values.yaml runs as a postStart hook). Needs only nnwidgets.
 """
 
 import json

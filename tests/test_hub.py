@@ -216,6 +216,37 @@ def log_in(browser, hub: servers.Server, name: str):
     return page
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def record_costs(page, marker: str, student: str, seconds: float = 5.0) -> str:
+    """One student's memory, and their kernel's CPU while Play runs at the class's cap:
+    what z2jh-values.yaml's guarantees and limits are reasoned from (no assertion)."""
+    procs = [p for p in marked(marker) if environ_of(p).get("JUPYTERHUB_USER") == student]
+    kernel = kernels_of(marker, student)[0]
+    page.locator("button.nnw-play").click()
+    wait_status(page, r"steps/s", timeout=30)
+    t0, c0 = time.monotonic(), cpu_seconds(kernel)
+    time.sleep(seconds)
+    share = (cpu_seconds(kernel) - c0) / (time.monotonic() - t0)
+    playing = status_text(page)
+    page.locator("button.nnw-play").click()
+    return (
+        f"{student}: server + kernel RSS {sum(rss_mb(p) for p in procs):.0f} MB "
+        f"(kernel {rss_mb(kernel):.0f} MB); kernel CPU while playing at the cap "
+        f"{share:.0%} of a core; status {playing!r}"
+    )
+
+
 def kernels_of(marker: str, student: str) -> list[int]:
     return [
         pid
@@ -276,9 +307,15 @@ def test_two_students_each_get_their_own_playground():
                     kernels = kernels_of(marker, name)
                     assert len(kernels) == 1, (name, kernels)
                     assert environ_of(kernels[0]).get("NNWIDGETS_MAX_SPEED") == "2000"
+                costs = record_costs(alice, marker, "alice")
+                (RESULTS / "costs.txt").write_text(costs + "\n")
+                print(costs)
                 assert any(
                     "jupyterhub_idle_culler" in cmdline_of(p) for p in descendants(hub.proc.pid)
                 ), "the idle culler service is not running"
+                # both servers cull their idle kernels (a closed tab's kernel goes idle)
+                culling = "Culling kernels with idle durations > 300 seconds"
+                assert hub.log_text().count(culling) == len(STUDENTS), hub.log_text()[-3000:]
                 for name in STUDENTS:  # the lessons were copied into each home too
                     assert (
                         tmp / "home" / name / "nnwidgets-lessons" / "01_quickstart.ipynb"
