@@ -1,13 +1,15 @@
 """JupyterHub for a class: every student's server opens the nnwidgets playground in Voila.
 
 On one machine (JupyterHub's default LocalProcessSpawner: one Unix account per student,
-the hub run as root, nnwidgets[notebook,hub] installed in the Python that runs the hub):
+the hub run as root, nnwidgets[notebook,hub] installed in the Python that runs the hub,
+which every student's account must be able to read, e.g. a venv in /opt/nnwidgets; and
+configurable-http-proxy from npm on the PATH):
 
     jupyterhub -f deploy/jupyterhub_config.py
 
 Choices, from the hub's environment:
     NNWIDGETS_HUB_LESSON  what a student sees at login: "playground" (the default) or a
-                          lesson, e.g. "02_learning_rate" (`nnwidgets lessons` lists them)
+                          lesson, e.g. "02_learning_rate" (a file in nnwidgets/lessons/)
     NNWIDGETS_MAX_SPEED   every dashboard's pace cap in steps/s (default 2000), so one
                           student's Play cannot take a whole core
 Anything here can be overridden by a config that `load_subconfig`s this file and sets

@@ -261,6 +261,7 @@ def test_two_students_each_get_their_own_playground():
     from playwright.sync_api import sync_playwright
 
     RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "hub.log").unlink(missing_ok=True)  # a log from an earlier failure
     tmp = Path(tempfile.mkdtemp(prefix="nnw-hub-"))
     marker = secrets.token_hex(8)
     hub = None
