@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -59,6 +60,9 @@ c.JupyterHub.pid_file = {tmp!r} + "/hub.pid"
 c.Spawner.environment.update({environment!r})
 c.Spawner.start_timeout = c.Spawner.http_timeout = {spawn_timeout}
 c.Spawner.args.extend({extra_args!r})
+# the test's own culler run, with the role deploy/jupyterhub_config.py gives its culler
+c.JupyterHub.services.append({{"name": "test-culler", "api_token": {culler_token!r}}})
+c.JupyterHub.load_roles[0]["services"].append("test-culler")
 """
 
 
@@ -161,7 +165,7 @@ def end(processes: dict[int, str | None], grace: float = 10.0) -> None:
 
 
 # ------------------------------------------------------------------------ hub
-def write_test_config(tmp: Path, proxy: Path, marker: str) -> tuple[Path, int]:
+def write_test_config(tmp: Path, proxy: Path, marker: str, culler_token: str) -> tuple[Path, int]:
     """A config that loads deploy/jupyterhub_config.py and makes it a local test hub."""
     port = servers.free_port()
     homes = tmp / "home"
@@ -180,14 +184,15 @@ def write_test_config(tmp: Path, proxy: Path, marker: str) -> tuple[Path, int]:
         environment=environment,
         spawn_timeout=SPAWN_TIMEOUT_MS // 1000,
         extra_args=extra_args,
+        culler_token=culler_token,
     )
     path = tmp / "test_jupyterhub_config.py"
     path.write_text(text)
     return path, port
 
 
-def start_hub(tmp: Path, proxy: Path, marker: str) -> servers.Server:
-    config, port = write_test_config(tmp, proxy, marker)
+def start_hub(tmp: Path, proxy: Path, marker: str, culler_token: str) -> servers.Server:
+    config, port = write_test_config(tmp, proxy, marker, culler_token)
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(proxy.parent), str(Path(sys.executable).parent)]) + (
         os.pathsep + env.get("PATH", "")
@@ -255,83 +260,121 @@ def kernels_of(marker: str, student: str) -> list[int]:
     ]
 
 
+def cull_now(hub: servers.Server, tmp: Path, token: str, marker: str) -> str:
+    """Run jupyterhub-idle-culler as the service "test-culler" (the deploy config's culler
+    role), every server idle after 1 s; wait until no student's server or kernel is left.
+    Returns the culler's log."""
+    env = dict(os.environ, JUPYTERHUB_API_TOKEN=token)
+    cmd = [sys.executable, "-m", "jupyterhub_idle_culler", f"--url={hub.base}/hub/api"]
+    cmd += ["--timeout=1", "--cull-every=3600"]  # one cull, at its start
+    culler = servers._spawn(
+        "culler", cmd, env, cwd=tmp, log_path=tmp / "culler.log", port=0, root_dir=tmp
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        culler.stop()
+    return culler.log_text()
+
+
+@contextlib.contextmanager
+def running_hub(proxy: Path):
+    """The hub, its proxy and the students' servers, all ended afterwards (also on failure,
+    its log then copied to test-results/hub/); yields the hub, its folder, the marker of
+    the students' processes and the test culler's token."""
+    tmp = Path(tempfile.mkdtemp(prefix="nnw-hub-"))
+    marker, token = secrets.token_hex(8), secrets.token_hex(16)
+    hub = None
+    started: dict[int, str | None] = {}
+    ok = False
+    try:
+        hub = start_hub(tmp, proxy, marker, token)
+        yield hub, tmp, marker, token
+        ok = True
+    finally:
+        if hub is not None:
+            started.update(descendants(hub.proc.pid))
+            hub.stop(timeout=30)  # SIGTERM: the hub stops the servers and the proxy
+            with contextlib.suppress(OSError):
+                shutil.copy(hub.log_path, RESULTS / "hub.log")
+        started.update(marked(marker))
+        end(started)
+        shutil.rmtree(tmp, ignore_errors=True)
+    if ok:
+        assert not marked(marker), "single-user servers or kernels outlived the hub"
+
+
+def open_playgrounds(browser, hub: servers.Server) -> dict:
+    """Every student logged in (at once) and on their rendered playground at step 0."""
+    pages = {name: log_in(browser, hub, name) for name in STUDENTS}
+    for name, page in pages.items():
+        page.wait_for_url(
+            f"**/user/{name}/voila/render/playground.ipynb*", timeout=SPAWN_TIMEOUT_MS
+        )
+        page.locator(".nnw-playground").wait_for(state="visible", timeout=SPAWN_TIMEOUT_MS)
+        dashboard_rendered(page, root=".nnw-playground")
+        page.locator(".nnw-status").first.wait_for(state="visible")
+        assert step_of(status_text(page)) == 0, status_text(page)
+    return pages
+
+
+def step(page, to: int) -> None:
+    page.locator("button.nnw-step").click()
+    wait_status(page, rf"· step {to} ·", timeout=30)
+
+
 # ----------------------------------------------------------------------- test
 def test_two_students_each_get_their_own_playground():
     proxy = _requirements()
     from playwright.sync_api import sync_playwright
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "hub.log").unlink(missing_ok=True)  # a log from an earlier failure
-    tmp = Path(tempfile.mkdtemp(prefix="nnw-hub-"))
-    marker = secrets.token_hex(8)
-    hub = None
-    started: dict[int, str | None] = {}
-    ok = False
-    try:
-        hub = start_hub(tmp, proxy, marker)
-        with sync_playwright() as pw:
-            browser = servers.launch_chromium(pw)
-            try:
-                pages = {name: log_in(browser, hub, name) for name in STUDENTS}
-                for name, page in pages.items():
-                    page.wait_for_url(
-                        f"**/user/{name}/voila/render/playground.ipynb*", timeout=SPAWN_TIMEOUT_MS
-                    )
-                    page.locator(".nnw-playground").wait_for(
-                        state="visible", timeout=SPAWN_TIMEOUT_MS
-                    )
-                    dashboard_rendered(page, root=".nnw-playground")
-                    page.locator(".nnw-status").first.wait_for(state="visible")
-                    assert step_of(status_text(page)) == 0, status_text(page)
-                started.update(descendants(hub.proc.pid))
-                alice, bob = pages["alice"], pages["bob"]
+    (RESULTS / "hub.log").unlink(missing_ok=True)
+    with running_hub(proxy) as (hub, tmp, marker, token), sync_playwright() as pw:
+        browser = servers.launch_chromium(pw)
+        try:
+            pages = open_playgrounds(browser, hub)
+            alice, bob = pages["alice"], pages["bob"]
+            step(alice, 1)
+            step(bob, 1)
+            step(bob, 2)
+            step(alice, 2)
+            step(alice, 3)
+            bob.wait_for_timeout(1000)  # any stray refresh of alice's would show by now
+            assert step_of(status_text(bob)) == 2, status_text(bob)
+            assert step_of(status_text(alice)) == 3, status_text(alice)
+            for name, page in pages.items():
+                assert f"/user/{name}/" in page.url, page.url
+                assert page_errors(page) == [], name
+                page.screenshot(path=str(RESULTS / f"{name}.png"))
 
-                alice.locator("button.nnw-step").click()
-                wait_status(alice, r"· step 1 ·", timeout=30)
-                for _ in range(2):
-                    bob.locator("button.nnw-step").click()
-                wait_status(bob, r"· step 2 ·", timeout=30)
-                alice.locator("button.nnw-step").click()
-                wait_status(alice, r"· step 2 ·", timeout=30)
-                alice.locator("button.nnw-step").click()
-                wait_status(alice, r"· step 3 ·", timeout=30)
-                bob.wait_for_timeout(1000)  # any stray refresh of alice's would show by now
-                assert step_of(status_text(bob)) == 2, status_text(bob)
-                assert step_of(status_text(alice)) == 3, status_text(alice)
+            # each student has a kernel of their own, with the class's pace cap
+            for name in STUDENTS:
+                kernels = kernels_of(marker, name)
+                assert len(kernels) == 1, (name, kernels)
+                assert environ_of(kernels[0]).get("NNWIDGETS_MAX_SPEED") == "2000"
+                lesson = tmp / "home" / name / "nnwidgets-lessons" / "01_quickstart.ipynb"
+                assert lesson.is_file(), "the lessons were not copied into the home"
+            costs = record_costs(alice, marker, "alice")
+            (RESULTS / "costs.txt").write_text(costs + "\n")
+            print(costs)
+            for page in pages.values():
+                page.context.close()
+        finally:
+            browser.close()
 
-                for name, page in pages.items():
-                    assert f"/user/{name}/" in page.url, page.url
-                    assert page_errors(page) == [], name
-                    page.screenshot(path=str(RESULTS / f"{name}.png"))
-                # each student has a kernel of their own, with the class's pace cap
-                for name in STUDENTS:
-                    kernels = kernels_of(marker, name)
-                    assert len(kernels) == 1, (name, kernels)
-                    assert environ_of(kernels[0]).get("NNWIDGETS_MAX_SPEED") == "2000"
-                costs = record_costs(alice, marker, "alice")
-                (RESULTS / "costs.txt").write_text(costs + "\n")
-                print(costs)
-                assert any(
-                    "jupyterhub_idle_culler" in cmdline_of(p) for p in descendants(hub.proc.pid)
-                ), "the idle culler service is not running"
-                # both servers cull their idle kernels (a closed tab's kernel goes idle)
-                culling = "Culling kernels with idle durations > 300 seconds"
-                assert hub.log_text().count(culling) == len(STUDENTS), hub.log_text()[-3000:]
-                for name in STUDENTS:  # the lessons were copied into each home too
-                    assert (
-                        tmp / "home" / name / "nnwidgets-lessons" / "01_quickstart.ipynb"
-                    ).is_file()
-                ok = True
-            finally:
-                browser.close()
-    finally:
-        if hub is not None:
-            started.update(descendants(hub.proc.pid))
-            hub.stop(timeout=30)  # SIGTERM: the hub stops the servers and the proxy
-            if not ok:
-                with contextlib.suppress(OSError):
-                    shutil.copy(hub.log_path, RESULTS / "hub.log")
-        started.update(marked(marker))
-        end(started)
-        shutil.rmtree(tmp, ignore_errors=True)
-    assert not marked(marker), "single-user servers or kernels outlived the hub"
+        # both servers cull their idle kernels (a closed tab's kernel goes idle)
+        culling = "Culling kernels with idle durations > 300 seconds"
+        assert hub.log_text().count(culling) == len(STUDENTS), hub.log_text()[-3000:]
+        # the hub's idle culler runs and may read the users (its first check, at its start)
+        culler = [p for p in descendants(hub.proc.pid) if "jupyterhub_idle_culler" in cmdline_of(p)]
+        assert culler, "the idle culler service is not running"
+        assert re.search(r"200 GET /hub/api/users\S* \(jupyterhub-idle-culler@", hub.log_text())
+        # the idle culler's role lets it stop the students' servers, kernels and all
+        time.sleep(2)  # the students' last activity is now over the 1 s timeout
+        log = cull_now(hub, tmp, token, marker)
+        assert not marked(marker), f"servers or kernels left after culling; culler log:\n{log}"
+        for name in STUDENTS:
+            assert f"Culling server {name}" in log, log
