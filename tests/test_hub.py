@@ -1,25 +1,27 @@
 """JupyterHub from deploy/jupyterhub_config.py: two students, each their own playground.
 
-The hub runs on 127.0.0.1 (free ports, everything in a temporary folder) from a small
-test config that loads deploy/jupyterhub_config.py and then chooses DummyAuthenticator
-and SimpleLocalProcessSpawner. Two students log in through Chromium, each lands on the
-playground in Voila and steps it; one's steps never show in the other's status.
-
-Needs jupyterhub, jupyterhub-idle-culler, configurable-http-proxy (npm) and Debian's
-Chromium, which `make test` installs; without them the test is skipped, or fails when the
-CI environment variable is set. Screenshots and, on failure, the hub's log go to
-test-results/hub/.
+The browser test runs the hub on 127.0.0.1 (free ports, everything in a temporary folder)
+from a small test config that loads deploy/jupyterhub_config.py and then chooses
+DummyAuthenticator and SimpleLocalProcessSpawner. Two students log in through Chromium,
+each lands on the playground in Voila and steps it; one's steps never show in the other's
+status; then the idle culler, with the config's role, stops both servers. It needs
+jupyterhub, jupyterhub-idle-culler, configurable-http-proxy (npm) and Debian's Chromium,
+which `make test` installs; without them it is skipped, or fails when the CI environment
+variable is set. Screenshots, the hub's log and one student's measured costs go to
+test-results/hub/. Two quick tests check the config's lesson choice and prepare_home.py.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import re
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
 import servers  # tests/browser, put on sys.path above
 from pages import dashboard_rendered, page_errors, status_text, step_of, wait_status
 
-pytestmark = [pytest.mark.hub, pytest.mark.browser]
+pytestmark = pytest.mark.hub
 
 REPO = servers.REPO
 DEPLOY_CONFIG = REPO / "deploy" / "jupyterhub_config.py"
@@ -325,7 +327,58 @@ def step(page, to: int) -> None:
     wait_status(page, rf"· step {to} ·", timeout=30)
 
 
-# ----------------------------------------------------------------------- test
+# ---------------------------------------------------------------------- tests
+def load_deploy_config(monkeypatch, lesson: str | None):
+    """deploy/jupyterhub_config.py as JupyterHub loads it, with NNWIDGETS_HUB_LESSON set."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    if lesson is None:
+        monkeypatch.delenv("NNWIDGETS_HUB_LESSON", raising=False)
+    else:
+        monkeypatch.setenv("NNWIDGETS_HUB_LESSON", lesson)
+    monkeypatch.delenv("NNWIDGETS_MAX_SPEED", raising=False)
+    loader = PyFileConfigLoader(DEPLOY_CONFIG.name, path=str(DEPLOY_CONFIG.parent))
+    return loader.load_config()
+
+
+def test_config_opens_the_playground_or_a_chosen_lesson(monkeypatch):
+    c = load_deploy_config(monkeypatch, None)
+    assert c.Spawner.default_url == "/voila/render/playground.ipynb"
+    assert c.Spawner.environment == {"NNWIDGETS_MAX_SPEED": "2000"}
+    assert "--MappingKernelManager.cull_idle_timeout=300" in c.Spawner.args
+    assert [s["name"] for s in c.JupyterHub.services] == ["jupyterhub-idle-culler"]
+    c = load_deploy_config(monkeypatch, "02_learning_rate")
+    assert c.Spawner.default_url == "/voila/render/nnwidgets-lessons/02_learning_rate.ipynb"
+    with pytest.raises(ValueError, match="no such lesson"):
+        load_deploy_config(monkeypatch, "02_learning_rat")
+
+
+def test_prepare_home_keeps_a_students_edits(tmp_path):
+    script = REPO / "deploy" / "prepare_home.py"
+    run = [sys.executable, str(script), "--home", str(tmp_path)]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    subprocess.run(run, env=env, check=True, timeout=60)
+    playground = json.loads((tmp_path / "playground.ipynb").read_text())
+    assert [c["source"] for c in playground["cells"]] == ["import nnwidgets as nw\nnw.playground()"]
+    lessons = sorted(p.name for p in (tmp_path / "nnwidgets-lessons").glob("*.ipynb"))
+    assert lessons[0] == "01_quickstart.ipynb" and len(lessons) >= 7, lessons
+    (tmp_path / "playground.ipynb").write_text("edited")
+    (tmp_path / "nnwidgets-lessons" / "01_quickstart.ipynb").write_text("edited")
+    # the next login, then the server command it starts
+    out = subprocess.run(
+        [*run, "--", sys.executable, "-c", "print('started')"],
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    assert out.stdout.strip() == "started"
+    assert (tmp_path / "playground.ipynb").read_text() == "edited"
+    assert (tmp_path / "nnwidgets-lessons" / "01_quickstart.ipynb").read_text() == "edited"
+
+
+@pytest.mark.browser
 def test_two_students_each_get_their_own_playground():
     proxy = _requirements()
     from playwright.sync_api import sync_playwright
