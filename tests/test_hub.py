@@ -87,11 +87,11 @@ def find_proxy() -> Path | None:
 
 
 def _requirements() -> Path:
-    for module, package in (("jupyterhub", "jupyterhub"), ("playwright", "playwright")):
+    if not Path("/proc/self/environ").is_file():
+        _unavailable("the test finds the students' processes through Linux's /proc")
+    for module in ("jupyterhub", "jupyterhub_idle_culler", "playwright"):
         if importlib.util.find_spec(module) is None:
-            _unavailable(f"{package} is not installed (make test installs it)")
-    if importlib.util.find_spec("jupyterhub_idle_culler") is None:
-        _unavailable("jupyterhub-idle-culler is not installed (make test installs it)")
+            _unavailable(f"{module} is not importable (make test installs it)")
     proxy = find_proxy()
     if proxy is None:
         _unavailable(f"{PROXY} is not installed (make test installs it with npm)")
@@ -302,6 +302,10 @@ def running_hub(proxy: Path):
             with contextlib.suppress(OSError):
                 shutil.copy(hub.log_path, RESULTS / "hub.log")
         started.update(marked(marker))
+        with contextlib.suppress(OSError, ValueError):  # a proxy left by a killed hub
+            proxy_pid = int((tmp / "proxy.pid").read_text())
+            if PROXY in cmdline_of(proxy_pid):
+                started[proxy_pid] = _start_time(proxy_pid)
         end(started)
         shutil.rmtree(tmp, ignore_errors=True)
     if ok:
