@@ -242,15 +242,18 @@ def record_costs(page, marker: str, student: str, seconds: float = 5.0) -> str:
     kernel = kernels_of(marker, student)[0]
     page.locator("button.nnw-play").click()
     wait_status(page, r"steps/s", timeout=30)
-    t0, c0 = time.monotonic(), cpu_seconds(kernel)
+    t0, c0, s0 = time.monotonic(), cpu_seconds(kernel), step_of(status_text(page))
     time.sleep(seconds)
-    share = (cpu_seconds(kernel) - c0) / (time.monotonic() - t0)
+    elapsed = time.monotonic() - t0
+    share = (cpu_seconds(kernel) - c0) / elapsed
     playing = status_text(page)
+    rate = (step_of(playing) - s0) / elapsed
     page.locator("button.nnw-play").click()
     return (
         f"{student}: server + kernel RSS {sum(rss_mb(p) for p in procs):.0f} MB "
         f"(kernel {rss_mb(kernel):.0f} MB); kernel CPU while playing at the cap "
-        f"{share:.0%} of a core; status {playing!r}"
+        f"{share:.0%} of a core, {rate:.0f} steps/s over {elapsed:.1f} s in the status; "
+        f"status {playing!r}"
     )
 
 
