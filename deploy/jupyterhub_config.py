@@ -49,7 +49,8 @@ def lesson_url(lesson: str) -> str:
 
 # --- Who may log in --------------------------------------------------------------------
 # The default PAMAuthenticator checks the students' Unix accounts and passwords; here
-# every member of the Unix group "students" may log in, and "teacher" is an admin.
+# every member of the Unix group "students" may log in, and "teacher" is an admin (each
+# needs a Unix account: `sudo groupadd students; sudo useradd -m -G students NAME`).
 # For school accounts, replace it with an OAuth login (pip install oauthenticator), e.g.
 #   c.JupyterHub.authenticator_class = "generic-oauth"   # or "github", "google", "azuread"
 #   c.GenericOAuthenticator.client_id / client_secret / oauth_callback_url / ...
