@@ -5,9 +5,10 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PORT   ?= 8888
 VOILA  ?=
-EXTRAS ?= test,bench,datasets,dev
+EXTRAS ?= test,bench,datasets,dev,hub
+PROXY  := $(VENV)/node/bin/configurable-http-proxy
 
-.PHONY: demo test lint format bench venv clean browser
+.PHONY: demo test lint format bench venv clean browser hub
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,15 +28,26 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
 	fi
 
+# JupyterHub's proxy for tests/test_hub.py (jupyterhub itself is the `hub` extra), from
+# npm into the venv; Debian's nodejs and npm first when there is no npm.
+$(PROXY):
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; \
+	fi
+	npm install --global --prefix $(VENV)/node --no-audit --no-fund configurable-http-proxy@4
+
+hub: venv $(PROXY)
+
 lint: venv
-	$(VENV)/bin/ruff check nnwidgets tests bench
-	$(VENV)/bin/ruff format --check nnwidgets tests bench
+	$(VENV)/bin/ruff check nnwidgets tests bench deploy
+	$(VENV)/bin/ruff format --check nnwidgets tests bench deploy
 
 format: venv
-	$(VENV)/bin/ruff format nnwidgets tests bench
-	$(VENV)/bin/ruff check --fix nnwidgets tests bench
+	$(VENV)/bin/ruff format nnwidgets tests bench deploy
+	$(VENV)/bin/ruff check --fix nnwidgets tests bench deploy
 
-test: venv browser lint
+test: venv browser hub lint
 	mkdir -p test-results
 	$(PY) -m pytest tests
 
