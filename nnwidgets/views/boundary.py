@@ -88,6 +88,10 @@ def prediction_grid(ds, resolution: int = GRID, pad: float = 0.15):
     return gx, gy, np.column_stack([xx.ravel(), yy.ravel()])
 
 
+#: small enough to sit beside the loss view in a notebook beside Lab's file browser
+SIZE = ("330px", "320px")
+
+
 class BoundaryView(View):
     """What the network predicts where: the shape of the decision boundary."""
 
@@ -174,8 +178,8 @@ class BoundaryView(View):
             self._title,
             [self.heat, self.train_pts, self.test_pts],
             axes,
-            width="420px",
-            height="400px",
+            width=SIZE[0],
+            height=SIZE[1],
         )
         set_axis_ticks(fig, axes, [x_range, y_range])
         # the legend where it covers the fewest points: bqplot draws it inside the plot
@@ -272,8 +276,8 @@ class BoundaryView(View):
             "Fitted curve",
             [self.train_pts, self.test_pts, self.curve],
             self.axes,
-            width="420px",
-            height="400px",
+            width=SIZE[0],
+            height=SIZE[1],
         )
         self.fig = fig
         set_axis_ticks(fig, self.axes, [x_range, self.y_data_range])
@@ -322,8 +326,8 @@ class BoundaryView(View):
             "Predicted vs true (test)",
             [self.diag, self.pred_pts],
             self.axes,
-            width="420px",
-            height="400px",
+            width=SIZE[0],
+            height=SIZE[1],
         )
         self._fit_bounds(t, t)
         return self.fit_fig
@@ -368,8 +372,8 @@ class BoundaryView(View):
             "Confusion matrix (test)",
             [self.cm],
             [axis(cols, "predicted"), axis(rows, "true", orientation="vertical")],
-            width="420px",
-            height="400px",
+            width=SIZE[0],
+            height=SIZE[1],
         )
 
     def _update_confusion(self, snapshot: Snapshot) -> None:

@@ -43,6 +43,12 @@ def epoch_steps(history: History, *epochs: np.ndarray) -> list[np.ndarray]:
     return [e.astype(float) if len(ex) == 0 else np.interp(e, ex, steps) for e in epochs]
 
 
+#: loss and accuracy side by side, with the boundary view beside them in a notebook
+#: beside Lab's file browser (about 850 px wide at 1280)
+LOSS_SIZE = ("290px", "250px")
+ACC_SIZE = ("190px", "250px")
+
+
 class LossView(View):
     """Loss over steps on a linear or log axis, and accuracy per epoch."""
 
@@ -81,7 +87,11 @@ class LossView(View):
         self.y_axis = axis(y, "loss", orientation="vertical", tick_format=".3g")
         self.x_axis = axis(self.x, "step", tick_format="d")
         self.loss_fig = figure(
-            "Loss", [self.batch_line, self.epoch_lines], [self.x_axis, self.y_axis]
+            "Loss",
+            [self.batch_line, self.epoch_lines],
+            [self.x_axis, self.y_axis],
+            width=LOSS_SIZE[0],
+            height=LOSS_SIZE[1],
         )
         # the legend under the figures (train and test share colours in both): bqplot
         # draws legends inside the plot area, over the curves
@@ -118,7 +128,11 @@ class LossView(View):
                 self.acc_y, "accuracy", orientation="vertical", tick_format=".0%"
             )
             self.acc_fig = figure(
-                "Accuracy", [self.acc_lines], [self.acc_x_axis, self.acc_y_axis], width="300px"
+                "Accuracy",
+                [self.acc_lines],
+                [self.acc_x_axis, self.acc_y_axis],
+                width=ACC_SIZE[0],
+                height=ACC_SIZE[1],
             )
             apply_ticks(
                 self.acc_y_axis,

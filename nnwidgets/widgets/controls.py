@@ -55,7 +55,7 @@ def _button(description: str, css: str, icon: str, tooltip: str) -> Button:
         description=description,
         icon=icon,
         tooltip=tooltip,
-        layout=Layout(width="auto", min_width="84px"),
+        layout=Layout(width="auto", min_width="72px"),
     )
     b.add_class(css)
     return b
@@ -93,7 +93,7 @@ class Controls:
             description="Play",
             icon="play",
             tooltip="play / pause",
-            layout=Layout(width="auto", min_width="84px"),
+            layout=Layout(width="auto", min_width="72px"),
         )
         self.play.add_class("nnw-play")
         self.reset = _button("Reset", "nnw-reset", "undo", "back to step 0, same weights")
@@ -108,7 +108,7 @@ class Controls:
             readout_format=".3g",
             continuous_update=False,
             style={"description_width": "84px"},
-            layout=Layout(width="300px"),
+            layout=Layout(width="270px"),
         )
         self.lr.add_class("nnw-lr")
         self.batch_size = BoundedIntText(

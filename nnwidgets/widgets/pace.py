@@ -87,9 +87,9 @@ class SpeedControl(HBox):
             readout=False,
             continuous_update=True,
             style={"description_width": "44px"},
-            layout=Layout(width="200px"),
+            layout=Layout(width="170px"),
         )
-        self.readout = HTML(layout=Layout(width="auto", min_width="150px", margin="0 16px 0 4px"))
+        self.readout = HTML(layout=Layout(width="auto", margin="0 12px 0 2px"))
         self._built = False
         self.readout.add_class("nnw-speed-readout")
         super().__init__([self.slider, self.readout], layout=Layout(align_items="center"))

@@ -66,11 +66,16 @@ def test_lab_1280x800_shows_the_controls_loss_and_boundary(lab_notebook, page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "lab-1280x800.png"))
     assert outside(page, dash, LAB_MUST_SEE) == []
-    # the primary row is one row: every primary control on the first control's line
+    # the disclosure is closed: its settings are not shown
+    assert not dash.locator(".nnw-optimizer").first.is_visible()
+    # with the file browser closed the dashboard is over 1,000 px wide: the primary row
+    # is then one row, every primary control on the first control's line
+    page.locator('.jp-SideBar [data-id="filebrowser"]').first.click()
+    page.locator("#filebrowser").wait_for(state="hidden")
+    page.wait_for_timeout(300)
+    assert dash.locator(".nnw-primary").first.bounding_box()["width"] >= 1000
     tops = [
         dash.locator(css).first.bounding_box()["y"]
         for css in ("button.nnw-reset", "button.nnw-play", ".nnw-speed", ".nnw-lr")
     ]
     assert max(tops) - min(tops) < 20, tops
-    # the disclosure is closed: its settings are not shown
-    assert not dash.locator(".nnw-optimizer").first.is_visible()
