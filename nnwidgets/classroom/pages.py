@@ -48,11 +48,14 @@ def full_page(places: int) -> str:
 
 def index_page(base_url: str, notebooks: list[str]) -> str:
     """The list of the lessons, each a link to its page."""
-    items = "\n".join(
-        f'<li><a href="{html.escape(url_path_join(base_url, "voila/render", urllib.parse.quote(nb)))}">'
-        f"{html.escape(nb.removesuffix('.ipynb'))}</a></li>"
-        for nb in notebooks
-    )
+
+    def item(nb: str) -> str:
+        href = url_path_join(base_url, "voila/render", urllib.parse.quote(nb))
+        return (
+            f'<li><a href="{html.escape(href)}">{html.escape(nb.removesuffix(".ipynb"))}</a></li>'
+        )
+
+    items = "\n".join(item(nb) for nb in notebooks)
     body = f'<h1>Lessons</h1>\n<ul class="nnw-lessons">\n{items}\n</ul>'
     return PAGE.format(head="", title="Lessons", body=body)
 
