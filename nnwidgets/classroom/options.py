@@ -85,10 +85,10 @@ def steps_per_second(text: str) -> float:
 
 def address(text: str) -> str:
     """An argparse type: an IP address or host name to listen on."""
-    text = text.strip()
-    if not text or any(c.isspace() for c in text) or "/" in text:
+    value = text.strip()
+    if not value or any(c.isspace() for c in value) or "/" in value:
         raise argparse.ArgumentTypeError(f"must be an IP address or host name, got {text!r}")
-    return text
+    return value
 
 
 # ------------------------------------------------------------------ checks
