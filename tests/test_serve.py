@@ -273,6 +273,7 @@ def test_the_app_sets_the_classroom_defaults(app_factory, tmp_path):
     assert app.voila_configuration.preheat_kernel is False
     assert app.voila_configuration.show_tracebacks is False
     assert app.tornado_settings["disable_check_xsrf"] is True  # the page's shutdown beacon
+    assert app.tornado_settings["websocket_ping_interval"] == 30  # a vanished page is noticed
     assert os.environ[MAX_SPEED_ENV] == "150"
     assert (cull_interval(5), cull_interval(300), cull_interval(3600)) == (1, 60, 60)
 

@@ -33,6 +33,15 @@ from nnwidgets.classroom.options import (
 from nnwidgets.classroom.pages import ClassroomVoilaHandler, LessonIndexHandler
 from nnwidgets.widgets.pace import MAX_SPEED_ENV
 
+# Accept the page's shutdown beacon (Voila's page sends no _xsrf), so that a tab closed
+# normally frees its place at once; and ping every page, so that the connection of one
+# that vanished (a laptop put to sleep) is closed within a minute and its kernel culled.
+TORNADO_DEFAULTS = {
+    "disable_check_xsrf": True,
+    "websocket_ping_interval": 30,
+    "websocket_ping_timeout": 30,
+}
+
 
 def cull_interval(cull_after: int) -> int:
     """Seconds between two looks for idle kernels: a fifth of the wait, 1 to 60."""
@@ -84,8 +93,7 @@ class ClassroomVoila(Voila):
             pools = {"default": {"pool_size": 0}}
             pools.update({nb: {"pool_size": self.preheat} for nb in self.notebooks})
             _default(self.config.VoilaKernelManager, "kernel_pools_config", pools)
-        if "disable_check_xsrf" not in self.tornado_settings:
-            self.tornado_settings = {**self.tornado_settings, "disable_check_xsrf": True}
+        self.tornado_settings = {**TORNADO_DEFAULTS, **self.tornado_settings}
         self.log.info(
             "nnwidgets class server: at most %d kernels (%d started ahead per notebook), "
             "culled %d s after their page has gone; pace capped at %g steps/s",
