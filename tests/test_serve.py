@@ -7,6 +7,7 @@ The browser tests (the full page, culling, quick start) are in tests/browser/tes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -223,6 +224,27 @@ def test_a_pool_refill_waits_for_a_place_and_gives_up_once_taken_from_the_pool()
     asyncio.run(scenario())
 
 
+def test_a_page_waits_for_the_first_pool_kernel_being_started():
+    async def scenario():
+        km = ClassroomKernelManager(max_kernels=1)
+        km.notebook_data = {}
+        starting = asyncio.get_running_loop().create_future()
+        km._pools = {"nb.ipynb": [starting]}
+        waiter = asyncio.create_task(km.wait_for_first_pool_kernel("nb.ipynb"))
+        await asyncio.sleep(0.3)
+        assert not waiter.done()  # the pool's kernel is starting: wait for it
+        km.notebook_data["nb.ipynb"] = {"kernel_ids": {"k"}}
+        await asyncio.wait_for(waiter, 1)
+        # no pool, or a refill that waits for a place: nothing to wait for
+        await asyncio.wait_for(km.wait_for_first_pool_kernel("other.ipynb"), 1)
+        km.notebook_data.clear()
+        km._waiting.add(starting)
+        await asyncio.wait_for(km.wait_for_first_pool_kernel("nb.ipynb"), 1)
+        starting.cancel()
+
+    asyncio.run(scenario())
+
+
 def test_no_kernel_starts_once_the_server_stops():
     km = ClassroomKernelManager(max_kernels=5)
     asyncio.run(km.shutdown_all())
@@ -344,10 +366,21 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_ctrl_c_stops_the_server_its_kernels_and_removes_the_playground(tmp_path):
-    pytest.importorskip("voila")
+def _get(url: str, timeout: float = 90) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode(errors="replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(errors="replace")
 
+
+@contextlib.contextmanager
+def real_server(tmp_path: Path, *args: str, stop=signal.SIGTERM):
+    """``python -m nnwidgets serve ARGS`` on a free port; yields (process, base URL) once it
+    answers; stops it with ``stop`` and checks that nothing of it is left running."""
+    pytest.importorskip("voila")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -356,47 +389,81 @@ def test_ctrl_c_stops_the_server_its_kernels_and_removes_the_playground(tmp_path
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         env[name] = str(tmp_path / name.lower())
     env["TMPDIR"] = str(tmp_path)
-    log = open(tmp_path / "serve.log", "w")
+    log_path = tmp_path / "serve.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nnwidgets", "serve", f"--port={port}", "--max-kernels=1"],
+        [sys.executable, "-m", "nnwidgets", "serve", f"--port={port}", *args],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
         cwd=tmp_path,
     )
+    base = f"http://127.0.0.1:{port}"
     seen: set[int] = set()
     try:
         deadline = time.monotonic() + 90
-        first = None
-        while first is None:  # the first student: the preheated kernel (or a new one)
-            assert proc.poll() is None and time.monotonic() < deadline, (
-                tmp_path / "serve.log"
-            ).read_text()
+        while True:
+            assert proc.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as r:
-                    first = r.status
+                if _get(base + "/voila/static/favicon.ico", timeout=2)[0] == 200:
+                    break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.3)
-        assert first == 200
-        with pytest.raises(urllib.error.HTTPError) as full:  # the second: the class is full
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60)
-        assert full.value.code == 503 and b"full" in full.value.read()
+        yield proc, base
         seen = _descendants(proc.pid)
-        assert any(b"ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes() for p in seen)
-        assert list(tmp_path.glob("nnwidgets-serve-*"))
-
-        proc.send_signal(signal.SIGINT)  # Ctrl-C
-        assert proc.wait(timeout=60) == 0 or proc.returncode in (130, 143)
+        proc.send_signal(stop)
+        assert proc.wait(timeout=60) in (0, 130, 143), log_path.read_text()
         time.sleep(0.5)
-        left = {p for p in seen | _descendants(proc.pid) if _alive(p)}
+        left = {p for p in seen if _alive(p)}
         assert not left, f"left running: {left}"
-        assert not list(tmp_path.glob("nnwidgets-serve-*")), "the temporary folder must go"
+        assert "Traceback" not in log_path.read_text(), log_path.read_text()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for pid in seen:
+        for pid in seen | _descendants(proc.pid):
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         log.close()
+
+
+def _has_kernel(pid: int) -> bool:
+    return any(b"ipykernel" in _cmdline(p) for p in _descendants(pid))
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_ctrl_c_stops_the_server_its_kernels_and_removes_the_playground(tmp_path):
+    with real_server(tmp_path, "--max-kernels=1", stop=signal.SIGINT) as (proc, base):
+        assert _get(base + "/")[0] == 200  # the first student: the preheated kernel
+        status, page = _get(base + "/")  # the second: the class is full
+        assert status == 503 and "The class is full" in page and "Traceback" not in page
+        assert _has_kernel(proc.pid)
+        assert list(tmp_path.glob("nnwidgets-serve-*"))
+    assert not list(tmp_path.glob("nnwidgets-serve-*")), "the temporary folder must go"
+
+
+def test_lessons_are_listed_and_the_cap_holds_without_preheated_kernels(tmp_path):
+    lessons = tmp_path / "lessons"
+    a = notebook(lessons / "a.ipynb")
+    b = notebook(lessons / "sub" / "b.ipynb")
+    notebook(lessons / "private.ipynb")
+    with real_server(tmp_path, str(a), str(b), "--max-kernels=1") as (proc, base):
+        status, index = _get(base + "/")
+        assert status == 200 and not _has_kernel(proc.pid)  # the index starts no kernel
+        assert "/voila/render/a.ipynb" in index and "/voila/render/sub/b.ipynb" in index
+        assert "private" not in index
+        assert _get(base + "/voila/render/private.ipynb")[0] == 404
+        assert _get(base + "/voila/tree/sub")[0] == 404
+        assert _get(base + "/voila/api/contents/")[0] == 404
+        status, page = _get(base + "/voila/render/a.ipynb")
+        assert status == 200 and "class is full" not in page
+        status, page = _get(base + "/voila/render/sub/b.ipynb")
+        assert status == 503 and "The class is full" in page and "Traceback" not in page

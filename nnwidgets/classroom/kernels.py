@@ -51,6 +51,7 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         self._connected_once: set[str] = set()
         self._unclaimed_since: dict[str, datetime] = {}
         self._stopping = False
+        self._waiting: set[asyncio.Task] = set()  # pool refills waiting for a place
 
     # ------------------------------------------------------------------ places
     def places_taken(self) -> int:
@@ -69,10 +70,32 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
 
     async def _wait_for_room(self) -> None:
         task = asyncio.current_task()
-        while not self.has_room():
-            if self._stopping or not self._in_a_pool(task):
-                raise ClassFull(self._full_message())
-            await asyncio.sleep(self.wait_poll)
+        try:
+            while not self.has_room():
+                if self._stopping or not self._in_a_pool(task):
+                    raise ClassFull(self._full_message())
+                self._waiting.add(task)
+                await asyncio.sleep(self.wait_poll)
+        finally:
+            self._waiting.discard(task)
+
+    async def wait_for_first_pool_kernel(self, notebook: str, timeout: float = 120.0) -> None:
+        """Wait while the first pool kernel of ``notebook`` is being started.
+
+        Until it is, Voila would start a kernel of the page's own, which takes a second
+        place (refused when the class has one place left), so the page waits for the pool.
+        """
+        pools = getattr(self, "_pools", None)
+        data = getattr(self, "notebook_data", None)
+        if not pools or data is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while notebook not in data and loop.time() < deadline:
+            pool = pools.get(notebook)
+            if not pool or pool[0].done() or pool[0] in self._waiting:
+                return
+            await asyncio.sleep(0.1)
 
     def _full_message(self) -> str:
         return f"all {self.max_kernels} places are taken"

@@ -82,6 +82,10 @@ class ClassroomVoilaHandler(TornadoVoilaHandler):
         """Render the notebook, or say that the class is full."""
         if self.served is not None and not self.notebook_path and path not in self.served:
             raise tornado.web.HTTPError(404)
+        notebook = self.notebook_path or path
+        wait = getattr(self.kernel_manager, "wait_for_first_pool_kernel", None)
+        if wait is not None and notebook and not (self.notebook_path and path):
+            await wait(notebook)
         try:
             async for snippet in self.get_generator(path=path):
                 self.write(snippet)
