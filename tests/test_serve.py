@@ -1,7 +1,7 @@
 """``nnwidgets serve``: its options, the command line it builds, the address warning, the
 class server's kernel cap and settings, and a real server stopped by Ctrl-C.
 
-The browser tests (the full page, culling, quick start) are in tests/browser/test_serve.py.
+The browser tests (the full page, culling, quick start) are in tests/browser/test_class_server.py.
 """
 
 from __future__ import annotations
@@ -420,10 +420,15 @@ def real_server(tmp_path: Path, *args: str, stop=signal.SIGTERM):
         assert not left, f"left running: {left}"
         assert "Traceback" not in log_path.read_text(), log_path.read_text()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for pid in seen | _descendants(proc.pid):
+        seen |= _descendants(proc.pid)  # before the server goes: then its tree is lost
+        if proc.poll() is None:  # a failed test: stop it the ordinary way, then for sure
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for pid in seen:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         log.close()
