@@ -9,8 +9,9 @@ Voila's own options too. On top of Voila it sets:
   page appears at once; they count toward ``max_kernels``;
 - ``NNWIDGETS_MAX_SPEED`` for the kernels, which caps every dashboard's pace;
 - pages: the "class is full" page (503), an index of the lessons when several notebooks
-  are served (and no listing of the server's folder), and the page's shutdown beacon
-  accepted (Voila's page sends no ``_xsrf``), so a closed tab frees its place at once.
+  are served (and no listing of the server's folder);
+- the page's shutdown beacon accepted (Voila's page sends no ``_xsrf``), so a closed tab
+  frees its place at once, and websocket pings, so a vanished page is noticed.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import argparse
 import ipaddress
 import math
 import os
+import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,7 +180,7 @@ def page_url(options: ServeOptions) -> str:
     """The address students open."""
     host = options.ip
     if host in ("0.0.0.0", "::"):
-        host = "THIS-MACHINE'S-ADDRESS"
+        host = socket.gethostname()  # students may need this machine's IP address instead
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{options.port}/"
