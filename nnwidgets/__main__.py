@@ -1,4 +1,5 @@
-"""The ``nnwidgets`` command: ``nnwidgets lessons [DIR]`` and ``nnwidgets demo``.
+"""The ``nnwidgets`` command: ``nnwidgets lessons [DIR]``, ``nnwidgets demo`` and
+``nnwidgets serve`` (a class server, see ``nnwidgets.classroom``).
 
 Both work the same from a clone and from a wheel: the lessons ship inside the package
 (``nnwidgets/lessons``) and are copied into a folder of the user's before anything opens
@@ -18,6 +19,7 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
+from nnwidgets.classroom import options as serve_options
 from nnwidgets.lessons import DEFAULT_FOLDER, QUICKSTART, CopyResult, copy_lessons
 
 PLAYGROUND_APP = """\
@@ -32,6 +34,9 @@ commands:
   nnwidgets lessons [DIR]   copy the lesson notebooks into DIR (default ./nnwidgets-lessons)
   nnwidgets demo            copy the lessons there too and open 01_quickstart in JupyterLab
   nnwidgets demo --voila    serve the playground as an app with Voila
+  nnwidgets serve [NOTEBOOK ...]
+                            serve a class: the playground (or those notebooks) with
+                            Voila, a cap on kernels, culling and a pace cap
 
 Existing files are never overwritten. The demo needs JupyterLab and Voila:
   pip install "nnwidgets[notebook]"
@@ -182,7 +187,7 @@ def run_server(cmd: list[str], cwd: Path) -> int:
 
 def _stop(proc: subprocess.Popen[bytes], *, kill: bool) -> None:
     if not kill:
-        print("nnwidgets demo: stopping the server", file=sys.stderr, flush=True)
+        print("nnwidgets: stopping the server", file=sys.stderr, flush=True)
     if not hasattr(os, "killpg"):  # Windows
         proc.kill() if kill else proc.terminate()
         return
@@ -225,6 +230,146 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_server(cmd, result.folder)
 
 
+SERVE_DESCRIPTION = f"""\
+Serve a class with Voila. With no NOTEBOOK, every student who opens the address gets
+their own playground (nw.playground()); with one NOTEBOOK, that notebook; with several,
+a list of them at / and each on its own page. Every page runs its own kernel on this
+machine; the notebooks run in their folder, as in Jupyter.
+
+Limits (each student's page is one kernel):
+  --max-kernels K   at most K kernels at once. The next student gets a page saying the
+                    class is full (HTTP 503) that tries again by itself; students
+                    already in are not disturbed. The kernels started ahead (--preheat)
+                    count toward K: each waits for the next student, who takes it, so
+                    K students can still be in at once.
+  --cull-after S    a kernel whose page has gone (tab closed, laptop asleep) is shut
+                    down S seconds after it went quiet, and its place is free again. A
+                    playing dashboard pauses by itself 10 s after its page went silent.
+                    A tab closed normally frees its place at once.
+  --max-speed V     caps every dashboard's pace at V training steps per second, so that
+                    one student cannot take a whole core.
+
+The server listens on {serve_options.DEFAULT_IP} unless --ip says otherwise: anyone who
+can reach the address can run code in the kernels, as you, with no password. Ctrl-C or
+SIGTERM stops the server and every kernel. Needs Voila: {INSTALL_HINT}
+"""
+
+
+def _serve_options(args: argparse.Namespace) -> serve_options.ServeOptions:
+    try:
+        notebooks = serve_options.check_notebooks(args.notebooks)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+    options = serve_options.ServeOptions(
+        notebooks=notebooks,
+        port=args.port,
+        ip=args.ip,
+        max_kernels=args.max_kernels,
+        cull_after=args.cull_after,
+        max_speed=args.max_speed,
+        preheat=args.preheat,
+    )
+    try:
+        serve_options.check_places(options)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+    return options
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the playground (or the notebooks) to a class with Voila."""
+    options = _serve_options(args)
+    _require("voila", "Voila")
+    warning = serve_options.address_warning(options.ip, options.port)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    # The playground lives in a temporary folder that goes when the server does.
+    with tempfile.TemporaryDirectory(prefix="nnwidgets-serve-") as tmp:
+        app = None if options.notebooks else _write_playground(Path(tmp))
+        cmd = serve_options.server_command(options, app)
+        shown = options.notebooks or [app]
+        if args.print_command:
+            for notebook in shown:
+                print(f"notebook: {notebook}")
+            print(f"command: {shlex.join(cmd)}", flush=True)
+            return 0
+        what = "the playground" if app else f"{len(shown)} notebook(s)"
+        print(
+            f"nnwidgets serve: {what} on {serve_options.page_url(options)} "
+            f"(at most {options.max_kernels} students, culled {options.cull_after} s "
+            f"after their page goes, pace capped at {options.max_speed:g} steps/s)",
+            flush=True,
+        )
+        return run_server(cmd, Path(tmp) if app else serve_options.common_root(shown))
+
+
+def _add_serve(sub) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="serve a class: the playground or lessons with Voila, with limits",
+        description=SERVE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "notebooks",
+        nargs="*",
+        metavar="NOTEBOOK",
+        help="notebooks to serve (default: the playground)",
+    )
+    serve.add_argument(
+        "--port",
+        type=serve_options.port_number,
+        default=serve_options.DEFAULT_PORT,
+        help=f"port to listen on (default: {serve_options.DEFAULT_PORT})",
+    )
+    serve.add_argument(
+        "--ip",
+        type=serve_options.address,
+        default=serve_options.DEFAULT_IP,
+        metavar="ADDR",
+        help=f"address to listen on (default: {serve_options.DEFAULT_IP}, this machine only; "
+        "0.0.0.0 for every network: see the warning above)",
+    )
+    serve.add_argument(
+        "--max-kernels",
+        type=serve_options.count(1),
+        default=serve_options.DEFAULT_MAX_KERNELS,
+        metavar="K",
+        help=f"most kernels at once, the preheated ones included "
+        f"(default: {serve_options.DEFAULT_MAX_KERNELS})",
+    )
+    serve.add_argument(
+        "--cull-after",
+        type=serve_options.count(1),
+        default=serve_options.DEFAULT_CULL_AFTER,
+        metavar="SECONDS",
+        help="shut a kernel down this long after its page has gone "
+        f"(default: {serve_options.DEFAULT_CULL_AFTER})",
+    )
+    serve.add_argument(
+        "--max-speed",
+        type=serve_options.steps_per_second,
+        default=serve_options.DEFAULT_MAX_SPEED,
+        metavar="STEPS_PER_SECOND",
+        help=f"cap on every dashboard's pace (default: {serve_options.DEFAULT_MAX_SPEED:g})",
+    )
+    serve.add_argument(
+        "--preheat",
+        type=serve_options.count(0),
+        default=None,
+        metavar="N",
+        help="kernels started ahead for each notebook, so that a page appears at once; "
+        f"they count toward --max-kernels (default: {serve_options.PLAYGROUND_PREHEAT} "
+        f"for the playground, {serve_options.NOTEBOOK_PREHEAT} for notebooks)",
+    )
+    serve.add_argument(
+        "--print-command",
+        action="store_true",
+        help="print the notebooks and the server command, start nothing",
+    )
+    serve.set_defaults(func=cmd_serve)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``nnwidgets`` command."""
     parser = argparse.ArgumentParser(
@@ -232,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{lessons,demo}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{lessons,demo,serve}")
     lessons = sub.add_parser(
         "lessons",
         help="copy the lesson notebooks into a folder of yours",
@@ -269,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="prepare the lessons, print the notebook and the server command, start nothing",
     )
     demo.set_defaults(func=cmd_demo)
+    _add_serve(sub)
     return parser
 
 

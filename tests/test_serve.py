@@ -1,0 +1,474 @@
+"""``nnwidgets serve``: its options, the command line it builds, the address warning, the
+class server's kernel cap and settings, and a real server stopped by Ctrl-C.
+
+The browser tests (the full page, culling, quick start) are in tests/browser/test_class_server.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nnwidgets.__main__ import build_parser, main
+from nnwidgets.classroom import options as opts
+from nnwidgets.classroom.kernels import ClassFull, ClassroomKernelManager
+from nnwidgets.classroom.pages import full_page, index_page
+from nnwidgets.widgets.pace import MAX_SPEED_ENV
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def notebook(path: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1 + 1")]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def run_main(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# ------------------------------------------------------------------ options
+def test_defaults():
+    args = build_parser().parse_args(["serve"])
+    assert args.notebooks == []
+    assert (args.port, args.ip) == (8866, "127.0.0.1")
+    assert (args.max_kernels, args.cull_after, args.max_speed) == (40, 300, 2000.0)
+    assert opts.ServeOptions().pool_size == 1  # the playground: one kernel ready
+    assert opts.ServeOptions(notebooks=[Path("a.ipynb")]).pool_size == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--port", "-3"),
+        ("--port", "0"),
+        ("--port", "70000"),
+        ("--port", "http"),
+        ("--max-kernels", "-2"),
+        ("--max-kernels", "0"),
+        ("--cull-after", "-5"),
+        ("--cull-after", "1.5"),
+        ("--max-speed", "-1"),
+        ("--max-speed", "0.5"),
+        ("--max-speed", "nan"),
+        ("--max-speed", "inf"),
+        ("--preheat", "-1"),
+        ("--ip", " "),
+    ],
+)
+def test_bad_values_are_refused_naming_the_option(capsys, option, value):
+    code, out, err = run_main(capsys, "serve", "--print-command", f"{option}={value}")
+    assert code == 2
+    assert f"argument {option}:" in err and repr(value) in err, err
+    assert "Traceback" not in err and not out
+
+
+def test_notebooks_must_be_notebook_files(capsys, tmp_path):
+    code, _, err = run_main(capsys, "serve", str(tmp_path / "missing.ipynb"))
+    assert code == 2 and "missing.ipynb: no such notebook file" in err, err
+    text = tmp_path / "notes.txt"
+    text.write_text("x")
+    code, _, err = run_main(capsys, "serve", str(text))
+    assert code == 2 and "not a notebook" in err, err
+
+
+def test_preheated_kernels_must_fit_in_the_places(capsys):
+    code, _, err = run_main(capsys, "serve", "--max-kernels=1", "--preheat=2", "--print-command")
+    assert code == 2 and "--max-kernels 1" in err, err
+
+
+def test_help_is_plain_and_names_every_option(capsys):
+    code, out, _ = run_main(capsys, "serve", "--help")
+    assert code == 0
+    for word in ("--port", "--ip", "--max-kernels", "--cull-after", "--max-speed", "--preheat"):
+        assert word in out
+    assert "full" in out and "run code in the kernels" in out
+    assert "count toward" in out  # how the preheated kernels count
+    assert "\x1b" not in out
+
+
+# ------------------------------------------------------------------ command line
+def test_playground_command(capsys):
+    code, out, err = run_main(capsys, "serve", "--print-command", "--max-kernels=7")
+    assert code == 0 and not err
+    app = Path(re.search(r"^notebook: (.*)$", out, re.M).group(1))
+    command = re.search(r"^command: (.*)$", out, re.M).group(1)
+    assert app.name == "nnwidgets_playground.ipynb"
+    assert not app.parent.exists(), "the playground's temporary folder must go at exit"
+    assert command.startswith(f"{sys.executable} -m nnwidgets.classroom.app {app} ")
+    for part in (
+        "--port=8866",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.root_dir={app.parent}",
+        "--ClassroomVoila.max_kernels=7",
+        "--ClassroomVoila.cull_after=300",
+        "--ClassroomVoila.max_speed=2000",
+        "--ClassroomVoila.preheat=1",
+    ):
+        assert f" {part}" in command, (part, command)
+
+
+def test_notebook_commands(tmp_path):
+    one = notebook(tmp_path / "lessons" / "a.ipynb")
+    two = notebook(tmp_path / "more" / "b.ipynb")
+    cmd = opts.server_command(opts.ServeOptions(notebooks=[one], port=9000, cull_after=60))
+    assert cmd[:4] == [sys.executable, "-m", "nnwidgets.classroom.app", str(one)]
+    assert f"--Voila.root_dir={one.parent}" in cmd and "--port=9000" in cmd
+    assert "--ClassroomVoila.cull_after=60" in cmd and "--ClassroomVoila.preheat=0" in cmd
+    assert not any("ClassroomVoila.notebooks" in c for c in cmd)
+
+    cmd = opts.server_command(opts.ServeOptions(notebooks=[one, two], preheat=1))
+    assert cmd[3] == str(tmp_path)  # the folder that holds both, served with an index
+    assert "--ClassroomVoila.notebooks=lessons/a.ipynb" in cmd
+    assert "--ClassroomVoila.notebooks=more/b.ipynb" in cmd
+    assert "--ClassroomVoila.preheat=1" in cmd
+    with pytest.raises(ValueError, match="nothing to serve"):
+        opts.server_command(opts.ServeOptions())
+
+
+def test_check_notebooks_resolves_and_drops_repeats(tmp_path, monkeypatch):
+    one = notebook(tmp_path / "a.ipynb")
+    monkeypatch.chdir(tmp_path)
+    assert opts.check_notebooks(["a.ipynb", str(one)]) == [one]
+
+
+# ------------------------------------------------------------------ address warning
+@pytest.mark.parametrize("ip", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_no_warning_on_loopback(ip, capsys):
+    assert opts.address_warning(ip, 8866) is None
+    code, _, err = run_main(capsys, "serve", "--print-command", f"--ip={ip}")
+    assert code == 0 and "warning" not in err
+
+
+@pytest.mark.parametrize("ip", ["0.0.0.0", "::", "192.168.1.20", "10.0.0.5", "class.example.org"])
+def test_warning_beyond_loopback(ip, capsys):
+    text = opts.address_warning(ip, 8866)
+    assert text and "anyone who can reach that address" in text and "run code" in text
+    code, out, err = run_main(capsys, "serve", "--print-command", f"--ip={ip}")
+    assert code == 0 and err.strip() == text and "warning" not in out
+    assert f"--Voila.ip={ip}" in out
+
+
+# ------------------------------------------------------------------ pages
+def test_full_page_says_full_and_try_again():
+    page = full_page(40)
+    assert "The class is full" in page and "try again" in page and "40 places" in page
+    assert "Traceback" not in page
+
+
+def test_index_lists_the_lessons_escaped():
+    page = index_page("/", ["01_intro.ipynb", "sub/<b>&.ipynb"])
+    assert 'href="/voila/render/01_intro.ipynb"' in page
+    assert "sub/%3Cb%3E%26.ipynb" in page and "&lt;b&gt;&amp;" in page and "<b>&" not in page
+
+
+# ------------------------------------------------------------------ kernel cap
+def test_a_page_beyond_the_cap_is_refused():
+    km = ClassroomKernelManager(max_kernels=1)
+    km._kernels["taken"] = object()  # one place taken
+    assert km.places_taken() == 1 and not km.has_room()
+    with pytest.raises(ClassFull, match="all 1 places"):
+        asyncio.run(km.start_kernel(kernel_name="python3", env={}))
+    km._kernels.clear()
+    assert km.has_room()
+
+
+def test_a_pool_refill_waits_for_a_place_and_gives_up_once_taken_from_the_pool():
+    async def scenario():
+        km = ClassroomKernelManager(max_kernels=1, wait_poll=0.01)
+        km._kernels["taken"] = object()
+        pool: list = []
+        km._pools = {"nb.ipynb": pool}
+
+        waiter = asyncio.create_task(km._wait_for_room())
+        pool.append(waiter)
+        await asyncio.sleep(0.1)
+        assert not waiter.done()  # in the pool: waits for a place
+        del km._kernels["taken"]
+        await asyncio.wait_for(waiter, 1)  # a place freed: the refill goes on
+
+        km._kernels["taken"] = object()
+        waiter = asyncio.create_task(km._wait_for_room())
+        pool.append(waiter)
+        await asyncio.sleep(0.05)
+        pool.remove(waiter)  # a page took it from the pool
+        with pytest.raises(ClassFull):
+            await asyncio.wait_for(waiter, 1)
+
+    asyncio.run(scenario())
+
+
+def test_a_page_waits_for_the_first_pool_kernel_being_started():
+    async def scenario():
+        km = ClassroomKernelManager(max_kernels=1)
+        km.notebook_data = {}
+        starting = asyncio.get_running_loop().create_future()
+        km._pools = {"nb.ipynb": [starting]}
+        waiter = asyncio.create_task(km.wait_for_first_pool_kernel("nb.ipynb"))
+        await asyncio.sleep(0.3)
+        assert not waiter.done()  # the pool's kernel is starting: wait for it
+        km.notebook_data["nb.ipynb"] = {"kernel_ids": {"k"}}
+        await asyncio.wait_for(waiter, 1)
+        # no pool, or a refill that waits for a place: nothing to wait for
+        await asyncio.wait_for(km.wait_for_first_pool_kernel("other.ipynb"), 1)
+        km.notebook_data.clear()
+        km._waiting.add(starting)
+        await asyncio.wait_for(km.wait_for_first_pool_kernel("nb.ipynb"), 1)
+        starting.cancel()
+
+    asyncio.run(scenario())
+
+
+def test_no_kernel_starts_once_the_server_stops():
+    km = ClassroomKernelManager(max_kernels=5)
+    asyncio.run(km.shutdown_all())
+    assert not km.has_room()
+
+
+# ------------------------------------------------------------------ the server app
+@pytest.fixture
+def app_factory(tmp_path, monkeypatch):
+    """A ClassroomVoila initialised from a command line (nothing listens)."""
+    pytest.importorskip("voila")
+    from nnwidgets.classroom.app import ClassroomVoila
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv(MAX_SPEED_ENV, raising=False)
+    previous = signal.getsignal(signal.SIGTERM)  # Voila installs its own handler
+
+    def make(*argv: str) -> ClassroomVoila:
+        app = ClassroomVoila()
+        app.initialize(list(argv))
+        return app
+
+    try:
+        yield make
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_the_app_sets_the_classroom_defaults(app_factory, tmp_path):
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    from nnwidgets.classroom.app import cull_interval
+    from nnwidgets.classroom.pages import ClassroomVoilaHandler
+
+    nb = notebook(tmp_path / "app.ipynb")
+    app = app_factory(
+        str(nb),
+        "--ClassroomVoila.max_kernels=3",
+        "--ClassroomVoila.cull_after=20",
+        "--ClassroomVoila.max_speed=150",
+        "--ClassroomVoila.preheat=0",
+    )
+    km = app.config.ClassroomKernelManager
+    assert (km.max_kernels, km.cull_idle_timeout, km.cull_interval) == (3, 20, 4)
+    assert km.cull_connected is False
+    assert app.voila_configuration.multi_kernel_manager_class is ClassroomKernelManager
+    assert app.voila_configuration.preheat_kernel is False
+    assert app.voila_configuration.show_tracebacks is False
+    assert app.tornado_settings["disable_check_xsrf"] is True  # the page's shutdown beacon
+    assert app.tornado_settings["websocket_ping_interval"] == 30  # a vanished page is noticed
+    assert os.environ[MAX_SPEED_ENV] == "150"
+    assert (cull_interval(5), cull_interval(300), cull_interval(3600)) == (1, 60, 60)
+
+    app.init_settings()
+    assert isinstance(app.kernel_manager, ClassroomKernelManager)
+    assert (app.kernel_manager.max_kernels, app.kernel_manager.cull_idle_timeout) == (3, 20)
+    handlers = {spec[1] for spec in app.init_handlers()}
+    assert ClassroomVoilaHandler in handlers and TornadoVoilaHandler not in handlers
+
+
+def test_the_app_serves_only_the_lessons_with_an_index(app_factory, tmp_path):
+    from voila.tornado.contentshandler import VoilaContentsHandler
+    from voila.tornado.treehandler import TornadoVoilaTreeHandler
+
+    from nnwidgets.classroom.pages import LessonIndexHandler
+
+    notebook(tmp_path / "a.ipynb")
+    notebook(tmp_path / "sub" / "b.ipynb")
+    notebook(tmp_path / "private.ipynb")
+    app = app_factory(
+        str(tmp_path),
+        "--ClassroomVoila.notebooks=a.ipynb",
+        "--ClassroomVoila.notebooks=sub/b.ipynb",
+        "--ClassroomVoila.preheat=2",
+    )
+    assert app.notebooks == ["a.ipynb", "sub/b.ipynb"]
+    assert app.voila_configuration.preheat_kernel is True
+    assert app.config.VoilaKernelManager.kernel_pools_config == {
+        "default": {"pool_size": 0},
+        "a.ipynb": {"pool_size": 2},
+        "sub/b.ipynb": {"pool_size": 2},
+    }
+    app.voila_configuration.preheat_kernel = False  # no pool started by this test
+    app.init_settings()
+    specs = app.init_handlers()
+    handlers = {spec[1] for spec in specs}
+    assert LessonIndexHandler in handlers
+    assert not handlers & {TornadoVoilaTreeHandler, VoilaContentsHandler}
+    served = [s[2]["served"] for s in specs if s[2:] and "served" in s[2]]
+    assert served == [["a.ipynb", "sub/b.ipynb"]]
+
+
+# ------------------------------------------------------------------ a real server
+def _descendants(root: int) -> set[int]:
+    parent = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parent[int(pid)] = int(
+                Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            )
+        except OSError:
+            continue
+    found = set()
+    for pid in parent:
+        p = pid
+        while p in parent and p > 1:
+            p = parent[p]
+            if p == root:
+                found.add(pid)
+                break
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _get(url: str, timeout: float = 90) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode(errors="replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(errors="replace")
+
+
+@contextlib.contextmanager
+def real_server(tmp_path: Path, *args: str, stop=signal.SIGTERM):
+    """``python -m nnwidgets serve ARGS`` on a free port; yields (process, base URL) once it
+    answers; stops it with ``stop`` and checks that nothing of it is left running."""
+    pytest.importorskip("voila")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        env[name] = str(tmp_path / name.lower())
+    env["TMPDIR"] = str(tmp_path)
+    log_path = tmp_path / "serve.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nnwidgets", "serve", f"--port={port}", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=tmp_path,
+    )
+    base = f"http://127.0.0.1:{port}"
+    seen: set[int] = set()
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            try:
+                if _get(base + "/voila/static/favicon.ico", timeout=2)[0] == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.3)
+        yield proc, base
+        seen = _descendants(proc.pid)
+        proc.send_signal(stop)
+        assert proc.wait(timeout=60) in (0, 130, 143), log_path.read_text()
+        time.sleep(0.5)
+        left = {p for p in seen if _alive(p)}
+        assert not left, f"left running: {left}"
+        assert "Traceback" not in log_path.read_text(), log_path.read_text()
+    finally:
+        seen |= _descendants(proc.pid)  # before the server goes: then its tree is lost
+        if proc.poll() is None:  # a failed test: stop it the ordinary way, then for sure
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for pid in seen:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        log.close()
+
+
+def _has_kernel(pid: int) -> bool:
+    return any(b"ipykernel" in _cmdline(p) for p in _descendants(pid))
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_ctrl_c_stops_the_server_its_kernels_and_removes_the_playground(tmp_path):
+    with real_server(tmp_path, "--max-kernels=1", stop=signal.SIGINT) as (proc, base):
+        assert _get(base + "/")[0] == 200  # the first student: the preheated kernel
+        status, page = _get(base + "/")  # the second: the class is full
+        assert status == 503 and "The class is full" in page and "Traceback" not in page
+        assert _has_kernel(proc.pid)
+        assert list(tmp_path.glob("nnwidgets-serve-*"))
+    assert not list(tmp_path.glob("nnwidgets-serve-*")), "the temporary folder must go"
+
+
+def test_lessons_are_listed_and_the_cap_holds_without_preheated_kernels(tmp_path):
+    lessons = tmp_path / "lessons"
+    a = notebook(lessons / "a.ipynb")
+    b = notebook(lessons / "sub" / "b.ipynb")
+    notebook(lessons / "private.ipynb")
+    with real_server(tmp_path, str(a), str(b), "--max-kernels=1") as (proc, base):
+        status, index = _get(base + "/")
+        assert status == 200 and not _has_kernel(proc.pid)  # the index starts no kernel
+        assert "/voila/render/a.ipynb" in index and "/voila/render/sub/b.ipynb" in index
+        assert "private" not in index
+        assert _get(base + "/voila/render/private.ipynb")[0] == 404
+        assert _get(base + "/voila/tree/sub")[0] == 404
+        assert _get(base + "/voila/api/contents/")[0] == 404
+        status, page = _get(base + "/voila/render/a.ipynb")
+        assert status == 200 and "class is full" not in page
+        status, page = _get(base + "/voila/render/sub/b.ipynb")
+        assert status == 503 and "The class is full" in page and "Traceback" not in page
