@@ -4,6 +4,7 @@ import asyncio
 import math
 import time
 
+import numpy as np
 import pytest
 
 import nnwidgets as nw
@@ -134,3 +135,23 @@ def test_a_class_server_caps_every_dashboard_through_the_environment(monkeypatch
     with pytest.warns(UserWarning, match="NNWIDGETS_MAX_SPEED"):
         dash = nw.Dashboard(moons_trainer())
     assert dash.runner.speed is None
+
+
+def test_at_a_step_through_pace_the_boundary_rings_the_minibatch():
+    dash = nw.Dashboard(moons_trainer(), speed=2)
+    view = dash.views["boundary"]
+    assert view.mark_batch and len(view.batch_ring.x) == 0  # no step yet
+    dash.step()
+    batch = dash.trainer.snapshot().batch
+    X = dash.trainer.ds.X_train[batch]
+    np.testing.assert_array_equal(view.batch_ring.x, X[:, 0])
+    np.testing.assert_array_equal(view.batch_ring.y, X[:, 1])
+    dash.step()  # the next step rings the next batch, not the first
+    X2 = dash.trainer.ds.X_train[dash.trainer.snapshot().batch]
+    np.testing.assert_array_equal(view.batch_ring.x, X2[:, 0])
+    assert not np.array_equal(X2, X)
+    dash.speed = 60  # faster than a teacher narrates: no rings
+    assert not view.mark_batch and len(view.batch_ring.x) == 0
+    dash.speed = 1
+    assert view.mark_batch and len(view.batch_ring.x) == len(X2)
+    assert nw.Dashboard(moons_trainer()).views["boundary"].mark_batch is False  # "max"

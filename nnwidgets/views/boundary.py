@@ -166,6 +166,17 @@ class BoundaryView(View):
             labels=["test"],
             display_legend=True,
         )
+        # rings around the points of the step's minibatch (step-through pace, see mark_batch)
+        self.batch_ring = Scatter(
+            x=np.zeros(0),
+            y=np.zeros(0),
+            scales={"x": self.x, "y": self.y},
+            colors=["#111111"],
+            fill=False,
+            stroke_width=2.0,
+            default_size=170,
+            labels=["this step's minibatch"],
+        )
         names = ds.feature_names if len(ds.feature_names) == 2 else ["x1", "x2"]
         title = "P(class 1)" if k == 2 else "predicted class"
         self._title = f"Decision boundary: {title}"
@@ -176,7 +187,7 @@ class BoundaryView(View):
         ]
         fig = figure(
             self._title,
-            [self.heat, self.train_pts, self.test_pts],
+            [self.heat, self.train_pts, self.test_pts, self.batch_ring],
             axes,
             width=SIZE[0],
             height=SIZE[1],
@@ -191,6 +202,9 @@ class BoundaryView(View):
         return fig
 
     neuron: tuple[int, int] | None = None
+    #: ring the points of the step's minibatch (the Dashboard sets it at a step-through
+    #: pace, 2 steps/s or slower, so that a teacher can say "this batch pulls it here")
+    mark_batch: bool = False
 
     def show_neuron(self, neuron: tuple[int, int] | None) -> None:
         """Show one neuron's output over the plane instead of the prediction (None: back).
@@ -207,8 +221,18 @@ class BoundaryView(View):
         if self._last is not None:
             self._update_plane(self._last)
 
+    def _update_batch(self, snapshot: Snapshot) -> None:
+        idx = snapshot.batch if self.mark_batch else np.zeros(0, dtype=np.intp)
+        X = self.context.ds.X_train[np.asarray(idx, dtype=np.intp)]
+        ring = self.batch_ring
+        if len(X) == len(ring.x) and np.array_equal(X[:, 0], ring.x):
+            return  # nothing new: no message
+        with ring.hold_sync():
+            ring.x, ring.y = X[:, 0], X[:, 1]
+
     def _update_plane(self, snapshot: Snapshot) -> None:
         self._last = snapshot
+        self._update_batch(snapshot)
         hidden, out = self.context.forward(snapshot, self.grid)
         if self.neuron is not None:
             layer, unit = self.neuron

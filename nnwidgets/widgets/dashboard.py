@@ -15,7 +15,7 @@ from ipywidgets import HBox, Layout, VBox
 
 from ..core import MLP, Trainer, datasets, optim
 from ..core.protocols import Configurable, TrainerProtocol
-from ..views import VIEWS, View, ViewContext
+from ..views import VIEWS, BoundaryView, View, ViewContext
 from .cells import replace_in_cell
 from .controls import HIDEABLE, Controls
 from .files import FilesPanel
@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
+STEP_THROUGH_SPEED = 2.0  # steps/s at or below which the boundary rings each minibatch
 CONFIG_VERSION = 1
 FIRST_ROW = ("loss", "boundary")  # views that sit side by side at the top
 
@@ -128,11 +129,11 @@ class Dashboard(VBox):
             page_timeout=page_timeout,
         )
         self.max_speed = max_speed
+        self.views: dict[str, View] = {}
         self.speed = speed
         self.look_back = LookBack(self)
         self.files = FilesPanel(self)
         self.view_names = view_names
-        self.views: dict[str, View] = {}
         self._build_views()
         self._wire()
         self.controls.show_settings(trainer)
@@ -154,6 +155,17 @@ class Dashboard(VBox):
         self.runner.speed = pace
         with self.controls.quietly():
             self.controls.speed.value = MAX if pace is None else pace
+        self._mark_batches()
+
+    def _mark_batches(self) -> None:
+        """At a step-through pace the boundary view rings the step's minibatch."""
+        boundary = self.views.get("boundary")
+        if isinstance(boundary, BoundaryView):
+            pace = self.runner.speed
+            mark = pace is not None and pace <= STEP_THROUGH_SPEED
+            if mark != boundary.mark_batch:
+                boundary.mark_batch = mark
+                boundary.update(self.look_back.snapshot(), self.trainer.history)
 
     def _set_speed(self, value: float | str) -> None:
         self.speed = value
@@ -197,6 +209,9 @@ class Dashboard(VBox):
             self.weight_editor = weight_editor_for(self, network)
             cells.insert(cells.index(network.widget) + 1, self.weight_editor)
         grid = HBox(cells, layout=Layout(flex_flow="row wrap", align_items="flex-start"))
+        if "boundary" in self.views and isinstance(self.views["boundary"], BoundaryView):
+            pace = self.runner.speed
+            self.views["boundary"].mark_batch = pace is not None and pace <= STEP_THROUGH_SPEED
         grid.add_class("nnw-views")
         self.children = [self.controls_box, grid, self._frames.widget]
 
