@@ -90,6 +90,7 @@ def prediction_grid(ds, resolution: int = GRID, pad: float = 0.15):
 
 #: small enough to sit beside the loss view in a notebook beside Lab's file browser
 SIZE = ("330px", "320px")
+STEP_THROUGH_SPEED = 2.0  # steps/s at or below which the minibatch of each step is ringed
 
 
 class BoundaryView(View):
@@ -220,6 +221,13 @@ class BoundaryView(View):
             self.widget.title = f"Output of neuron {neuron[1]} in layer {neuron[0]} (scaled)"
         if self._last is not None:
             self._update_plane(self._last)
+
+    def follow_pace(self, steps_per_second: float | None) -> bool:
+        """Ring each step's minibatch at ``STEP_THROUGH_SPEED`` steps/s or slower (None
+        is flat out); True when that changed (the caller redraws)."""
+        mark = steps_per_second is not None and steps_per_second <= STEP_THROUGH_SPEED
+        changed, self.mark_batch = mark != self.mark_batch, mark
+        return changed
 
     def _update_batch(self, snapshot: Snapshot) -> None:
         idx = snapshot.batch if self.mark_batch else np.zeros(0, dtype=np.intp)

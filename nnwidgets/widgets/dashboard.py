@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
-STEP_THROUGH_SPEED = 2.0  # steps/s at or below which the boundary rings each minibatch
 CONFIG_VERSION = 1
 FIRST_ROW = ("loss", "boundary")  # views that sit side by side at the top
 
@@ -56,6 +55,21 @@ def check_hide(hide) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"hide names unknown controls {unknown}; expected some of {HIDEABLE}")
     return hide
+
+
+def setup_config(trainer, views: Sequence[str], hide: Sequence[str]) -> dict:
+    """A dashboard's whole setup as a JSON-ready dict (see ``Dashboard.config``)."""
+    if not isinstance(trainer, Configurable):
+        raise TypeError(f"config needs an nw.Trainer, got {type(trainer).__name__}")
+    cfg = trainer.config()
+    keep = ("model", "optimizer", "batch_size", "l1", "l2", "seed")
+    return {
+        "version": CONFIG_VERSION,
+        "dataset": dict(cfg["dataset"]),
+        **{key: cfg[key] for key in keep},
+        "views": list(views),
+        "hide": list(hide),
+    }
 
 
 def _check_views(views) -> tuple[str, ...]:
@@ -160,12 +174,8 @@ class Dashboard(VBox):
     def _mark_batches(self) -> None:
         """At a step-through pace the boundary view rings the step's minibatch."""
         boundary = self.views.get("boundary")
-        if isinstance(boundary, BoundaryView):
-            pace = self.runner.speed
-            mark = pace is not None and pace <= STEP_THROUGH_SPEED
-            if mark != boundary.mark_batch:
-                boundary.mark_batch = mark
-                boundary.update(self.look_back.snapshot(), self.trainer.history)
+        if isinstance(boundary, BoundaryView) and boundary.follow_pace(self.runner.speed):
+            boundary.update(self.look_back.snapshot(), self.trainer.history)
 
     def _set_speed(self, value: float | str) -> None:
         self.speed = value
@@ -179,22 +189,7 @@ class Dashboard(VBox):
     def config(self) -> dict:
         """The whole setup as a JSON-ready dict: data set, network, optimizer, seeds,
         views and hidden controls. ``nw.playground(config=dash.config)`` rebuilds it."""
-        tr = self.trainer
-        if not isinstance(tr, Configurable):
-            raise TypeError(f"config needs an nw.Trainer, got {type(tr).__name__}")
-        cfg = tr.config()
-        return {
-            "version": CONFIG_VERSION,
-            "dataset": dict(cfg["dataset"]),
-            "model": cfg["model"],
-            "optimizer": cfg["optimizer"],
-            "batch_size": cfg["batch_size"],
-            "l1": cfg["l1"],
-            "l2": cfg["l2"],
-            "seed": cfg["seed"],
-            "views": list(self.view_names),
-            "hide": list(self.hidden_controls),
-        }
+        return setup_config(self.trainer, self.view_names, self.hidden_controls)
 
     # ---------------------------------------------------------------- layout
     def _build_views(self) -> None:
@@ -209,9 +204,9 @@ class Dashboard(VBox):
             self.weight_editor = weight_editor_for(self, network)
             cells.insert(cells.index(network.widget) + 1, self.weight_editor)
         grid = HBox(cells, layout=Layout(flex_flow="row wrap", align_items="flex-start"))
-        if "boundary" in self.views and isinstance(self.views["boundary"], BoundaryView):
-            pace = self.runner.speed
-            self.views["boundary"].mark_batch = pace is not None and pace <= STEP_THROUGH_SPEED
+        boundary = self.views.get("boundary")
+        if isinstance(boundary, BoundaryView):
+            boundary.follow_pace(self.runner.speed)
         grid.add_class("nnw-views")
         self.children = [self.controls_box, grid, self._frames.widget]
 
