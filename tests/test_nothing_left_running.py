@@ -43,19 +43,25 @@ def test_play_pauses_when_the_page_that_drew_it_goes_silent():
 
 
 def test_a_page_that_keeps_drawing_keeps_play_going():
-    dash = nw.Dashboard(moons_trainer(), page_timeout=0.5)
+    dash = nw.Dashboard(moons_trainer(), page_timeout=1.0)
+    frames = dash._frames
+
+    def page_draws(change):  # what the page's link does with every count it receives
+        frames.back.value = change["new"]
+
+    frames.out.observe(page_draws, names="value")
+    acknowledge(dash)
 
     async def scenario():
         dash.play()
-        for _ in range(30):  # 1.5 s: three timeouts
-            await asyncio.sleep(0.05)
-            acknowledge(dash, 1)
+        await asyncio.sleep(3.0)  # three timeouts
         playing = dash.runner.playing
         dash.pause()
         await dash.runner.wait()
         return playing
 
     assert asyncio.run(scenario())
+    assert frames.drawn > 10  # the page really acknowledged all along
 
 
 def test_a_dashboard_no_page_ever_drew_plays_on():
