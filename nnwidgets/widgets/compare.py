@@ -63,6 +63,8 @@ class Compare(VBox):
     one's decision boundary, and every path on one loss landscape. Play is paced by
     the page as the Dashboard's, and the slower views take turns (``View.play_hz``)."""
 
+    runner: Runner | None = None  # set by __init__; close() may run before (ipywidgets' __del__)
+
     def __init__(
         self,
         trainers: Sequence[TrainerProtocol],
@@ -142,7 +144,8 @@ class Compare(VBox):
 
     def close(self) -> None:
         """Stop the race at once, then close its widget."""
-        self.runner.stop()
+        if self.runner is not None:  # None while a refused constructor is collected
+            self.runner.stop()
         super().close()
 
     def _build_controls(self, ctx: ViewContext) -> Controls:

@@ -102,6 +102,8 @@ class Dashboard(VBox):
     dashboard no page ever drew (tests, nbconvert) plays on. ``close()`` stops play.
     """
 
+    runner: Runner | None = None  # set by __init__; close() may run before (ipywidgets' __del__)
+
     def __init__(
         self,
         trainer: TrainerProtocol,
@@ -379,7 +381,8 @@ class Dashboard(VBox):
 
     def close(self) -> None:
         """Stop playing at once, then close the dashboard's widget."""
-        self.runner.stop()
+        if self.runner is not None:  # None while a refused constructor is collected
+            self.runner.stop()
         super().close()
 
     # -------------------------------------------------------------- refresh
