@@ -281,6 +281,32 @@ def renders_verdict(now: dict, before: dict) -> str:
     )
 
 
+# Where the kernel's time went at the lesson pace (2026-12-06, commit de03fcf): the same
+# play, 10 s, medians of 2 interleaved plays, the kernel patched from a cell for the
+# measurement only (per-thread CPU from /proc/PID/task, thread_time around the refresh
+# and around tr.run_steps, a cProfile of the main thread); load average 4 to 7.
+KERNEL_TIME = [
+    "",
+    "  Where the kernel's time goes at the lesson pace (measured once, by patching the",
+    "  kernel from a cell; about 16% of a core in all):",
+    "  - a spin, 4.4 points: while a refresh is due and the page has not acknowledged the",
+    "    last ones, `Runner._play` waits `min(next step due, deadline)`, and that deadline",
+    "    has passed, so it loops on `asyncio.sleep(0)`: 4,600 to 8,000 loop turns a second",
+    "    (66 with the wait bounded by `PAGE_POLL_SECONDS` instead; 16.1% became 11.7%);",
+    "  - the refreshes, 16 to 22 a second: 4.7% on the main thread (2.4 to 2.6 ms of CPU",
+    "    each; 1.2 ms with only the loss view and status drawn), and 2.5% on the kernel's",
+    "    other threads (sending the widget messages, taking the acknowledgements);",
+    "  - the 60 steps, 2.1%: a step after a 17 ms sleep costs about 0.4 ms of CPU, 0.07 ms",
+    "    back to back (the same in a plain process: caches gone cold in the sleep); three",
+    "    steps a wake every 50 ms cost 0.21 ms a step, six every 100 ms 0.13 ms;",
+    "  - the event loop and the kernel's busy/idle messages, the remaining 1.5 to 2%.",
+    "  With the spin gone and refreshes capped (`refresh_hz`): 10.3% at 15 Hz, 8.9% at",
+    "  10 Hz, 7.2% at 10 Hz with the loss view and status only, 6.7% at 5 Hz. Under 5%",
+    "  needs the spin gone, fewer or cheaper refreshes at a slow pace, and steps run a few",
+    "  at a time per wake rather than one per wake.",
+]
+
+
 def pace_section(r: dict, command: str, date: str, loads: tuple[str, str], seconds: float) -> str:
     """The markdown section: the table, the command, the load, the verdicts."""
     s = {case: summary(reps) for case, reps in r["cases"].items()}
@@ -315,6 +341,8 @@ def pace_section(r: dict, command: str, date: str, loads: tuple[str, str], secon
     lines += ["", "Verdicts:", ""]
     if LESSON in s:
         lines.append(cpu_verdict(s[LESSON]))
+        if s[LESSON]["kernel_cpu"] > CPU_TARGET:
+            lines += KERNEL_TIME
     if MAX_NOW in s and r["before"] in s:
         lines.append(renders_verdict(s[MAX_NOW], s[r["before"]]))
     lines.append("")
