@@ -322,12 +322,13 @@ def pace_section(r: dict, command: str, date: str, loads: tuple[str, str], secon
         "(a shared 2-core machine)",
         f"- chromium: {r.get('chromium', '?')}, viewport 1280x800",
         "",
-        f"`nw.demo()` played {seconds:g} s per repeat, {n} repeats taking turns case by case "
+        f"`nw.demo()` played {seconds:g} s per repeat, {n} repeats taking turns case by case",
         "(max, max before, lesson pace, ...); medians. Renders/s counts the",
         "`requestAnimationFrame` ticks in which the loss view's batch-loss path changed.",
         "Kernel CPU is the ipykernel process's utime + stime over the play, per second.",
         f'"Before" is commit {r["before"].split("(")[-1].rstrip(")")}, whose demo always '
-        "played flat out, in a second JupyterLab.",
+        "played flat out, served",
+        "by a second JupyterLab from a temporary `git worktree`.",
         "",
         "| case | renders/s (median) | range | rAF ticks/s | kernel CPU, % of a core | steps/s |",
         "| --- | --: | --: | --: | --: | --: |",
