@@ -195,6 +195,7 @@ def measure(args) -> dict:
 
     before = f"max, before ({args.baseline})"
     results: dict = {"cases": {MAX_NOW: [], before: [], LESSON: []}, "before": before}
+    results["nproc"] = os.cpu_count() or 1
     labs, demos, tree = [], {}, None
     with tempfile.TemporaryDirectory(prefix="nnw-bench-pace-") as tmp:
         tmp = Path(tmp)
@@ -347,9 +348,29 @@ def pace_section(r: dict, command: str, date: str, loads: tuple[str, str], secon
     if MAX_NOW in s and r["before"] in s:
         lines.append(renders_verdict(s[MAX_NOW], s[r["before"]]))
     lines.append("")
-    for note in r.get("notes", []):
-        lines += [note, ""]
+    lines += busy_note(loads[0], r.get("nproc", 2), s.get(MAX_NOW))
     return "\n".join(lines)
+
+
+def busy_note(load_before: str, nproc: int, flat_out: dict | None) -> list[str]:
+    """A warning when the machine was busier than its cores before the run."""
+    try:
+        load = float(load_before.split(",")[0])
+    except ValueError:
+        return []
+    if load <= nproc:
+        return []
+    share = (
+        ""
+        if flat_out is None
+        else f" (flat out, the kernel got {100 * flat_out['kernel_cpu']:.0f}% of a core)"
+    )
+    return [
+        f"The machine was busy: a 1-minute load average of {load:.1f} on {nproc} cores{share}.",
+        "Other processes took most of the CPU, so renders/s and steps/s are low and spread",
+        "wide, and the comparison at max is weak: measure again on a quiet machine.",
+        "",
+    ]
 
 
 def replace_section(text: str, section: str) -> str:

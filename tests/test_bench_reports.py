@@ -157,6 +157,15 @@ def test_the_pace_report_meets_both_targets_with_its_numbers():
     assert 'renders/s at "max" not lower than before: **met** (15.0 now' in text
     assert "at least the median before" in text
     assert "Where the kernel's time goes" not in text
+    assert "The machine was busy" not in text
+
+
+def test_the_pace_report_warns_of_a_busy_machine():
+    r = _pace_results(0.031, [14.0, 15.0, 16.0], [13.0, 14.5, 15.5])
+    text = pace.pace_section(r, "python bench/pace.py", "today", ("8.2, 7.5, 6.4", "9"), 10.0)
+    assert (
+        "a 1-minute load average of 8.2 on 2 cores (flat out, the kernel got 95% of a core)" in text
+    )
 
 
 def test_the_pace_report_says_not_met_with_the_numbers():
