@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import re
 import shlex
@@ -260,11 +261,12 @@ def cpu_verdict(lesson: dict) -> str:
     )
 
 
-def renders_verdict(now: dict, before: dict) -> str:
+def renders_verdict(now: dict, before: dict, pairs: list | None = None) -> str:
     """Renders/s at max now against before: not lower beyond the spread of the repeats.
 
     Met when the median now is at least the median before, or when the two cases'
-    ranges overlap (the difference is within what repeats of one case differ by)."""
+    ranges overlap (the difference is within what repeats of one case differ by).
+    ``pairs`` (now, before) of the repeats played one after the other are counted too."""
     lower = now["renders_per_s"] < before["renders_per_s"]
     overlap = now["renders_max"] >= before["renders_min"]
     met = not lower or overlap
@@ -274,11 +276,18 @@ def renders_verdict(now: dict, before: dict) -> str:
         how = "lower, but within the spread: the ranges of the repeats overlap"
     else:
         how = "lower beyond the spread: every repeat now is below every repeat before"
+    paired = ""
+    if pairs:
+        ahead = sum(a >= b for a, b in pairs)
+        paired = (
+            f"; repeat by repeat (each pair played one after the other), now at or above "
+            f"before in {ahead} of {len(pairs)}"
+        )
     return (
         f'- renders/s at "max" not lower than before: **{"met" if met else "not met"}** '
         f"({now['renders_per_s']:.1f} now, range {now['renders_min']:.1f}-"
         f"{now['renders_max']:.1f}; {before['renders_per_s']:.1f} before, range "
-        f"{before['renders_min']:.1f}-{before['renders_max']:.1f}: {how})."
+        f"{before['renders_min']:.1f}-{before['renders_max']:.1f}: {how}{paired})."
     )
 
 
@@ -346,7 +355,11 @@ def pace_section(r: dict, command: str, date: str, loads: tuple[str, str], secon
         if s[LESSON]["kernel_cpu"] > CPU_TARGET:
             lines += KERNEL_TIME
     if MAX_NOW in s and r["before"] in s:
-        lines.append(renders_verdict(s[MAX_NOW], s[r["before"]]))
+        pairs = [
+            (a["renders_per_s"], b["renders_per_s"])
+            for a, b in zip(r["cases"][MAX_NOW], r["cases"][r["before"]], strict=False)
+        ]
+        lines.append(renders_verdict(s[MAX_NOW], s[r["before"]], pairs))
     lines.append("")
     lines += busy_note(loads[0], r.get("nproc", 2), s.get(MAX_NOW))
     return "\n".join(lines)
@@ -391,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=10.0, help="play per repeat (default 10)")
     ap.add_argument("--repeats", type=int, default=3, help="repeats per case (default 3)")
     ap.add_argument("--baseline", default="4e584ff", help="commit before the pace (4e584ff)")
+    ap.add_argument("--json", metavar="PATH", help="also save the raw repeats as JSON")
     args = ap.parse_args(argv)
     if args.repeats < 1 or args.seconds <= 0:
         ap.error("--repeats must be >= 1 and --seconds > 0")
@@ -405,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     date = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M}"
     load_before = load_average()
     r = measure(args)
+    if args.json:
+        Path(args.json).write_text(json.dumps(r, indent=1))
     command = shlex.join([Path(sys.executable).name, *sys.argv])
     section = pace_section(r, command, date, (load_before, load_average()), args.seconds)
     print()

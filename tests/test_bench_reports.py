@@ -156,6 +156,7 @@ def test_the_pace_report_meets_both_targets_with_its_numbers():
     assert "<= 5% of a core: **met** (3.1%, median of 3)" in text
     assert 'renders/s at "max" not lower than before: **met** (15.0 now' in text
     assert "at least the median before" in text
+    assert "now at or above before in 3 of 3" in text
     assert "Where the kernel's time goes" not in text
     assert "The machine was busy" not in text
 
@@ -173,6 +174,7 @@ def test_the_pace_report_says_not_met_with_the_numbers():
     assert "<= 5% of a core: **not met** (14.6%, median of 3)" in text
     assert "**not met** (11.0 now, range 10.0-11.5; 14.5 before, range 13.0-15.5" in text
     assert "lower beyond the spread" in text
+    assert "now at or above before in 0 of 3" in text
     assert "Where the kernel's time goes at the lesson pace" in text
 
 
