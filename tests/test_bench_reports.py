@@ -16,7 +16,7 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from bench import report, tables  # noqa: E402
+from bench import pace, report, tables  # noqa: E402
 from bench.rows import Row, StepRow  # noqa: E402
 
 
@@ -121,3 +121,75 @@ def test_the_trainer_report_keeps_its_sections_and_adds_the_public_step():
     assert "- case (a): target ≥ 4.0x PyTorch — **met**" in targets
     assert "- case (b): target ≥ 2.5x PyTorch — **not met** (float32 sgd 1.81x)" in targets
     assert "public step, case (a)" in targets and "of a possible 2.62x" in targets
+
+
+def _repeats(rates, cpu=0.03, steps=60.0):
+    return [{"renders_per_s": r, "raf_per_s": 60.0, "kernel_cpu": cpu, "steps_per_s": steps}
+            for r in rates]  # fmt: skip
+
+
+def _pace_results(lesson_cpu, now_rates, before_rates):
+    before = "max, before (4e584ff)"
+    return {
+        "before": before,
+        "chromium": "156",
+        "cases": {
+            pace.MAX_NOW: _repeats(now_rates, cpu=0.95, steps=4500.0),
+            before: _repeats(before_rates, cpu=0.95, steps=4400.0),
+            pace.LESSON: _repeats([18.0, 19.0, 17.5], cpu=lesson_cpu),
+        },
+    }
+
+
+def _pace_text(lesson_cpu, now_rates, before_rates):
+    r = _pace_results(lesson_cpu, now_rates, before_rates)
+    return pace.pace_section(r, "python bench/pace.py", "today", ("1.0", "2.0"), 10.0)
+
+
+def test_the_pace_report_meets_both_targets_with_its_numbers():
+    text = _pace_text(0.031, [14.0, 15.0, 16.0], [13.0, 14.5, 15.5])
+    assert text.startswith("## Pace (lesson pace and max)\n")
+    assert "- command: `python bench/pace.py`" in text
+    assert "load average (1, 5, 15 min) before: 1.0; after: 2.0" in text
+    assert "| lesson pace (60 steps/s) | 18.0 | 17.5-19.0 | 60 | 3.1 | 60 |" in text
+    assert '| "max" | 15.0 | 14.0-16.0 | 60 | 95.0 | 4,500 |' in text
+    assert "<= 5% of a core: **met** (3.1%, median of 3)" in text
+    assert 'renders/s at "max" not lower than before: **met** (15.0 now' in text
+    assert "at least the median before" in text
+    assert "now at or above before in 3 of 3" in text
+    assert "Where the kernel's time goes" not in text
+    assert "The machine was busy" not in text
+
+
+def test_the_pace_report_warns_of_a_busy_machine():
+    r = _pace_results(0.031, [14.0, 15.0, 16.0], [13.0, 14.5, 15.5])
+    text = pace.pace_section(r, "python bench/pace.py", "today", ("8.2, 7.5, 6.4", "9"), 10.0)
+    assert (
+        "a 1-minute load average of 8.2 on 2 cores (flat out, the kernel got 95% of a core)" in text
+    )
+
+
+def test_the_pace_report_says_not_met_with_the_numbers():
+    text = _pace_text(0.146, [10.0, 11.0, 11.5], [13.0, 14.5, 15.5])
+    assert "<= 5% of a core: **not met** (14.6%, median of 3)" in text
+    assert "**not met** (11.0 now, range 10.0-11.5; 14.5 before, range 13.0-15.5" in text
+    assert "lower beyond the spread" in text
+    assert "now at or above before in 0 of 3" in text
+    assert "Where the kernel's time goes at the lesson pace" in text
+
+
+def test_a_lower_median_within_the_spread_of_the_repeats_is_met():
+    text = _pace_text(0.04, [12.0, 13.5, 14.0], [13.0, 14.5, 15.5])
+    assert "**met** (13.5 now" in text and "within the spread" in text
+
+
+def test_the_pace_section_replaces_its_old_self_and_leaves_the_rest():
+    head = "# Browser benchmark\n\n## Results\n\nkept\n"
+    tail = "## Where the browser's time goes\n\nkept too\n"
+    new = pace.HEADING + "\n\nnew numbers\n"
+    appended = pace.replace_section(head, new)
+    assert appended == head + "\n" + new
+    old = head + "\n" + pace.HEADING + "\n\nold numbers\n\n" + tail
+    replaced = pace.replace_section(old, new)
+    assert replaced == head + "\n" + new + "\n" + tail
+    assert pace.replace_section(replaced, new) == replaced
