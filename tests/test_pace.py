@@ -1,5 +1,6 @@
 """The pace of play: steps per second, sleeping between steps, every slow step drawn."""
 
+import itertools
 import math
 import resource
 import time
@@ -136,3 +137,23 @@ def test_a_paced_runner_waiting_for_a_slow_page_sleeps_too():
     assert cpu < 0.3 * wall, (cpu, wall)
     assert len(checks) < 1.5 / 0.01 * 2  # about one look per poll interval, not thousands
     assert 40 <= tr.step_count <= 100  # the pace is kept meanwhile
+
+
+def test_a_paced_play_refreshes_at_most_paced_hz_with_one_wake_per_refresh():
+    from nnwidgets.widgets.runner import AUTO_HZ, PACED_HZ
+
+    tr = small_trainer()
+    marks = []
+    runner = Runner(
+        tr, lambda: marks.append((time.perf_counter(), tr.step_count)), refresh_hz=AUTO_HZ
+    )
+    assert runner.target_hz == AUTO_HZ
+    runner.speed = 60.0
+    assert runner.target_hz == PACED_HZ
+    run_for(runner, 2.0)
+    rate = (len(marks) - 1) / (marks[-1][0] - marks[0][0])
+    assert rate <= PACED_HZ * 1.15
+    steps_between = [b - a for (_, a), (_, b) in itertools.pairwise(marks)]
+    assert max(steps_between) >= 4  # about 6 steps per refresh, run together
+    runner.speed = None
+    assert runner.target_hz == AUTO_HZ

@@ -221,7 +221,7 @@ def test_play_skips_the_look_back_slider_until_the_end():
 
 
 def test_refresh_hz_auto_follows_the_page():
-    dash = nw.demo()
+    dash = nw.demo(speed="max")  # flat out: a paced play refreshes at most PACED_HZ
     assert dash.runner.refresh_hz is None  # the default: auto
     assert dash.runner.target_hz == runner_mod.FALLBACK_HZ  # no page answers
     dash._frames.back.value = 1

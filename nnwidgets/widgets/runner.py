@@ -13,6 +13,7 @@ from ..core.protocols import TrainerProtocol
 CHUNK_SECONDS = 0.002  # steps are run in chunks of about this long between clock checks
 AUTO_HZ = 30.0  # refresh_hz=None: at most this often while a page draws and acknowledges
 FALLBACK_HZ = 20.0  # refresh_hz=None and nothing acknowledges (no page: tests, nbconvert)
+PACED_HZ = 10.0  # at most this many refreshes a second while play is paced (speed set)
 PAGE_POLL_SECONDS = 0.01  # at a slow pace, how often a wait for the page looks again
 BACKLOG_SECONDS = 0.25  # a paced play that fell behind by more drops the backlog
 PAGE_TIMEOUT = 10.0  # seconds without an acknowledgement from the page before play pauses
@@ -145,8 +146,27 @@ class Runner:
     def target_hz(self) -> float:
         """The cap in use now: ``refresh_hz``, or under auto the rate for a page or none."""
         if self._refresh_hz is not None:
-            return self._refresh_hz
-        return AUTO_HZ if self.paced is not None and self.paced() else FALLBACK_HZ
+            hz = self._refresh_hz
+        else:
+            hz = AUTO_HZ if self.paced is not None and self.paced() else FALLBACK_HZ
+        # a paced play is watched, not raced: fewer refreshes keep a student's kernel cheap
+        return hz if self._speed is None else min(hz, PACED_HZ)
+
+    async def _paced_turn(self, now: float, deadline: float, stop_epoch) -> int | None:
+        """One turn of a paced play: run the steps due by ``now`` all at once, or, with
+        none due before the refresh deadline, sleep until the next is due (every step
+        drawn, below the refresh rate) or until the deadline (faster: the steps then
+        wait for the refresh, one wake per refresh). Returns the steps run (0 after a
+        sleep), None when training stopped early."""
+        due = self._due(now)
+        if due:
+            done = self.trainer.run_steps(due, stop_epoch)
+            return done if done == due else None
+        if now < deadline:
+            slow = self._speed <= self.target_hz
+            wake = self._next_due() if slow else deadline
+            await asyncio.sleep(max(0.0, min(wake, deadline) - now))
+        return 0
 
     @property
     def task(self) -> asyncio.Task | None:
@@ -212,6 +232,14 @@ class Runner:
                     now = time.perf_counter()
                     if slow and not (self._speed is not None and self._speed <= self.target_hz):
                         slow, deadline = False, now  # the pace went up: back to the interval
+                    if self._speed is not None:
+                        done = await self._paced_turn(now, deadline, stop_epoch)
+                        if done is None:
+                            break  # stopped early (a divergence, stop after)
+                        if done and slow:  # slower than refreshes: draw every step
+                            deadline, late = now, now + interval
+                        if done or now < deadline:
+                            continue
                     if now >= deadline:
                         if page_ready or self.ready():
                             page_ready = True
@@ -222,27 +250,18 @@ class Runner:
                         if now >= late:
                             self.skipped += 1
                             late = now + interval
+                        if self._speed is not None:  # paced: look again soon, do not spin
+                            await asyncio.sleep(PAGE_POLL_SECONDS)
+                            continue
                         await asyncio.sleep(0)
                         if not (self.playing and self._task is me):
                             break
                     want = self._chunk
-                    if self._speed is not None:
-                        due = self._due(now)
-                        if due == 0:  # sleep, do not spin, until a step or the page is due
-                            # past the deadline, the page is still drawing: look again soon
-                            soon = deadline if now < deadline else now + PAGE_POLL_SECONDS
-                            await asyncio.sleep(max(0.0, min(self._next_due(), soon) - now))
-                            continue
-                        want = min(want, due)
                     t0 = time.perf_counter()
                     done = tr.run_steps(want, stop_epoch)
                     elapsed = time.perf_counter() - t0
                     if done < want:
                         break
-                    if self._speed is not None:  # the pace sets how many steps run
-                        if slow:  # slower than refreshes: draw every step
-                            deadline, late = t0, t0 + interval
-                        continue
                     if elapsed < CHUNK_SECONDS / 2:
                         self._chunk = min(self._chunk * 2, 100_000)
                     elif elapsed > CHUNK_SECONDS * 2 and self._chunk > 1:
