@@ -231,6 +231,18 @@ def test_a_hostile_query_gives_a_message_and_the_default_playground():
     assert "ignored layers=abc" in message and "ignored lr=-1" in message
     assert "Traceback" not in message
     assert pg.config == nw.playground().config
+    note = pg.preset_note.value  # a note above the dashboard, that no action clears
+    assert pg.children[0] is pg.preset_note and pg.children[1] is pg.dashboard
+    assert "ignored dataset=__import__(&#x27;os&#x27;): unknown data set" in note
+    assert "<br>ignored layers=abc" in note
+    assert "nnw-preset-message" in pg.preset_note._dom_classes
+    pg.step()
+    assert "ignored lr=-1" in pg.preset_note.value
+
+
+def test_a_good_query_adds_no_note():
+    pg = nw.playground(query=ISSUE_QUERY)
+    assert list(pg.children) == [pg.dashboard]
 
 
 def test_bad_keys_fall_back_and_good_keys_apply():

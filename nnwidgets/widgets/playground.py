@@ -459,7 +459,16 @@ class Playground(VBox):
             pg = cls(**kwargs)
         pg.preset = preset
         if preset.problems:
+            # in the message line (which the next action clears) and in a note of its own
+            # above the dashboard, which stays
             pg.dashboard.controls.say(preset.message, error=True)
+            lines = "<br>".join(html.escape(p) for p in preset.problems)
+            pg.preset_note = HTML(
+                "<div style='color:#b00020;font-size:12px;line-height:1.4'>"
+                f"<b>URL preset</b> (the defaults are used for these):<br>{lines}</div>"
+            )
+            pg.preset_note.add_class("nnw-preset-message")
+            pg.children = (pg.preset_note, *pg.children)
         return pg
 
     @property
