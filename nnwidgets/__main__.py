@@ -23,13 +23,11 @@ from nnwidgets.classroom import options as serve_options
 from nnwidgets.lessons import DEFAULT_FOLDER, QUICKSTART, CopyResult, copy_lessons
 
 # The served playground takes its setup from the page's URL (``?dataset=spiral&lr=0.03``,
-# see nnwidgets.widgets.presets). ``nw.playground`` is looked up (its modules imported)
-# before served_query() waits, in a preheated kernel, for the student's request.
+# see nnwidgets.widgets.presets); in a preheated kernel it waits for the student's request.
 PLAYGROUND_APP = """\
-import nnwidgets as nw
-from nnwidgets.widgets.presets import served_query
+from nnwidgets.widgets.playground import served_playground
 
-nw.playground(query=served_query())
+served_playground()
 """
 
 DESCRIPTION = """\

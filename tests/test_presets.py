@@ -374,12 +374,34 @@ def test_served_query_waits_for_the_request_in_a_preheated_kernel(monkeypatch):
     assert served_query() == ""
 
 
-def test_the_served_notebook_builds_the_preset(monkeypatch):
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    monkeypatch.setenv("QUERY_STRING", ISSUE_QUERY)
+def run_served_notebook():
     *body, last = PLAYGROUND_APP.strip().splitlines()
     namespace: dict = {}
     exec("\n".join(body), namespace)  # the notebook's own source, as the kernel runs it
-    pg = eval(last, namespace)
+    return eval(last, namespace)
+
+
+def test_the_served_notebook_builds_the_preset(monkeypatch):
+    from ipywidgets.widgets.widget import _instances
+
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", ISSUE_QUERY)
+    before = set(_instances)
+    pg = run_served_notebook()
     assert pg.dataset.value == "spiral"
     assert pg.trainer.base_lr == pytest.approx(0.03)
+    # the default playground built ahead of the request is gone, widgets and all
+    left = {_instances[i] for i in set(_instances) - before}
+    assert pg in left and pg.dashboard in left
+    assert not any(isinstance(w, Playground) and w is not pg for w in left)
+    assert not any(
+        getattr(w, "description", None) == "data set" and w is not pg.dataset for w in left
+    )
+
+
+def test_the_served_notebook_without_a_query_is_the_default_playground(monkeypatch):
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "")
+    pg = run_served_notebook()
+    assert pg.config == nw.playground().config
+    assert list(pg.children) == [pg.dashboard]

@@ -41,6 +41,7 @@ from .presets import (  # the setup's tables live with the URL presets that chec
     SETUP_HIDEABLE,
     build_query,
     parse_query,
+    served_query,
     share_url,
 )
 
@@ -688,6 +689,26 @@ def _label(text: str):
     return HTML(f"<span style='margin-right:6px'>{text}</span>")
 
 
+def served_playground() -> Playground:
+    """The playground of a page served by Voila (``nnwidgets serve``), in the setup of the
+    page's URL query. The default playground is built first: in a kernel started ahead
+    (preheated) that happens before the student's request, which the query then waits
+    for, so a page without a query appears at once."""
+    from ipywidgets.widgets.widget import _instances
+
+    before = set(_instances)
+    default = Playground()
+    query = served_query()
+    if not query.strip().removeprefix("?"):
+        return default
+    default.dashboard.close()  # stops its runner
+    for model_id in set(_instances) - before:  # the unused playground's widgets go
+        widget = _instances.get(model_id)
+        if widget is not None:
+            widget.close()
+    return Playground.from_query(query)
+
+
 def playground(query: str | None = None, **kwargs) -> Playground:
     """A Dashboard with data-set, feature, architecture and activation controls;
     see ``Playground`` (``hide=[...]``, ``config=...``). ``query="dataset=spiral&..."``
@@ -706,4 +727,5 @@ __all__ = [
     "Playground",
     "fit_network_figure",
     "playground",
+    "served_playground",
 ]
