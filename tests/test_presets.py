@@ -405,3 +405,14 @@ def test_the_served_notebook_without_a_query_is_the_default_playground(monkeypat
     pg = run_served_notebook()
     assert pg.config == nw.playground().config
     assert list(pg.children) == [pg.dashboard]
+
+
+def test_a_preheated_kernel_reaches_the_server_on_its_address():
+    from nnwidgets.classroom.app import request_ip
+
+    assert request_ip("127.0.0.1") == "127.0.0.1"
+    assert request_ip("0.0.0.0") == "127.0.0.1"
+    assert request_ip("192.168.1.20") == "192.168.1.20"
+    assert request_ip("::") == "[::1]"
+    assert request_ip("fe80::1") == "[fe80::1]"
+    assert request_ip("class.local") == "class.local"
