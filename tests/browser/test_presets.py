@@ -22,13 +22,12 @@ HOSTILE = {"dataset": "__import__('os')", "layers": "abc", "lr": "-1"}
 ROOT = ".nnw-playground"
 
 
-@pytest.fixture(scope="module")
-def preset_server(tmp_path_factory, playwright_session):
-    """``python -m nnwidgets serve`` with its default preheated kernel; stopped, and
-    checked that no kernel of it is left, at the end."""
-    home = tmp_path_factory.mktemp("presets")
+@contextlib.contextmanager
+def serving(home, *options: str):
+    """``python -m nnwidgets serve`` with ``options``; stopped, and checked that no kernel
+    of it is left, at the end."""
     port = servers.free_port()
-    cmd = [sys.executable, "-m", "nnwidgets", "serve", f"--port={port}", "--max-kernels=4"]
+    cmd = [sys.executable, "-m", "nnwidgets", "serve", f"--port={port}", *options]
     env = servers.jupyter_env(home)
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(servers.REPO), env.get("PYTHONPATH", "")) if p
@@ -48,6 +47,13 @@ def preset_server(tmp_path_factory, playwright_session):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         assert not left, f"left running after the server stopped: {left}"
+
+
+@pytest.fixture(scope="module")
+def preset_server(tmp_path_factory, playwright_session):
+    """The class server with its default preheated kernel."""
+    with serving(tmp_path_factory.mktemp("presets"), "--max-kernels=4") as server:
+        yield server
 
 
 def wait_preheated(server, pages_opened: int) -> None:
@@ -136,3 +142,18 @@ def test_a_hostile_url_gives_a_message_and_the_default_playground(preset_server,
         page.close(run_before_unload=True)
     finally:
         context.close()
+
+
+def test_a_preset_reaches_a_kernel_started_for_the_page(tmp_path, browser):
+    """With no kernel started ahead, the page's own kernel gets the query in its
+    environment."""
+    with serving(tmp_path, "--preheat=0") as server:
+        context, page = open_page(browser, server, "/?dataset=xor&lr=0.3&layers=4")
+        try:
+            dataset, readout, lr = shown_setup(page)
+            assert dataset == "xor" and lr == pytest.approx(0.3)
+            assert float(readout) == pytest.approx(0.3)
+            assert "1 hidden layer" in page.locator(f"{ROOT} .nnw-layers").first.inner_text()
+            page.close(run_before_unload=True)
+        finally:
+            context.close()
