@@ -10,7 +10,9 @@ Other views (weights, gradients, ...) sit under the columns; the dashboard's oth
 settings stay behind its "More settings" disclosure. ``nw.playground(hide=[...])``
 hides controls a lesson does not need, and ``nw.playground(config=pg.config)`` rebuilds
 one exact starting point (data set, per-layer widths, optimizer, seeds, pace), so a
-teacher can hand it out as JSON.
+teacher can hand it out as JSON, or as a URL: ``nw.playground(query="dataset=spiral&...")``
+(see ``presets``), the query a served playground reads from its page's address, and
+which its Share control shows for the current setup.
 """
 
 from __future__ import annotations
