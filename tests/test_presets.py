@@ -150,6 +150,11 @@ def test_unknown_keys_are_reported_and_ignored():
     assert preset.problems[1].startswith("ignored networkShape: unknown key")
 
 
+def test_the_servers_own_keys_are_left_alone():
+    preset = parse_query("token=abc&dataset=xor&theme=dark&template=lab")
+    assert preset.values == {"dataset": "xor"} and preset.problems == []
+
+
 def test_a_repeated_key_uses_the_first_and_says_so():
     preset = parse_query("dataset=spiral&dataset=xor")
     assert preset.values == {"dataset": "spiral"}

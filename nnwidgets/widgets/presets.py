@@ -24,7 +24,8 @@ hide           hide                     control names, e.g. ``l1,l2`` (see HIDEA
 views          views                    view names, e.g. ``network,boundary,loss``
 ============== ======================== ==============================================
 
-Lists are comma-separated. The query is parsed with :func:`urllib.parse.parse_qs` and every
+Lists are comma-separated; the server's own keys (``token``, ``template``, ``theme``) are
+left alone. The query is parsed with :func:`urllib.parse.parse_qs` and every
 value checked against these tables and ranges: nothing is evaluated. A bad value, an
 unknown key or a repeated key is reported (:attr:`Preset.problems`) and left out, so that
 the default applies to that key and the good keys still do. A query longer than
@@ -66,6 +67,8 @@ SETUP_HIDEABLE = (
 )
 HIDEABLE = DASHBOARD_HIDEABLE + SETUP_HIDEABLE
 
+# the server's own query keys (Voila's template and theme, Jupyter's token): not ours
+SERVER_KEYS = ("token", "template", "theme", "voila-template", "voila-theme", "_xsrf")
 MAX_QUERY_CHARS = 2000  # a longer query is cut (and the cut reported)
 MAX_SHOWN_CHARS = 40  # of a refused value or key, in a message
 MAX_SEED = 2**32 - 1
@@ -240,6 +243,8 @@ def parse_query(query: str | None) -> Preset:
         return preset
     for raw_key, texts in fields.items():
         key = raw_key.strip().lower()
+        if key in SERVER_KEYS:
+            continue
         check = KEYS.get(key)
         if check is None:
             preset.problems.append(
