@@ -22,9 +22,12 @@ from pathlib import Path
 from nnwidgets.classroom import options as serve_options
 from nnwidgets.lessons import DEFAULT_FOLDER, QUICKSTART, CopyResult, copy_lessons
 
+# The served playground takes its setup from the page's URL (``?dataset=spiral&lr=0.03``,
+# see nnwidgets.widgets.presets); in a preheated kernel it waits for the student's request.
 PLAYGROUND_APP = """\
-import nnwidgets as nw
-nw.playground()
+from nnwidgets.widgets.playground import served_playground
+
+served_playground()
 """
 
 DESCRIPTION = """\

@@ -44,6 +44,21 @@ TORNADO_DEFAULTS = {
 }
 
 
+APP_IP_ENV = "VOILA_APP_IP"  # where voila.utils.get_query_string reaches the server
+
+
+def request_ip(ip: str) -> str:
+    """The address at which a kernel reaches a server listening on ``ip`` (as the host
+    of a ``ws://`` URL: an IPv6 address in brackets)."""
+    if ip in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if ip == "::":
+        return "[::1]"
+    if ":" in ip and not ip.startswith("["):
+        return f"[{ip}]"
+    return ip
+
+
 def cull_interval(cull_after: int) -> int:
     """Seconds between two looks for idle kernels: a fifth of the wait, 1 to 60."""
     return max(1, min(60, cull_after // 5))
@@ -79,6 +94,8 @@ class ClassroomVoila(Voila):
         """Voila's initialisation, then the classroom defaults."""
         super().initialize(argv)
         os.environ[MAX_SPEED_ENV] = f"{self.max_speed:g}"  # kernels inherit the environment
+        # a preheated kernel asks this server for its page's request (the URL preset)
+        os.environ.setdefault(APP_IP_ENV, request_ip(self.ip))
         vc = self.voila_configuration
         vc.multi_kernel_manager_class = ClassroomKernelManager
         vc.preheat_kernel = self.preheat > 0

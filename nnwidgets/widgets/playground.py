@@ -10,14 +10,17 @@ Other views (weights, gradients, ...) sit under the columns; the dashboard's oth
 settings stay behind its "More settings" disclosure. ``nw.playground(hide=[...])``
 hides controls a lesson does not need, and ``nw.playground(config=pg.config)`` rebuilds
 one exact starting point (data set, per-layer widths, optimizer, seeds, pace), so a
-teacher can hand it out as JSON.
+teacher can hand it out as JSON, or as a URL: ``nw.playground(query="dataset=spiral&...")``
+(see ``presets``), the query a served playground reads from its page's address, and
+which its Share control shows for the current setup.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
-from ipywidgets import HTML, Box, Button, Dropdown, FloatSlider, HBox, Layout, VBox
+from ipywidgets import HTML, Box, Button, Dropdown, FloatSlider, HBox, Layout, Text, VBox
 
 from .. import core
 from ..core.activations import ACTIVATIONS
@@ -33,23 +36,19 @@ from .architecture import (
 from .controls import HIDEABLE as DASHBOARD_HIDEABLE
 from .dashboard import CONFIG_VERSION, Dashboard
 from .pace import LESSON_SPEED
+from .presets import (  # the setup's tables live with the URL presets that check them
+    HIDEABLE,
+    PLANE_DATASETS,
+    PLAYGROUND_VIEWS,
+    SETUP_HIDEABLE,
+    build_query,
+    parse_query,
+    served_query,
+    share_url,
+)
 
-PLANE_DATASETS = ["moons", "circles", "xor", "spiral", "gaussians", "sine"]
-# the network in the middle column, boundary and loss on the right, the others below
-PLAYGROUND_VIEWS = ("network", "boundary", "loss", "weights", "gradients")
 NETWORK_VIEWS = ("network",)
 OUTPUT_VIEWS = ("boundary", "loss")
-SETUP_HIDEABLE = (
-    "dataset",
-    "noise",
-    "train_fraction",
-    "regenerate",
-    "layers",
-    "neurons",
-    "activation",
-    "features",
-)
-HIDEABLE = DASHBOARD_HIDEABLE + SETUP_HIDEABLE
 CONFIG_KEYS = {
     "version",
     "dataset",
@@ -245,6 +244,7 @@ class Playground(VBox):
         self.features = _FeaturePicker(features)
         self.hint = HTML(HINT, layout=Layout(width=f"{DATA_PX - 8}px", margin="10px 0 0 0"))
         self.hint.add_class("nnw-hint")
+        self._build_share()
         for name, widget in self._setup_widgets().items():
             widget.add_class(f"nnw-{name.replace('_', '-')}")
         self._seed = seed
@@ -265,6 +265,7 @@ class Playground(VBox):
             w.observe(m(lambda _: self.rebuild()), names="value")
         self.features.on_change(m(self.rebuild))
         self.regenerate.on_click(m(lambda _: self._regenerate()))
+        self.share_button.on_click(m(lambda _: self.show_share()))
         self._wire_architecture()
         for name in hide:
             if name in SETUP_HIDEABLE:
@@ -285,6 +286,7 @@ class Playground(VBox):
             "neurons": self.neurons,
             "activation": self.activation,
             "features": self.features,
+            "share": self.share,
         }
 
     # --------------------------------------------------------------- layout
@@ -298,6 +300,7 @@ class Playground(VBox):
             self.regenerate,
             self.features,
             self.hint,
+            self.share,
         ]
         self.network_column = _column("nnw-column-network", NETWORK_PX)
         self.network_column.layout.align_items = "center"  # a narrow network in the middle
@@ -439,6 +442,81 @@ class Playground(VBox):
         cfg["hide"] = list(self.hidden_controls)
         cfg["speed"] = self.dashboard.speed
         return cfg
+
+    # -------------------------------------------------------------- presets
+    @classmethod
+    def from_query(cls, query: str | None, **kwargs) -> Playground:
+        """The playground a URL query asks for (``"dataset=spiral&layers=8,8&lr=0.03"``,
+        see ``nnwidgets.widgets.presets`` for the keys). A bad value, an unknown or a
+        repeated key is shown in the message line and left out (its default applies);
+        the query is parsed, never evaluated. ``kwargs``: ``refresh_hz``, ``max_speed``."""
+        extra = set(kwargs) - {"refresh_hz", "max_speed"}
+        if extra:
+            raise TypeError(f"from_query takes the setup from the query, not {sorted(extra)}")
+        preset = parse_query(query)
+        try:
+            pg = cls(config=preset.config, **kwargs)
+        except (TypeError, ValueError) as err:  # a combination the checks let through
+            preset.problems.append(f"ignored the whole preset: {err}")
+            preset.values = {}
+            pg = cls(**kwargs)
+        pg.preset = preset
+        if preset.problems:
+            # in the message line (which the next action clears) and in a note of its own
+            # above the dashboard, which stays
+            pg.dashboard.controls.say(preset.message, error=True)
+            lines = "<br>".join(html.escape(p) for p in preset.problems)
+            pg.preset_note = HTML(
+                "<div style='color:#b00020;font-size:12px;line-height:1.4'>"
+                f"<b>URL preset</b> (the defaults are used for these):<br>{lines}</div>"
+            )
+            pg.preset_note.add_class("nnw-preset-message")
+            pg.children = (pg.preset_note, *pg.children)
+        return pg
+
+    @property
+    def query(self) -> str:
+        """The URL query (without ``?``) of the current setup: ``Playground.from_query``
+        of it rebuilds the same setup."""
+        return build_query(self.config)
+
+    def show_share(self) -> str:
+        """Fill the Share box with the URL of the current setup (as its button) and
+        return it: in Voila the page's address plus the query; in a notebook the query
+        alone, with a note that it works with ``nnwidgets serve``."""
+        url, note = share_url(self.config)
+        self._shared = url
+        self.share_url.value = url
+        self.share_note.value = (
+            f"<span style='font-size:11px;color:#666'>{html.escape(note)}</span>"
+        )
+        return url
+
+    def _build_share(self) -> None:
+        self._shared = ""
+        self.share_button = Button(
+            description="Share",
+            icon="link",
+            tooltip="the URL of this setup, to share it",
+            layout=Layout(width="auto", flex="0 0 auto"),
+        )
+        self.share_button.add_class("nnw-share-button")
+        self.share_url = Text(
+            value="",
+            placeholder="press Share for this setup's URL",
+            layout=Layout(width=f"{DATA_PX - 96}px"),
+        )
+        self.share_url.add_class("nnw-share-url")
+        # read-only: an edit snaps back to the URL (a disabled Text could not be copied)
+        self.share_url.observe(self._keep_share_url, names="value")
+        self.share_note = HTML("", layout=Layout(width=f"{DATA_PX - 8}px"))
+        self.share_note.add_class("nnw-share-note")
+        row = HBox([self.share_button, self.share_url], layout=Layout(align_items="center"))
+        self.share = VBox([row, self.share_note], layout=Layout(margin="8px 0 0 0"))
+
+    def _keep_share_url(self, change) -> None:
+        if change["new"] != self._shared:
+            self.share_url.value = self._shared
 
     # -------------------------------------------------------------- rebuild
     @property
@@ -613,9 +691,32 @@ def _label(text: str):
     return HTML(f"<span style='margin-right:6px'>{text}</span>")
 
 
-def playground(**kwargs) -> Playground:
+def served_playground() -> Playground:
+    """The playground of a page served by Voila (``nnwidgets serve``), in the setup of the
+    page's URL query. The default playground is built first: in a kernel started ahead
+    (preheated) that happens before the student's request, which the query then waits
+    for, so a page without a query appears at once."""
+    from ipywidgets.widgets.widget import _instances
+
+    before = set(_instances)
+    default = Playground()
+    query = served_query()
+    if not query.strip().removeprefix("?"):
+        return default
+    default.dashboard.close()  # stops its runner
+    for model_id in set(_instances) - before:  # the unused playground's widgets go
+        widget = _instances.get(model_id)
+        if widget is not None:
+            widget.close()
+    return Playground.from_query(query)
+
+
+def playground(query: str | None = None, **kwargs) -> Playground:
     """A Dashboard with data-set, feature, architecture and activation controls;
-    see ``Playground`` (``hide=[...]``, ``config=...``)."""
+    see ``Playground`` (``hide=[...]``, ``config=...``). ``query="dataset=spiral&..."``
+    builds it from a URL preset instead (``Playground.from_query``)."""
+    if query is not None:
+        return Playground.from_query(query, **kwargs)
     return Playground(**kwargs)
 
 
@@ -628,4 +729,5 @@ __all__ = [
     "Playground",
     "fit_network_figure",
     "playground",
+    "served_playground",
 ]
