@@ -157,3 +157,11 @@ def test_a_paced_play_refreshes_at_most_paced_hz_with_one_wake_per_refresh():
     assert max(steps_between) >= 4  # about 6 steps per refresh, run together
     runner.speed = None
     assert runner.target_hz == AUTO_HZ
+
+
+def test_the_page_rounding_a_pace_to_the_slider_grid_keeps_the_pace():
+    c = SpeedControl(value=200)
+    c.slider.value = 10 ** round(math.log10(200), 2)  # what the page sends back: 199.5
+    assert c.value == 200
+    c.slider.value = 150.0  # a real move
+    assert c.value == 150.0

@@ -18,6 +18,7 @@ from traitlets import Any, Int, observe, validate
 MAX = "max"
 SPEED_MIN = 1.0  # steps per second at the slider's bottom
 SPEED_TOP_EXP = 4.0  # the slider's top, 10^4, means "max"
+SNAP = 0.006  # half a slider step (0.01 in log10) and a little: the page's rounding
 LESSON_SPEED = 60.0  # nw.demo() and nw.playground(): the moons demo learns in about 10 s
 MAX_SPEED_ENV = "NNWIDGETS_MAX_SPEED"  # a class server's cap on every dashboard's pace
 
@@ -101,8 +102,14 @@ class SpeedControl(HBox):
         self.slider.observe(self._from_slider, names="value")
 
     def _from_slider(self, change) -> None:
-        at_top = math.log10(change["new"]) >= SPEED_TOP_EXP - 1e-9
-        self.value = MAX if at_top else round(float(change["new"]), 1)
+        exponent = math.log10(change["new"])
+        if exponent >= SPEED_TOP_EXP - 1e-9:
+            self.value = MAX
+            return
+        shown = self.value
+        if shown != MAX and abs(exponent - math.log10(shown)) <= SNAP:
+            return  # the slider's grid rounding a pace set in code (200 -> 199.5): keep it
+        self.value = round(float(change["new"]), 1)
 
     @validate("value")
     def _valid_value(self, proposal):
