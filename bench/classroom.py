@@ -56,7 +56,9 @@ GOAL_PER_CORE = 20.0  # students per core at the lesson pace
 CLOSED_WAIT = 30.0  # seconds after every tab closed when the kernels are counted
 WATCH_MORE = 30.0  # and at most this much longer, to say when the last one went
 VIEWPORT = {"width": 1000, "height": 700}
-FIRST_WAIT = 60.0  # seconds for a dashboard before the student reloads the page
+FIRST_WAIT = 45.0  # seconds for a dashboard before the student reloads the page
+RELOAD_WAIT = 60.0  # ... and after the reload, before the student gives up
+GIVE_UP = 2  # students who could not join before no more are let in (this N)
 IOPUB_TIMEOUT = "Timeout waiting for IOPub output"  # nbclient's, logged by the server
 STATUS = ".nnw-playground .nnw-status .widget-html-content"
 PLAY = ".nnw-playground button.nnw-play"
@@ -248,17 +250,26 @@ class Student:
         self.page = self.context.new_page()
         self.page.on("websocket", self._on_websocket)
         self.reloads = 0
+        self.failure: str | None = None
         t0 = time.monotonic()
-        response = self.page.goto(server.url("/"), timeout=90_000)
-        if response is None or response.status != 200:
-            raise RuntimeError(f"{name}: HTTP {response and response.status}")
         try:
-            self._wait_dashboard(FIRST_WAIT)
-        except Exception:  # no dashboard yet: the student reloads the page once
-            self.reloads += 1
-            self.page.reload(timeout=90_000)
-            self._wait_dashboard(90.0)
+            response = self.page.goto(server.url("/"), timeout=90_000)
+            if response is None or response.status != 200:
+                raise RuntimeError(f"HTTP {response and response.status}")
+            try:
+                self._wait_dashboard(FIRST_WAIT)
+            except Exception:  # no dashboard yet: the student reloads the page once
+                self.reloads += 1
+                self.page.reload(timeout=90_000)
+                self._wait_dashboard(RELOAD_WAIT)
+        except Exception as err:  # the student could not join: said in the report
+            self.failure = f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"
         self.join_s = time.monotonic() - t0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the student got a working dashboard."""
+        return self.failure is None
 
     def _wait_dashboard(self, seconds: float) -> None:
         self.page.locator(STATUS).first.wait_for(state="visible", timeout=seconds * 1000)
@@ -367,6 +378,7 @@ def run_class(browser, n: int, args, tmp: Path) -> dict:
     print(f"N = {n}: starting the server")
     server = start_server(tmp / f"n{n}", args.cull_after, max_kernels=max(40, n + 4))
     students: list[Student] = []
+    failed: list[Student] = []
     newcomer = None
     try:
         try:
@@ -376,6 +388,12 @@ def run_class(browser, n: int, args, tmp: Path) -> dict:
                 out["pool_waits"].append(wait_pool_ready(server, taken))
                 s = Student(browser, server, f"student {i + 1}")
                 taken |= s.kernel_ids
+                if not s.ok:
+                    failed.append(s)
+                    print(f"  {s.name} could not join ({s.join_s:.0f} s): {s.failure}")
+                    if len(failed) >= GIVE_UP:
+                        break
+                    continue
                 students.append(s)
                 s.play()
                 out["started"] = len(students)
@@ -390,26 +408,35 @@ def run_class(browser, n: int, args, tmp: Path) -> dict:
             )
             out["newcomer_pool_wait"] = wait_pool_ready(server, taken)
             newcomer = Student(browser, server, "newcomer")
-            out["newcomer_s"] = newcomer.join_s
-            print(f"  a newcomer waited {newcomer.join_s:.1f} s")
+            if newcomer.ok:
+                out["newcomer_s"] = newcomer.join_s
+                print(f"  a newcomer waited {newcomer.join_s:.1f} s")
+            else:
+                out["newcomer_failure"] = newcomer.failure
+                print(f"  the newcomer could not join ({newcomer.join_s:.0f} s)")
         except Exception as err:  # what happened goes into the report
             out["error"] = f"{type(err).__name__}: {str(err).splitlines()[0][:300]}"
-            out["log"] = log_warnings(server)
             print(f"  failed after {len(students)} student(s): {out['error']}")
+        out["join_failures"] = [s.failure for s in failed]
+        if failed or out.get("error") or out.get("newcomer_failure"):
+            out["log"] = log_warnings(server)
         out["joins"] = [s.join_s for s in students]
-        out["reloads"] = sum(s.reloads for s in [*students, newcomer] if s is not None)
+        everyone = [*students, *failed, *([newcomer] if newcomer is not None else [])]
+        out["reloads"] = sum(s.reloads for s in everyone)
         out["iopub_timeouts"] = server.log_text().count(IOPUB_TIMEOUT)
-        ids = {k for s in [*students, newcomer] if s is not None for k in s.kernel_ids}
+        ids = {k for s in everyone for k in s.kernel_ids}
+        for s in failed:
+            s.close(beacon=True)
         for i, s in enumerate(students):
             s.close(beacon=i % 2 == 0)
         if newcomer is not None:
             newcomer.close(beacon=True)
         out["closed_vanished"] = len(students) // 2
-        out["closed_normally"] = len(students) - len(students) // 2 + (newcomer is not None)
+        out["closed_normally"] = len(everyone) - len(students) // 2
         out["left_after_wait"], out["all_gone_s"] = watch_closed(server, ids)
         print(f"  {out['left_after_wait']} student kernel(s) left {CLOSED_WAIT:.0f} s after")
     finally:
-        for s in students:
+        for s in [*students, *failed]:
             s.close(beacon=False)
         out["left_after_stop"] = stop_server(server)
     return out
@@ -445,10 +472,15 @@ def server_cores(run: dict) -> float:
     return sum(run["kernel_cpu"]) + run["pool_cpu"] + run["voila_cpu"]
 
 
+def playing(run: dict) -> int:
+    """How many students of the run joined and played (N, unless some could not)."""
+    return len(run.get("renders_per_s", []))
+
+
 def students_per_core(run: dict) -> float:
     """Students one core serves at this N's measured cost."""
     cores = server_cores(run)
-    return run["students"] / cores if cores > 0 else float("inf")
+    return playing(run) / cores if cores > 0 else float("inf")
 
 
 def ms_per_render(run: dict) -> float:
@@ -470,10 +502,10 @@ def verdict(runs: list[dict], goal: float = GOAL_PER_CORE) -> str:
     worst = min(done, key=students_per_core)
     value = students_per_core(worst)
     word = "met" if value >= goal else "not met"
-    per = 100 * server_cores(worst) / worst["students"]
+    per = 100 * server_cores(worst) / playing(worst)
     line = (
         f"- at least {goal:g} students per core at the lesson pace: **{word}** "
-        f"({value:.1f} students per core, the lowest of the runs, at N = {worst['students']}:"
+        f"({value:.1f} students per core, the lowest of the runs, at {_n(worst)}:"
         f" {per:.1f}% of a core per student for its kernel and its share of Voila)"
     )
     if value >= goal:
@@ -481,11 +513,16 @@ def verdict(runs: list[dict], goal: float = GOAL_PER_CORE) -> str:
     cost, rate = ms_per_render(worst), statistics.median(worst["renders_per_s"])
     return (
         f"{line}.\n- what it would take: the goal allows {1000 / goal:.0f} ms of the server's"
-        f" CPU per student per second. At N = {worst['students']} the server spent"
+        f" CPU per student per second. At {_n(worst)} the server spent"
         f" {cost:.1f} ms per render drawn, at {rate:.1f} renders/s per page: the goal needs"
         f" at most {1000 / goal / cost:.1f} renders/s per page at that cost, or at most"
         f" {1000 / goal / rate:.1f} ms per render at that rate"
     )
+
+
+def _n(run: dict) -> str:
+    n = run["students"]
+    return f"N = {n}" if playing(run) == n else f"N = {n} ({playing(run)} playing)"
 
 
 def _mb(values: list[float]) -> str:
@@ -519,8 +556,9 @@ def table(runs: list[dict]) -> list[str]:
             continue
         gone = r.get("all_gone_s")
         newcomer = r.get("newcomer_s")
+        joined = "" if playing(r) == r["students"] else f" ({playing(r)} joined)"
         lines.append(
-            f"| {r['students']}"
+            f"| {r['students']}{joined}"
             f" | {statistics.median(r['renders_per_s']):.1f} ({min(r['renders_per_s']):.1f})"
             f" | {statistics.median(r['steps_per_s']):.0f}"
             f" | {_pct(r['kernel_cpu'])}"
@@ -531,7 +569,7 @@ def table(runs: list[dict]) -> list[str]:
             f" | {students_per_core(r):.1f}"
             f" | {100 * r['chromium_cpu']:.0f}"
             f" | {r['load'][0]:.2f}"
-            f" | {'—' if newcomer is None else f'{newcomer:.1f} s'}"
+            f" | {'could not join' if newcomer is None else f'{newcomer:.1f} s'}"
             f" | {r.get('left_after_wait', '—')}"
             f" ({'not within 60 s' if gone is None else f'{gone:.0f} s'}) |"
         )
@@ -547,15 +585,34 @@ def problems(runs: list[dict]) -> list[str]:
                 f"- N = {r['students']}: {r.get('started', 0)} of {r['students']} students"
                 f" had started and played when it failed: `{r['error']}`"
             )
+        fails = [f for f in r.get("join_failures", []) if f]
+        if fails:
+            lines.append(
+                f"- N = {r['students']}: {len(fails)} student(s) got no dashboard, even after"
+                f" a reload (`{fails[0]}`)"
+                + ("; no more were let in" if playing(r) + len(fails) < r["students"] else "")
+            )
+        if r.get("newcomer_failure"):
+            lines.append(
+                f"- N = {r['students']}: the newcomer got no dashboard, even after a reload"
+                f" (`{r['newcomer_failure']}`)"
+            )
+        if r.get("error") or fails or r.get("newcomer_failure"):
             lines += [f"  - server log: `{line[:200]}`" for line in r.get("log", [])]
         if r.get("left_after_stop"):
             lines.append(
                 f"- N = {r['students']}: {r['left_after_stop']} process(es) of the server"
                 " were left after it stopped (killed)"
             )
-    done = [r["students"] for r in runs if measured(r) and not r.get("error")]
+    done = [
+        r["students"]
+        for r in runs
+        if measured(r) and not r.get("error") and playing(r) == r["students"]
+    ]
     if lines:
-        lines.append(f"- the largest N that ran through: {max(done) if done else 'none'}")
+        lines.append(
+            f"- the largest N whose students all joined and played: {max(done) if done else 'none'}"
+        )
     return lines
 
 

@@ -189,10 +189,25 @@ def test_the_class_report_says_not_met_with_the_number_and_what_went_wrong():
     assert "25.0% of a core per student" in text
     assert "what it would take" in text and "16.7 ms per render" in text
     assert "11 of 16 students had started" in text and "TimeoutError: page.goto" in text
-    assert "the largest N that ran through: 8" in text
+    assert "the largest N whose students all joined and played: 8" in text
     assert "| 16 | — (only 11 started) |" in text
 
 
 def test_the_class_verdict_without_a_finished_run():
     failed = {"students": 1, "error": "RuntimeError: no kernel", "started": 0}
     assert "**not measured**" in classroom.verdict([failed])
+
+
+def test_the_class_report_counts_the_students_who_could_not_join():
+    # N = 16: 11 played (0.1 + Voila 0.2 / 11 each), then two got no dashboard
+    run = {**class_run(11, 0.1, 0.2, newcomer_s=None), "students": 16}
+    run["join_failures"] = ["TimeoutError: wait_for", "TimeoutError: wait_for"]
+    run["newcomer_failure"] = "TimeoutError: wait_for"
+    run["log"] = ["[ClassroomVoila] WARNING | Timeout waiting for IOPub output"]
+    text = classroom.markdown(class_results([class_run(4, 0.04, 0.02), run]))
+    assert "| 16 (11 joined) |" in text and "| could not join |" in text
+    assert "**not met** (8.5 students per core, the lowest of the runs, at N = 16 (11" in text
+    assert "2 student(s) got no dashboard, even after a reload" in text
+    assert "no more were let in" in text and "the newcomer got no dashboard" in text
+    assert "server log: `[ClassroomVoila] WARNING | Timeout waiting for IOPub output`" in text
+    assert "the largest N whose students all joined and played: 4" in text
