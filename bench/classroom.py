@@ -60,6 +60,7 @@ FIRST_WAIT = 45.0  # seconds for a dashboard before the student reloads the page
 RELOAD_WAIT = 60.0  # ... and after the reload, before the student gives up
 GIVE_UP = 2  # students who could not join before no more are let in (this N)
 IOPUB_TIMEOUT = "Timeout waiting for IOPub output"  # nbclient's, logged by the server
+CULLED = "Culling 'idle' kernel"  # jupyter_server's, when it culls one
 STATUS = ".nnw-playground .nnw-status .widget-html-content"
 PLAY = ".nnw-playground button.nnw-play"
 STATUS_RE = r"epoch \d+ · step \d+"
@@ -424,6 +425,7 @@ def run_class(browser, n: int, args, tmp: Path) -> dict:
         everyone = [*students, *failed, *([newcomer] if newcomer is not None else [])]
         out["reloads"] = sum(s.reloads for s in everyone)
         out["iopub_timeouts"] = server.log_text().count(IOPUB_TIMEOUT)
+        out["culled_before_closing"] = server.log_text().count(CULLED)
         ids = {k for s in everyone for k in s.kernel_ids}
         for s in failed:
             s.close(beacon=True)
@@ -665,6 +667,11 @@ def markdown(results: dict) -> str:
                 f" {statistics.median(w):.1f} s, longest {max(w):.1f} s; pages reloaded"
                 f" for want of a dashboard after {FIRST_WAIT:.0f} s: {r.get('reloads', 0)};"
                 f" `{IOPUB_TIMEOUT}` in the server log: {r.get('iopub_timeouts', 0)}"
+                + (
+                    f"; kernels culled before any tab closed: {r['culled_before_closing']}"
+                    if "culled_before_closing" in r
+                    else ""
+                )
             )
     lines += [
         "",
