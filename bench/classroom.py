@@ -53,6 +53,8 @@ from nnwidgets.widgets.pace import LESSON_SPEED  # noqa: E402
 from nnwidgets.widgets.runner import PAGE_TIMEOUT  # noqa: E402
 
 GOAL_PER_CORE = 20.0  # students per core at the lesson pace
+PLAYING_STEPS = LESSON_SPEED / 2  # steps/s of a page that counts as playing
+PLAYING_CPU = 0.01  # of a core: a kernel below it had stopped playing
 CLOSED_WAIT = 30.0  # seconds after every tab closed when the kernels are counted
 WATCH_MORE = 30.0  # and at most this much longer, to say when the last one went
 VIEWPORT = {"width": 1000, "height": 700}
@@ -240,6 +242,12 @@ def stop_server(server) -> int:
 
 
 # ----------------------------------------------------------------- the students
+def step_of(status: str) -> int:
+    """The step in a status line ('epoch E · step S ...'), 0 when there is none."""
+    m = re.search(r"\bstep (\d+)\b", status)
+    return int(m.group(1)) if m else 0
+
+
 class Student:
     """One student: a browser context and page on the served playground."""
 
@@ -290,8 +298,7 @@ class Student:
         return self.page.evaluate(STATUS_JS) or ""
 
     def step(self) -> int:
-        m = re.search(r"\bstep (\d+)\b", self.status())
-        return int(m.group(1)) if m else 0
+        return step_of(self.status())
 
     def play(self) -> None:
         """Press Play; returns once the status line has moved on."""
@@ -318,13 +325,13 @@ def play_window(server, students: list[Student], seconds: float) -> dict:
     """Counts over ``seconds`` while every student plays."""
     for s in students:
         s.page.evaluate(RAF_JS)
-    steps0 = [s.step() for s in students]
+    steps0 = [(s.step(), time.monotonic()) for s in students]
     procs0, chrome0, t0 = server_processes(server.proc.pid), chromium_cpu(), time.monotonic()
     time.sleep(seconds)
     counted = [s.page.evaluate(RAF_READ_JS) for s in students]
     procs1, chrome1, t1 = server_processes(server.proc.pid), chromium_cpu(), time.monotonic()
-    steps1 = [s.step() for s in students]
-    t2 = time.monotonic()
+    statuses = [(s.status(), time.monotonic()) for s in students]
+    steps1 = [(step_of(t), at) for t, at in statuses]
     wall = t1 - t0
     mine = {k for s in students for k in s.kernel_ids}
 
@@ -343,7 +350,9 @@ def play_window(server, students: list[Student], seconds: float) -> dict:
     return {
         "renders_per_s": [c["changed"] * 1000 / c["ms"] for c in counted],
         "raf_per_s": [c["ticks"] * 1000 / c["ms"] for c in counted],
-        "steps_per_s": [(b - a) / (t2 - t0) for a, b in zip(steps0, steps1, strict=True)],
+        "steps_per_s": [
+            (b - a) / (tb - ta) for (a, ta), (b, tb) in zip(steps0, steps1, strict=True)
+        ],
         "kernel_cpu": student_cpu,
         "kernel_rss_mb": student_rss,
         "pool_cpu": other_cpu,
@@ -351,6 +360,9 @@ def play_window(server, students: list[Student], seconds: float) -> dict:
         "voila_rss_mb": sum(r["rss_mb"] for r in procs1["rest"].values()),
         "chromium_cpu": (chrome1 - chrome0) / wall,
         "load": load_average(),
+        "stopped_status": [
+            t for (t, _), (a, _), (b, _) in zip(statuses, steps0, steps1, strict=True) if b == a
+        ],
     }
 
 
@@ -474,9 +486,19 @@ def server_cores(run: dict) -> float:
     return sum(run["kernel_cpu"]) + run["pool_cpu"] + run["voila_cpu"]
 
 
-def playing(run: dict) -> int:
-    """How many students of the run joined and played (N, unless some could not)."""
+def joined(run: dict) -> int:
+    """How many students of the run joined (N, unless some could not)."""
     return len(run.get("renders_per_s", []))
+
+
+def playing_pages(run: dict) -> list[int]:
+    """The students (indexes) whose dashboard still played through the window."""
+    return [i for i, v in enumerate(run.get("steps_per_s", [])) if v >= PLAYING_STEPS]
+
+
+def playing(run: dict) -> int:
+    """How many students played through the window (at least half the lesson pace)."""
+    return len(playing_pages(run))
 
 
 def students_per_core(run: dict) -> float:
@@ -540,8 +562,9 @@ def _pct(values: list[float]) -> str:
 def table(runs: list[dict]) -> list[str]:
     """One row per N."""
     lines = [
-        "| students N | renders/s per page: median (min) | steps/s per page: median"
-        " | kernel CPU % of a core per student: median (range) | kernel RSS MB per student"
+        "| students N | renders/s per playing page: median (min) | steps/s per playing page:"
+        " median | kernel CPU % of a core per playing student: median (range)"
+        " | kernel RSS MB per student"
         " | Voila CPU % (+ preheated kernel) | server CPU, all: % of a core"
         " | server CPU ms per render | students per core"
         " | Chromium CPU % (not the server's) | load avg (1 min) | a newcomer waited"
@@ -558,12 +581,16 @@ def table(runs: list[dict]) -> list[str]:
             continue
         gone = r.get("all_gone_s")
         newcomer = r.get("newcomer_s")
-        joined = "" if playing(r) == r["students"] else f" ({playing(r)} joined)"
+        n, j, p = r["students"], joined(r), playing(r)
+        who = "" if p == n else f" ({j} joined, {p} playing)" if j < n else f" ({p} playing)"
+        rates = [r["renders_per_s"][i] for i in playing_pages(r)] or [0.0]
+        steps = [r["steps_per_s"][i] for i in playing_pages(r)] or [0.0]
+        cpu = [c for c in r["kernel_cpu"] if c >= PLAYING_CPU] or [0.0]
         lines.append(
-            f"| {r['students']}{joined}"
-            f" | {statistics.median(r['renders_per_s']):.1f} ({min(r['renders_per_s']):.1f})"
-            f" | {statistics.median(r['steps_per_s']):.0f}"
-            f" | {_pct(r['kernel_cpu'])}"
+            f"| {n}{who}"
+            f" | {statistics.median(rates):.1f} ({min(rates):.1f})"
+            f" | {statistics.median(steps):.0f}"
+            f" | {_pct(cpu)}"
             f" | {_mb(r['kernel_rss_mb'])}"
             f" | {100 * r['voila_cpu']:.1f} (+{100 * r['pool_cpu']:.1f})"
             f" | {100 * server_cores(r):.0f}"
@@ -592,7 +619,18 @@ def problems(runs: list[dict]) -> list[str]:
             lines.append(
                 f"- N = {r['students']}: {len(fails)} student(s) got no dashboard, even after"
                 f" a reload (`{fails[0]}`)"
-                + ("; no more were let in" if playing(r) + len(fails) < r["students"] else "")
+                + ("; no more were let in" if joined(r) + len(fails) < r["students"] else "")
+            )
+        stopped = joined(r) - playing(r) if measured(r) else 0
+        if stopped:
+            said = sorted(set(r.get("stopped_status", [])))
+            lines.append(
+                f"- N = {r['students']}: {stopped} of {joined(r)} students' play stopped before"
+                f" or during the window (under {PLAYING_STEPS:g} steps/s, their kernels idle):"
+                " most likely paused by itself, its page having drawn nothing for"
+                " `page_timeout` while the pages starved for CPU on this machine;"
+                " they count as not playing"
+                + (f" (status: {'; '.join(f'`{t[:120]}`' for t in said)})" if said else "")
             )
         if r.get("newcomer_failure"):
             lines.append(
@@ -628,6 +666,11 @@ def markdown(results: dict) -> str:
         "Generated by `bench/classroom.py`.",
         "",
         f"- command: `{results['command']}`",
+        *(
+            [f"- this report written again from its saved numbers: `{results['rendered_by']}`"]
+            if results.get("rendered_by")
+            else []
+        ),
         f"- date: {results['date']} UTC; total run time {results['elapsed']:.0f} s",
         f"- machine: {results.get('platform', '?')}, {nproc} cores, shared with other work",
         f"- load average (1, 5, 15 min) before: {', '.join(map(str, results['load_before']))};"
@@ -685,9 +728,13 @@ def markdown(results: dict) -> str:
         " a page's websocket used; \"Voila\" is the server's other processes; the preheated"
         " kernel waiting for the next student is counted with the server. RSS is each"
         " kernel's at the end of the window.",
-        "- students per core = N / (the server's CPU in cores: student kernels, the preheated"
-        " kernel and Voila). Chromium is left out: in a class each student's browser runs on"
-        " their own machine. The verdict takes the lowest value over the N measured.",
+        f"- playing: a page whose status line moved on by at least {PLAYING_STEPS:g} steps/s"
+        f" (half the lesson pace); a kernel using at least {100 * PLAYING_CPU:g}% of a core."
+        " The renders, steps and kernel CPU columns are over those.",
+        "- students per core = students playing / (the server's CPU in cores: student"
+        " kernels, the preheated kernel and Voila). Chromium is left out: in a class each"
+        " student's browser runs on their own machine. The verdict takes the lowest value"
+        " over the N measured.",
         "- joining: each student (and the newcomer) opens the page once the server's"
         " preheated kernel has run the playground (it is quiet), one after the other. A page"
         f" with no dashboard after {FIRST_WAIT:.0f} s is reloaded once (its time counts in"
@@ -750,7 +797,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     if args.from_json:
-        text = markdown(json.loads(Path(args.from_json).read_text()))
+        saved = json.loads(Path(args.from_json).read_text())
+        saved["rendered_by"] = shlex.join([Path(sys.executable).name, *sys.argv])
+        text = markdown(saved)
         if args.write:
             Path(args.write).write_text(text)
         print(text)

@@ -205,7 +205,7 @@ def test_the_class_report_counts_the_students_who_could_not_join():
     run["newcomer_failure"] = "TimeoutError: wait_for"
     run["log"] = ["[ClassroomVoila] WARNING | Timeout waiting for IOPub output"]
     text = classroom.markdown(class_results([class_run(4, 0.04, 0.02), run]))
-    assert "| 16 (11 joined) |" in text and "| could not join |" in text
+    assert "| 16 (11 joined, 11 playing) |" in text and "| could not join |" in text
     assert "**not met** (8.5 students per core, the lowest of the runs, at N = 16 (11" in text
     assert "2 student(s) got no dashboard, even after a reload" in text
     assert "no more were let in" in text and "the newcomer got no dashboard" in text
