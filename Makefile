@@ -55,13 +55,15 @@ demo: venv
 	$(PY) -m nnwidgets demo --port $(PORT) $(if $(VOILA),--voila,)
 
 # Side-by-side ratios (no timed assertions in tests): trainer vs PyTorch, dashboard
-# overhead and refresh cost, latency in a real browser, and the cost of play at a
-# lesson pace (pace.py adds its section to RESULTS-browser.md, so it runs after browser.py).
+# overhead and refresh cost, latency in a real browser, the cost of play at a lesson pace
+# (pace.py adds its section to RESULTS-browser.md, so it runs after browser.py), and a class
+# server's capacity.
 bench: venv browser
 	$(PY) bench/trainer.py --write bench/RESULTS.md
 	$(PY) bench/dashboard.py --write bench/RESULTS-dashboard.md
 	$(PY) bench/browser.py --write bench/RESULTS-browser.md
 	$(PY) bench/pace.py --write bench/RESULTS-browser.md
+	$(PY) bench/classroom.py --write bench/RESULTS-classroom.md
 
 clean:
 	rm -rf $(VENV) test-results .pytest_cache .ruff_cache

@@ -16,7 +16,7 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from bench import pace, report, tables  # noqa: E402
+from bench import classroom, pace, report, tables  # noqa: E402
 from bench.rows import Row, StepRow  # noqa: E402
 
 
@@ -193,3 +193,93 @@ def test_the_pace_section_replaces_its_old_self_and_leaves_the_rest():
     replaced = pace.replace_section(old, new)
     assert replaced == head + "\n" + new + "\n" + tail
     assert pace.replace_section(replaced, new) == replaced
+
+
+# ------------------------------------------------------------------ bench/classroom.py
+
+
+def class_run(students: int, kernel_cpu: float, voila_cpu: float, **extra) -> dict:
+    """A measured run of ``students`` pages, each kernel at ``kernel_cpu`` of a core."""
+    return {
+        "students": students,
+        "error": None,
+        "started": students,
+        "renders_per_s": [15.0] * students,
+        "raf_per_s": [60.0] * students,
+        "steps_per_s": [60.0] * students,
+        "kernel_cpu": [kernel_cpu] * students,
+        "kernel_rss_mb": [110.0] * students,
+        "pool_cpu": 0.0,
+        "voila_cpu": voila_cpu,
+        "voila_rss_mb": 150.0,
+        "chromium_cpu": 1.2,
+        "load": [3.1, 3.0, 2.9],
+        "newcomer_s": 2.5,
+        "joins": [2.0] * students,
+        "left_after_wait": 0,
+        "all_gone_s": 26.0,
+        "left_after_stop": 0,
+        **extra,
+    }
+
+
+def class_results(runs: list[dict]) -> dict:
+    return {
+        "runs": runs,
+        "command": "python bench/classroom.py --write bench/RESULTS-classroom.md",
+        "date": "2026-12-07 00:00",
+        "elapsed": 600.0,
+        "nproc": 2,
+        "load_before": [4.0, 4.1, 4.2],
+        "load_after": [4.5, 4.4, 4.3],
+        "cull_after": 15,
+        "lesson_speed": 60.0,
+        "page_timeout": 10.0,
+        "seconds": 20.0,
+    }
+
+
+def test_the_class_report_meets_the_goal_when_every_n_serves_20_per_core():
+    # 16 students at 4% of a core each, Voila 0.16: 0.8 cores, 20 students per core
+    runs = [class_run(4, 0.04, 0.02), class_run(16, 0.04, 0.16)]
+    text = classroom.markdown(class_results(runs))
+    assert "`python bench/classroom.py --write bench/RESULTS-classroom.md`" in text
+    assert "before: 4.0, 4.1, 4.2; after: 4.5, 4.4, 4.3" in text
+    assert "students per core at the lesson pace: **met** (20.0 students per core" in text
+    assert "at N = 16" in text
+    assert "what it would take" not in text and "What went wrong" not in text
+    row = next(line for line in text.splitlines() if line.startswith("| 16 |"))
+    assert "| 15.0 (15.0) |" in row and "| 2.5 s |" in row and "| 0 (26 s) |" in row
+
+
+def test_the_class_report_says_not_met_with_the_number_and_what_went_wrong():
+    # one student: 0.16 + 0.09 of a core, 4 per core; 16 pages failed after 11 had started
+    failed = {"students": 16, "error": "TimeoutError: page.goto", "started": 11}
+    runs = [class_run(1, 0.16, 0.09), class_run(8, 0.1, 0.2), failed]
+    text = classroom.markdown(class_results(runs))
+    assert "**not met** (4.0 students per core, the lowest of the runs, at N = 1" in text
+    assert "25.0% of a core per student" in text
+    assert "what it would take" in text and "16.7 ms per render" in text
+    assert "11 of 16 students had started" in text and "TimeoutError: page.goto" in text
+    assert "the largest N whose students all joined and played: 8" in text
+    assert "| 16 | — (only 11 started) |" in text
+
+
+def test_the_class_verdict_without_a_finished_run():
+    failed = {"students": 1, "error": "RuntimeError: no kernel", "started": 0}
+    assert "**not measured**" in classroom.verdict([failed])
+
+
+def test_the_class_report_counts_the_students_who_could_not_join():
+    # N = 16: 11 played (0.1 + Voila 0.2 / 11 each), then two got no dashboard
+    run = {**class_run(11, 0.1, 0.2, newcomer_s=None), "students": 16}
+    run["join_failures"] = ["TimeoutError: wait_for", "TimeoutError: wait_for"]
+    run["newcomer_failure"] = "TimeoutError: wait_for"
+    run["log"] = ["[ClassroomVoila] WARNING | Timeout waiting for IOPub output"]
+    text = classroom.markdown(class_results([class_run(4, 0.04, 0.02), run]))
+    assert "| 16 (11 joined, 11 playing) |" in text and "| could not join |" in text
+    assert "**not met** (8.5 students per core, the lowest of the runs, at N = 16 (11" in text
+    assert "2 student(s) got no dashboard, even after a reload" in text
+    assert "no more were let in" in text and "the newcomer got no dashboard" in text
+    assert "server log: `[ClassroomVoila] WARNING | Timeout waiting for IOPub output`" in text
+    assert "the largest N whose students all joined and played: 4" in text
