@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from ipywidgets import HTML, Box, Button, Dropdown, FloatSlider, HBox, Layout, Text, VBox
+from ipywidgets import HTML, Box, Button, Dropdown, FloatSlider, HBox, Layout, VBox
 
 from .. import core
 from ..core.activations import ACTIVATIONS
@@ -46,6 +46,7 @@ from .presets import (  # the setup's tables live with the URL presets that chec
     served_query,
     share_url,
 )
+from .share import ShareControl
 
 NETWORK_VIEWS = ("network",)
 OUTPUT_VIEWS = ("boundary", "loss")
@@ -136,6 +137,101 @@ def _wrap_figure_rows(widget) -> None:
         _wrap_figure_rows(child)
 
 
+def size_views(views: dict) -> float:
+    """Size the network, boundary and loss views for their columns; returns the network
+    figure's width (the neuron counts line up with it)."""
+    width = NETWORK_PX - 8
+    if "network" in views:
+        fig = next(figures(views["network"].widget), None)
+        if fig is not None:
+            width = fit_network_figure(fig, NETWORK_PX - 8, NETWORK_MAX_HEIGHT_PX)
+            # the view's long title is clipped in a narrow figure (the hint says the rest)
+            fig.title = NETWORK_TITLE if width >= 360 else "Network"
+    heights = {"boundary": [BOUNDARY_HEIGHT_PX], "loss": [LOSS_HEIGHT_PX, ACCURACY_HEIGHT_PX]}
+    for name in OUTPUT_VIEWS:
+        if name not in views:
+            continue
+        _wrap_figure_rows(views[name].widget)
+        for fig, height in zip(figures(views[name].widget), heights[name], strict=False):
+            fig.layout.width = f"{OUTPUT_PX - 4}px"
+            fig.layout.height = f"{height}px"
+    return width
+
+
+def place_columns(dash: Dashboard, columns: HBox, rest: list) -> None:
+    """Put ``columns`` where the dashboard's grid of views was; the grid keeps ``rest``
+    (the views the columns do not hold) under them."""
+    shown = {id(v.widget) for v in dash.views.values()}
+    children = []
+    for child in dash.children:
+        if child is columns:
+            continue
+        if isinstance(child, Box) and any(id(c) in shown for c in child.children):
+            child.children = rest
+            children.append(columns)
+            if rest:
+                children.append(child)
+        else:
+            children.append(child)
+    if columns not in children:  # no views at all: under the controls
+        children.insert(1, columns)
+    dash.children = children
+
+
+def setup_from_config(config: dict, speed: float | str = LESSON_SPEED) -> tuple:
+    """The playground's constructor arguments from a ``config`` dict, checked."""
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict (JSON object), got {type(config).__name__}")
+    unknown = set(config) - CONFIG_KEYS
+    if unknown:
+        raise ValueError(f"config has unknown keys {sorted(unknown)}")
+    if config.get("version", CONFIG_VERSION) != CONFIG_VERSION:
+        raise ValueError(f"config version must be {CONFIG_VERSION}, got {config['version']!r}")
+    data = config.get("dataset") or {}
+    model = config.get("model") or {}
+    sizes = model.get("sizes", [2, 8, 8, 1])
+    if not isinstance(sizes, list) or len(sizes) < 2:
+        raise ValueError(f"config model.sizes must be a list of widths, got {sizes!r}")
+    acts = model.get("activation", "tanh")
+    activation = (
+        acts[0] if isinstance(acts, list) and acts else (acts if isinstance(acts, str) else "tanh")
+    )
+    test_fraction = data.get("test_fraction", 0.2)
+    opt_cfg = dict(config.get("optimizer") or {"name": "sgd", "lr": 0.1})
+    name = opt_cfg.pop("name", "sgd")
+    if name not in core.optim.OPTIMIZERS:
+        raise ValueError(f"config optimizer.name must be one of {sorted(core.optim.OPTIMIZERS)}")
+    optimizer = core.optim.OPTIMIZERS[name](**opt_cfg)
+    settings = {k: config[k] for k in ("batch_size", "l1", "l2") if k in config}
+    return (
+        data.get("name", "moons"),
+        list(sizes[1:-1]),
+        activation,
+        data.get("noise", 0.15),
+        round(1 - test_fraction, 4),
+        config.get("seed", model.get("seed", 0)),
+        data.get("seed", 0),
+        model.get("features"),
+        config.get("views", PLAYGROUND_VIEWS),
+        config.get("hide", ()),
+        optimizer,
+        settings,
+        config.get("speed", speed),
+    )
+
+
+def preset_note(problems: Sequence[str]) -> HTML:
+    """A note above the dashboard that lists what a URL preset could not use (the
+    message line is cleared by the next action; this note stays)."""
+    lines = "<br>".join(html.escape(p) for p in problems)
+    note = HTML(
+        "<div style='color:#b00020;font-size:12px;line-height:1.4'>"
+        f"<b>URL preset</b> (the defaults are used for these):<br>{lines}</div>"
+    )
+    note.add_class("nnw-preset-message")
+    return note
+
+
 class Playground(VBox):
     """TensorFlow Playground in a notebook: pick a data set (noise, train part, a new
     sample) and input features on the left; hidden layers (+/−), neurons per layer (−
@@ -179,7 +275,7 @@ class Playground(VBox):
                 optimizer,
                 settings,
                 speed,
-            ) = self._from_config(config, speed)
+            ) = setup_from_config(config, speed)
             lr = optimizer.lr
         if dataset not in PLANE_DATASETS:
             raise ValueError(f"dataset must be one of {PLANE_DATASETS}, got {dataset!r}")
@@ -244,7 +340,13 @@ class Playground(VBox):
         self.features = _FeaturePicker(features)
         self.hint = HTML(HINT, layout=Layout(width=f"{DATA_PX - 8}px", margin="10px 0 0 0"))
         self.hint.add_class("nnw-hint")
-        self._build_share()
+        self.share = ShareControl(lambda: share_url(self.config), DATA_PX)
+        # the names the share's parts had before they were a control of their own
+        self.share_button, self.share_url, self.share_note = (
+            self.share.button,
+            self.share.url,
+            self.share.note,
+        )
         for name, widget in self._setup_widgets().items():
             widget.add_class(f"nnw-{name.replace('_', '-')}")
         self._seed = seed
@@ -341,98 +443,18 @@ class Playground(VBox):
             self._output_heading,
             *(views[n].widget for n in OUTPUT_VIEWS if n in views),
         ]
-        self._size_views()
-        placed = set(NETWORK_VIEWS + OUTPUT_VIEWS)
-        rest = [views[n].widget for n in dash.view_names if n not in placed]
-        # the dashboard's grid of views (the child that holds them) gives way to the
-        # columns, and keeps the views they do not hold
-        shown = {id(v.widget) for v in views.values()}
-        children = []
-        for child in dash.children:
-            if child is self.columns:
-                continue
-            if isinstance(child, Box) and any(id(c) in shown for c in child.children):
-                child.children = rest
-                children.append(self.columns)
-                if rest:
-                    children.append(child)
-            else:
-                children.append(child)
-        if self.columns not in children:  # no views at all: under the controls
-            children.insert(1, self.columns)
-        dash.children = children
-
-    def _size_views(self) -> None:
-        views = self.dashboard.views
-        ds = self.trainer.view_context().ds
         sizes = self.trainer.model.sizes
         try:  # a loaded run brings its own widths: the counts show those
             self.architecture.hidden = check_hidden(sizes[1:-1])
         except (TypeError, ValueError):
             pass
-        width = NETWORK_PX - 8
-        if "network" in views:
-            fig = next(figures(views["network"].widget), None)
-            if fig is not None:
-                width = fit_network_figure(fig, NETWORK_PX - 8, NETWORK_MAX_HEIGHT_PX)
-                # the view's long title is clipped in a narrow figure (the hint says the rest)
-                fig.title = NETWORK_TITLE if width >= 360 else "Network"
-        self.architecture.show(sizes[0], ds.n_outputs, width)
-        heights = {"boundary": [BOUNDARY_HEIGHT_PX], "loss": [LOSS_HEIGHT_PX, ACCURACY_HEIGHT_PX]}
-        for name in OUTPUT_VIEWS:
-            if name not in views:
-                continue
-            _wrap_figure_rows(views[name].widget)
-            for fig, height in zip(figures(views[name].widget), heights[name], strict=False):
-                fig.layout.width = f"{OUTPUT_PX - 4}px"
-                fig.layout.height = f"{height}px"
+        n_outputs = self.trainer.view_context().ds.n_outputs
+        self.architecture.show(sizes[0], n_outputs, size_views(views))
+        placed = set(NETWORK_VIEWS + OUTPUT_VIEWS)
+        rest = [views[n].widget for n in dash.view_names if n not in placed]
+        place_columns(dash, self.columns, rest)
 
     # --------------------------------------------------------------- config
-    @staticmethod
-    def _from_config(config: dict, speed: float | str = LESSON_SPEED):
-        if not isinstance(config, dict):
-            raise TypeError(f"config must be a dict (JSON object), got {type(config).__name__}")
-        unknown = set(config) - CONFIG_KEYS
-        if unknown:
-            raise ValueError(f"config has unknown keys {sorted(unknown)}")
-        if config.get("version", CONFIG_VERSION) != CONFIG_VERSION:
-            raise ValueError(f"config version must be {CONFIG_VERSION}, got {config['version']!r}")
-        data = config.get("dataset") or {}
-        model = config.get("model") or {}
-        sizes = model.get("sizes", [2, 8, 8, 1])
-        if not isinstance(sizes, list) or len(sizes) < 2:
-            raise ValueError(f"config model.sizes must be a list of widths, got {sizes!r}")
-        acts = model.get("activation", "tanh")
-        activation = (
-            acts[0]
-            if isinstance(acts, list) and acts
-            else (acts if isinstance(acts, str) else "tanh")
-        )
-        test_fraction = data.get("test_fraction", 0.2)
-        opt_cfg = dict(config.get("optimizer") or {"name": "sgd", "lr": 0.1})
-        name = opt_cfg.pop("name", "sgd")
-        if name not in core.optim.OPTIMIZERS:
-            raise ValueError(
-                f"config optimizer.name must be one of {sorted(core.optim.OPTIMIZERS)}"
-            )
-        optimizer = core.optim.OPTIMIZERS[name](**opt_cfg)
-        settings = {k: config[k] for k in ("batch_size", "l1", "l2") if k in config}
-        return (
-            data.get("name", "moons"),
-            list(sizes[1:-1]),
-            activation,
-            data.get("noise", 0.15),
-            round(1 - test_fraction, 4),
-            config.get("seed", model.get("seed", 0)),
-            data.get("seed", 0),
-            model.get("features"),
-            config.get("views", PLAYGROUND_VIEWS),
-            config.get("hide", ()),
-            optimizer,
-            settings,
-            config.get("speed", speed),
-        )
-
     @property
     def config(self) -> dict:
         """The whole setup as a JSON-ready dict (see ``nw.playground(config=...)``): the
@@ -465,12 +487,7 @@ class Playground(VBox):
             # in the message line (which the next action clears) and in a note of its own
             # above the dashboard, which stays
             pg.dashboard.controls.say(preset.message, error=True)
-            lines = "<br>".join(html.escape(p) for p in preset.problems)
-            pg.preset_note = HTML(
-                "<div style='color:#b00020;font-size:12px;line-height:1.4'>"
-                f"<b>URL preset</b> (the defaults are used for these):<br>{lines}</div>"
-            )
-            pg.preset_note.add_class("nnw-preset-message")
+            pg.preset_note = preset_note(preset.problems)
             pg.children = (pg.preset_note, *pg.children)
         return pg
 
@@ -484,39 +501,7 @@ class Playground(VBox):
         """Fill the Share box with the URL of the current setup (as its button) and
         return it: in Voila the page's address plus the query; in a notebook the query
         alone, with a note that it works with ``nnwidgets serve``."""
-        url, note = share_url(self.config)
-        self._shared = url
-        self.share_url.value = url
-        self.share_note.value = (
-            f"<span style='font-size:11px;color:#666'>{html.escape(note)}</span>"
-        )
-        return url
-
-    def _build_share(self) -> None:
-        self._shared = ""
-        self.share_button = Button(
-            description="Share",
-            icon="link",
-            tooltip="the URL of this setup, to share it",
-            layout=Layout(width="auto", flex="0 0 auto"),
-        )
-        self.share_button.add_class("nnw-share-button")
-        self.share_url = Text(
-            value="",
-            placeholder="press Share for this setup's URL",
-            layout=Layout(width=f"{DATA_PX - 96}px"),
-        )
-        self.share_url.add_class("nnw-share-url")
-        # read-only: an edit snaps back to the URL (a disabled Text could not be copied)
-        self.share_url.observe(self._keep_share_url, names="value")
-        self.share_note = HTML("", layout=Layout(width=f"{DATA_PX - 8}px"))
-        self.share_note.add_class("nnw-share-note")
-        row = HBox([self.share_button, self.share_url], layout=Layout(align_items="center"))
-        self.share = VBox([row, self.share_note], layout=Layout(margin="8px 0 0 0"))
-
-    def _keep_share_url(self, change) -> None:
-        if change["new"] != self._shared:
-            self.share_url.value = self._shared
+        return self.share.show()
 
     # -------------------------------------------------------------- rebuild
     @property
