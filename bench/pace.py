@@ -314,6 +314,11 @@ KERNEL_TIME = [
     "  10 Hz, 7.2% at 10 Hz with the loss view and status only, 6.7% at 5 Hz. Under 5%",
     "  needs the spin gone, fewer or cheaper refreshes at a slow pace, and steps run a few",
     "  at a time per wake rather than one per wake.",
+    "  Since then (the table above measures it): the spin is gone (a paced play waiting for",
+    "  the page looks again every `PAGE_POLL_SECONDS`), a paced play refreshes at most",
+    "  `PACED_HZ` (10) times a second, and the steps due run together, one wake per",
+    "  refresh. What is left is mostly the refreshes themselves (about 2.4 ms each with",
+    "  the slow views taking turns) and the acknowledgements' kernel requests.",
 ]
 
 
