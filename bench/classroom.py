@@ -627,9 +627,9 @@ def problems(runs: list[dict]) -> list[str]:
             lines.append(
                 f"- N = {r['students']}: {stopped} of {joined(r)} students' play stopped before"
                 f" or during the window (under {PLAYING_STEPS:g} steps/s, their kernels idle):"
-                " most likely paused by itself, its page having drawn nothing for"
-                " `page_timeout` while the pages starved for CPU on this machine;"
-                " they count as not playing"
+                " their status lines froze where the status below shows (no pause reason"
+                " in it, which a pause after `page_timeout` would give), while the pages"
+                " starved for CPU on this machine; they count as not playing"
                 + (f" (status: {'; '.join(f'`{t[:120]}`' for t in said)})" if said else "")
             )
         if r.get("newcomer_failure"):
