@@ -165,3 +165,28 @@ def test_the_page_rounding_a_pace_to_the_slider_grid_keeps_the_pace():
     assert c.value == 200
     c.slider.value = 150.0  # a real move
     assert c.value == 150.0
+
+
+def test_pause_and_a_new_pace_end_a_slow_plays_sleep_at_once():
+    import asyncio
+
+    tr = small_trainer()
+    runner = Runner(tr, lambda: None, refresh_hz=20)
+    runner.speed = 1.0  # a second between steps
+
+    async def scenario():
+        runner.start()
+        await asyncio.sleep(0.3)  # asleep until the next step
+        runner.speed = None  # flat out: at once, not at the next step's time
+        await asyncio.sleep(0.2)
+        fast = tr.step_count
+        runner.speed = 1.0
+        await asyncio.sleep(0.3)
+        t0 = time.perf_counter()
+        runner.stop()
+        await runner.wait()
+        return fast, time.perf_counter() - t0
+
+    fast, stop_took = asyncio.run(scenario())
+    assert fast > 20
+    assert stop_took < 0.2

@@ -83,6 +83,7 @@ class Runner:
         self._task: asyncio.Task | None = None
         self._chunk = 1
         self._speed: float | None = None
+        self._wake: asyncio.Event | None = None  # set to end a paced play's sleep early
         self._origin = (0.0, 0)  # (time, step count) from which the pace counts
 
     @property
@@ -93,6 +94,7 @@ class Runner:
     @speed.setter
     def speed(self, value: float | None) -> None:
         self._speed = _optional_number("speed", value, 0.0, math.inf, "steps/s")
+        self._wake_up()  # a paced play asleep until its next step takes the new pace now
         self._restart_pace()
 
     def _restart_pace(self) -> None:
@@ -165,7 +167,7 @@ class Runner:
         if now < deadline:
             slow = self._speed <= self.target_hz
             wake = self._next_due() if slow else deadline
-            await asyncio.sleep(max(0.0, min(wake, deadline) - now))
+            await self._nap(max(0.0, min(wake, deadline) - now))
         return 0
 
     @property
@@ -199,6 +201,22 @@ class Runner:
     def stop(self) -> None:
         """Stop after the current step; the views keep the last refresh."""
         self.playing = False
+        self._wake_up()
+
+    def _wake_up(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when stopped or given a new pace (at 1 step/s a
+        paced play sleeps up to a second between steps)."""
+        wake = self._wake
+        if wake is None:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), seconds)
+        wake.clear()
 
     async def wait(self) -> None:
         """Wait until the play task has finished."""
@@ -209,6 +227,7 @@ class Runner:
     async def _play(self) -> None:
         tr = self.trainer
         me = asyncio.current_task()  # a Pause then Play before this loop woke replaces it
+        self._wake = asyncio.Event()
         stop_epoch = tr.epoch + self.stop_after_epochs if self.stop_after_epochs else None
         reason = "paused"
         last = time.perf_counter()
