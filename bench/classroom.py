@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.pace import RAF_JS, RAF_READ_JS  # noqa: E402  (the page's render counter)
 from nnwidgets.widgets.pace import LESSON_SPEED  # noqa: E402
 from nnwidgets.widgets.runner import PAGE_TIMEOUT  # noqa: E402
 
@@ -69,36 +70,6 @@ STATUS_RE = r"epoch \d+ · step \d+"
 KERNEL_FILE_RE = re.compile(rb"kernel-([0-9a-f-]{36})\.json")
 KERNEL_WS_RE = re.compile(r"/api/kernels/([0-9a-f-]{36})/channels")
 
-# A requestAnimationFrame loop: counts the frames in which the loss view's batch-loss
-# path had a new ``d``. The element is looked up again only when bqplot replaced it, so
-# that the counter itself costs the page next to nothing.
-RAF_JS = """
-() => {
-  if (window.__class) window.__class.on = false;
-  const batchPath = () => {
-    const fig = document.querySelector(
-      '.nnw-view-loss.bqplot.figure, .nnw-view-loss .bqplot.figure');
-    const group = fig && fig.querySelector('.svg-figure g[clip-path]');
-    return group ? group.querySelector('path.line') : null;
-  };
-  const c = {on: true, changed: 0, ticks: 0, el: batchPath(), t0: performance.now()};
-  c.last = c.el ? c.el.getAttribute('d') : null;
-  const tick = () => {
-    if (!c.on) return;
-    c.ticks++;
-    if (!c.el || !c.el.isConnected) c.el = batchPath();
-    const d = c.el ? c.el.getAttribute('d') : null;
-    if (d !== null && d !== c.last) { c.changed++; c.last = d; }
-    requestAnimationFrame(tick);
-  };
-  window.__class = c;
-  requestAnimationFrame(tick);
-}
-"""
-RAF_READ_JS = """
-() => { const c = window.__class; c.on = false;
-        return {changed: c.changed, ticks: c.ticks, ms: performance.now() - c.t0}; }
-"""
 STATUS_JS = f"""
 () => {{ const el = document.querySelector({STATUS!r}); return el ? el.textContent : ''; }}
 """
