@@ -348,3 +348,24 @@ def track_kernels(page: Page) -> set[str]:
 
     page.on("websocket", on_websocket)
     return kernels
+
+
+def outside_viewport(page: Page, root: Locator, selectors: dict[str, str]) -> list[str]:
+    """The names whose element (under ``root``) is not fully inside the viewport, each
+    with its box, or "not rendered"."""
+    size = page.viewport_size
+    missing = []
+    for name, css in selectors.items():
+        box = root.locator(css).first.bounding_box()
+        if box is None:
+            missing.append(f"{name}: not rendered")
+            continue
+        inside = (
+            box["x"] >= 0
+            and box["y"] >= 0
+            and box["x"] + box["width"] <= size["width"] + 0.5
+            and box["y"] + box["height"] <= size["height"] + 0.5
+        )
+        if not inside:
+            missing.append(f"{name}: {box}")
+    return missing

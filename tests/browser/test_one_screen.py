@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import servers
-from pages import dashboard_rendered
+from pages import dashboard_rendered, outside_viewport
 
 pytestmark = pytest.mark.browser
 
@@ -27,26 +27,6 @@ LAB_MUST_SEE = {
 }
 
 
-def outside(page, root, selectors: dict[str, str]) -> list[str]:
-    """The names whose element is not fully inside the viewport, with its box."""
-    size = page.viewport_size
-    missing = []
-    for name, css in selectors.items():
-        box = root.locator(css).first.bounding_box()
-        if box is None:
-            missing.append(f"{name}: not rendered")
-            continue
-        inside = (
-            box["x"] >= 0
-            and box["y"] >= 0
-            and box["x"] + box["width"] <= size["width"] + 0.5
-            and box["y"] + box["height"] <= size["height"] + 0.5
-        )
-        if not inside:
-            missing.append(f"{name}: {box}")
-    return missing
-
-
 def ensure_file_browser_open(page) -> None:
     """Lab's default: the file browser open in the left sidebar."""
     browser = page.locator("#filebrowser")
@@ -65,7 +45,7 @@ def test_lab_1280x800_shows_the_controls_loss_and_boundary(lab_notebook, page):
     page.wait_for_timeout(300)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "lab-1280x800.png"))
-    assert outside(page, dash, LAB_MUST_SEE) == []
+    assert outside_viewport(page, dash, LAB_MUST_SEE) == []
     # the disclosure is closed: its settings are not shown
     assert not dash.locator(".nnw-optimizer").first.is_visible()
     # with the file browser closed the dashboard is over 1,000 px wide: the primary row

@@ -14,7 +14,15 @@ import re
 
 import pytest
 import servers
-from pages import VIEWS, dashboard_rendered, page_errors, status_text, step_of, wait_status
+from pages import (
+    VIEWS,
+    dashboard_rendered,
+    outside_viewport,
+    page_errors,
+    status_text,
+    step_of,
+    wait_status,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,23 +39,6 @@ MUST_SEE = {
     "learning rate": ".nnw-lr",
 }
 COLUMNS = (".nnw-column-data", ".nnw-column-network", ".nnw-column-output")
-
-
-def not_inside(page, root, selectors: dict[str, str]) -> list[str]:
-    """The names whose element is not fully inside the viewport, with its box."""
-    size = page.viewport_size
-    missing = []
-    for name, css in selectors.items():
-        box = root.locator(css).first.bounding_box()
-        if box is None:
-            missing.append(f"{name}: not rendered")
-            continue
-        right, bottom = box["x"] + box["width"], box["y"] + box["height"]
-        if box["x"] < 0 or box["y"] < 0 or right > size["width"] + 0.5:
-            missing.append(f"{name}: {box}")
-        elif bottom > size["height"] + 0.5:
-            missing.append(f"{name}: {box}")
-    return missing
 
 
 @pytest.fixture
@@ -81,7 +72,7 @@ def test_voila_1366x768_playground_is_one_screen(small_app):
     SHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOT))
     assert page.evaluate("() => window.scrollY") == 0
-    assert not_inside(page, root, MUST_SEE) == []
+    assert outside_viewport(page, root, MUST_SEE) == []
 
     # three columns side by side under the play row: data | network | output
     play = root.locator("button.nnw-play").first.bounding_box()
@@ -122,7 +113,7 @@ def test_voila_plus_widens_one_layer_and_redraws_the_network(small_app):
     )
     assert nodes.first.is_visible()
     wait_status(page, r"^epoch 0 · step 0 ·")
-    assert not_inside(page, root, {"network view": ".nnw-view-network"}) == []
+    assert outside_viewport(page, root, {"network view": ".nnw-view-network"}) == []
 
     # the most hidden layers still fit the column and the screen
     for _ in range(4):
@@ -135,7 +126,7 @@ def test_voila_plus_widens_one_layer_and_redraws_the_network(small_app):
     assert column.locator("button.nnw-add-neuron:visible").count() == 6
     page.wait_for_timeout(1000)
     page.screenshot(path=str(SHOT.with_name("voila-1366x768-six-layers.png")))
-    assert not_inside(page, root, {"network view": ".nnw-view-network", **MUST_SEE}) == []
+    assert outside_viewport(page, root, {"network view": ".nnw-view-network", **MUST_SEE}) == []
     net = column.locator(".nnw-view-network").first.bounding_box()
     counts = column.locator(".nnw-neurons").first.bounding_box()
     assert counts["x"] + counts["width"] <= net["x"] + net["width"] + 1, (counts, net)
