@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import servers  # this folder, put on sys.path above
-from pages import LabNotebook
+from pages import LabNotebook, Notebook7
 
 RESULTS = servers.REPO / "test-results"
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -148,6 +148,19 @@ def voila_server(tmp_path_factory, playwright_session):
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def notebook7_server(tmp_path_factory, playwright_session):
+    """Jupyter Notebook 7 on 127.0.0.1 serving a copy of the lessons (tests add their own)."""
+    home = tmp_path_factory.mktemp("notebook7")
+    root = servers.copy_notebooks(home / "root")
+    server = servers.start_notebook7(root, home)
+    _STARTED.append(server)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def lab_notebook(lab_server, page, request):
     """Open a notebook in JupyterLab: ``lab_notebook(*sources)`` writes one with those
@@ -168,5 +181,28 @@ def lab_notebook(lab_server, page, request):
         yield open_notebook
     finally:
         request.node.nnw_save_failure()  # while the kernel still runs
+        for nb in opened:
+            nb.shutdown()
+
+
+@pytest.fixture
+def notebook7(notebook7_server, page, request):
+    """Open a notebook in Notebook 7, as ``lab_notebook`` does in JupyterLab:
+    ``notebook7(*sources)`` or ``notebook7(path="x.ipynb")``."""
+    opened: list[Notebook7] = []
+
+    def open_notebook(*sources: str, path: str | None = None) -> Notebook7:
+        if path is None:
+            stem = re.sub(r"[^A-Za-z0-9_]+", "_", request.node.name).strip("_")
+            path = f"{stem}_{len(opened)}.ipynb"
+            servers.write_notebook(notebook7_server.root_dir / path, *sources)
+        nb = Notebook7(page, notebook7_server, path)
+        opened.append(nb)
+        return nb.open()
+
+    try:
+        yield open_notebook
+    finally:
+        request.node.nnw_save_failure()
         for nb in opened:
             nb.shutdown()

@@ -337,6 +337,32 @@ class LabNotebook:
             pass
 
 
+# ------------------------------------------------------------------ Notebook 7
+class Notebook7(LabNotebook):
+    """One notebook open in Jupyter Notebook 7 (one notebook per browser tab).
+
+    Notebook 7 is built from JupyterLab's parts: the same cells, menus and commands, but
+    its own URL and no status bar, so the kernel's state is read from the toolbar.
+    """
+
+    @property
+    def url(self) -> str:
+        return self.server.url(f"/notebooks/{urllib.parse.quote(self.path)}")
+
+    @property
+    def panel(self) -> Locator:
+        return self.page.locator(".jp-NotebookPanel").first
+
+    def wait_kernel_idle(self, timeout: float = 60.0) -> None:
+        """The toolbar's kernel status reads idle once a kernel is connected."""
+        self.page.locator(
+            ".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator[data-status='idle']"
+        ).first.wait_for(state="attached", timeout=timeout * 1000)
+        self.page.locator(
+            ".jp-NotebookPanel-toolbar .jp-KernelName", has_text=re.compile(r"Python")
+        ).first.wait_for(state="visible", timeout=timeout * 1000)
+
+
 def track_kernels(page: Page) -> set[str]:
     """The ids of the kernels ``page`` opens channels to, filled in as it does."""
     kernels: set[str] = set()

@@ -269,6 +269,35 @@ def start_jupyterlab(root_dir: Path, home: Path, timeout: float = START_TIMEOUT)
     return server
 
 
+def start_notebook7(root_dir: Path, home: Path, timeout: float = START_TIMEOUT) -> Server:
+    """Jupyter Notebook 7 serving ``root_dir``; returns once ``/api/status`` answers 200."""
+    port, token = free_port(), secrets.token_hex(16)
+    cmd = [
+        sys.executable,
+        "-m",
+        "notebook",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root_dir}",
+        "--allow-root",
+    ]
+    server = _spawn(
+        "Notebook7",
+        cmd,
+        jupyter_env(home),
+        cwd=root_dir,
+        log_path=home / "notebook7.log",
+        port=port,
+        root_dir=root_dir,
+        token=token,
+    )
+    _wait_until_up(server, "/api/status", timeout)
+    return server
+
+
 def start_voila(notebook: Path, home: Path, timeout: float = START_TIMEOUT) -> Server:
     """Voila serving ``notebook`` as an app (no token); returns once it answers."""
     port = free_port()
