@@ -18,6 +18,7 @@ from .base import (
     apply_ticks,
     axis,
     axis_length_px,
+    draw_lines,
     figure,
     histogram,
     legend,
@@ -25,9 +26,7 @@ from .base import (
     log_bounds,
     log_ticks,
     nice_ceiling,
-    plot_array,
     set_changed,
-    stacked_lines,
     update_symmetric_histogram,
 )
 
@@ -88,7 +87,7 @@ class GradientsView(View):
     def build(self):
         n = len(self.context.weight_layers)
         self.layer_names = [layer.name for layer in self.context.weight_layers]
-        colors = [PALETTE[i % len(PALETTE)] for i in range(n)]
+        self.layer_colors = colors = [PALETTE[i % len(PALETTE)] for i in range(n)]
         # bounds set in steps from Python: a moving domain redraws the whole figure
         self.flow_x, self.flow_y = LinearScale(min=0.0, max=1.0), LogScale(min=FLOOR, max=1.0)
         self.flow_axis = axis(
@@ -192,9 +191,7 @@ class GradientsView(View):
             x, y = history.series(f"grad_norm_{i}", MAX_POINTS)
             xs.append(x)
             ys.append(np.clip(y, FLOOR, None))
-        X, Y = stacked_lines(xs, ys)
-        with self.flow.hold_sync():
-            self.flow.x, self.flow.y = plot_array(X), plot_array(Y)
+        draw_lines(self.flow, xs, ys, colors=self.layer_colors, labels=self.layer_names)
         self.ratio_sticks.y = ratio_sticks(snapshot.update_ratios)
         for i, h in enumerate(self.hists):
             grad = snapshot.grads[self.layer_names[i]]
@@ -202,7 +199,8 @@ class GradientsView(View):
         set_changed(
             self.flow_x, max=nice_ceiling(max([MIN_STEPS, *(float(x[-1]) for x in xs if len(x))]))
         )
-        finite = Y[np.isfinite(Y)]
+        finite = np.concatenate([np.zeros(0), *ys])
+        finite = finite[np.isfinite(finite)]
         if finite.size:
             lo, hi = log_bounds(float(finite.min()), float(finite.max()))
             set_changed(self.flow_y, min=lo, max=hi)

@@ -14,15 +14,15 @@ from .base import (
     apply_ticks,
     axis,
     axis_length_px,
+    draw_line,
+    draw_lines,
     figure,
     legend,
     linear_ticks,
     log_bounds,
     log_ticks,
     nice_ceiling,
-    plot_array,
     set_changed,
-    stacked_lines,
 )
 
 TRAIN, TEST, BATCH = "#1f77b4", "#ff7f0e", "#9ecae1"
@@ -190,17 +190,21 @@ class LossView(View):
         ex, train = history.series("train_loss", MAX_POINTS)
         tx, test = history.series("test_loss", MAX_POINTS)
         ex_steps, tx_steps = epoch_steps(history, ex, tx)
-        if self.scale_toggle.value == "log":  # a log axis cannot show zeros
-            sy = np.where(sy > 0, sy, np.nan)
+        if self.scale_toggle.value == "log":  # a log axis cannot show zeros: left out
+            sy, train, test = (np.where(v > 0, v, np.nan) for v in (sy, train, test))
         self._set_bounds(sx, [sy, train, test])
-        with self.batch_line.hold_sync():
-            self.batch_line.x, self.batch_line.y = plot_array(sx), plot_array(sy)
+        draw_line(self.batch_line, sx, sy)
         marker = "circle" if len(ex) <= MARKER_MAX else None
         with self.epoch_lines.hold_sync():
             if self.epoch_lines.marker != marker:
                 self.epoch_lines.marker = marker
-            X, Y = stacked_lines([ex_steps, tx_steps], [train, test])
-            self.epoch_lines.x, self.epoch_lines.y = plot_array(X), plot_array(Y)
+            draw_lines(
+                self.epoch_lines,
+                [ex_steps, tx_steps],
+                [train, test],
+                colors=[TRAIN, TEST],
+                labels=["train", "test"],
+            )
         if self.acc_fig is not None:
             ax, tr_acc = history.series("train_acc", ACC_POINTS)
             tax, te_acc = history.series("test_acc", ACC_POINTS)
@@ -208,6 +212,11 @@ class LossView(View):
             with self.acc_lines.hold_sync():
                 if self.acc_lines.marker != marker:
                     self.acc_lines.marker = marker
-                X, Y = stacked_lines([ax, tax], [tr_acc, te_acc])
-                self.acc_lines.x, self.acc_lines.y = plot_array(X), plot_array(Y)
+                draw_lines(
+                    self.acc_lines,
+                    [ax, tax],
+                    [tr_acc, te_acc],
+                    colors=[TRAIN, TEST],
+                    labels=["train", "test"],
+                )
         self._set_ticks()

@@ -158,19 +158,62 @@ def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
     fit_count_axis(hist)
 
 
-def stacked_lines(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Several series of unequal length as 2-D arrays for one Lines mark, NaN-padded.
+def finite_points(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """The points of one series whose x and y are both finite, as float arrays.
 
-    At least two columns, because bqplot squeezes arrays: a (k, 1) array would
-    otherwise be read as a single line.
+    bqplot draws a NaN or None coordinate as ``translate(NaN,NaN)`` or ``d="null"``,
+    which the browser reports as an error at every redraw.
     """
+    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"x and y: {x.size} and {y.size} values, expected as many of each")
+    keep = np.isfinite(x) & np.isfinite(y)
+    return (x, y) if keep.all() else (x[keep], y[keep])
+
+
+def stacked_lines(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Several series of unequal length as 2-D arrays for one Lines mark, each shorter
+    one padded with copies of its last point (drawn where that point is, never NaN).
+
+    Every series needs a point (``draw_lines`` leaves empty ones out); no series gives
+    empty arrays. At least two columns, because bqplot squeezes arrays: a (k, 1) array
+    would otherwise be read as a single line.
+    """
+    if not xs:
+        return np.zeros(0), np.zeros(0)
+    if any(len(x) == 0 for x in xs):
+        raise ValueError("xs: every series needs at least one point")
     width = max([2, *(len(x) for x in xs)])
-    X = np.full((len(xs), width), np.nan)
-    Y = np.full((len(xs), width), np.nan)
+    X = np.empty((len(xs), width))
+    Y = np.empty((len(xs), width))
     for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
-        X[i, : len(x)] = x
-        Y[i, : len(y)] = y
+        X[i, : len(x)], X[i, len(x) :] = x, x[-1]
+        Y[i, : len(y)], Y[i, len(y) :] = y, y[-1]
     return X, Y
+
+
+def draw_line(mark: Lines, x, y) -> None:
+    """Draw one series on a Lines mark: its finite points, as float32 (no points: empty
+    arrays, which bqplot draws as nothing)."""
+    x, y = finite_points(x, y)
+    with mark.hold_sync():
+        mark.x, mark.y = plot_array(x), plot_array(y)
+
+
+def draw_lines(mark: Lines, xs, ys, **per_series) -> list[int]:
+    """Draw several series on one Lines mark (``stacked_lines``), each with its finite
+    points only; a series left with none is left out, and with it its entry of each
+    list in ``per_series`` (``colors=``, ``labels=``, ``opacities=``: one per series),
+    so that the others keep their colours. Returns the indices of the series drawn.
+    """
+    points = [finite_points(x, y) for x, y in zip(xs, ys, strict=True)]
+    kept = [i for i, (x, _) in enumerate(points) if len(x)]
+    X, Y = stacked_lines([points[i][0] for i in kept], [points[i][1] for i in kept])
+    with mark.hold_sync():
+        for name, values in per_series.items() if kept else ():  # nothing drawn: kept as is
+            set_changed(mark, **{name: [values[i] for i in kept]})
+        mark.x, mark.y = plot_array(X), plot_array(Y)
+    return kept
 
 
 SYMBOLS = {

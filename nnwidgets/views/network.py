@@ -85,9 +85,9 @@ class NetworkView(View):
         # bqplot gives a Lines mark one stroke width: stronger edges are drawn again, wider
         self.wide_edges = [
             Lines(
-                x=np.full((2, 2), np.nan),
-                y=np.full((2, 2), np.nan),
-                color=np.zeros(2),
+                x=np.zeros(0),  # no line yet (NaN placeholders are errors in the browser)
+                y=np.zeros(0),
+                color=np.zeros(0),
                 scales={"x": self.x, "y": self.y, "color": self.edge_scale},
                 stroke_width=width,
             )
@@ -209,9 +209,8 @@ class NetworkView(View):
             self.edges.opacities = [float(s) for s in 0.15 + 0.85 * strength]
         for mark, (_, threshold) in zip(self.wide_edges, WIDE_EDGES, strict=True):
             pick = strength >= threshold
-            if pick.sum() == 0:  # nothing this strong: an invisible placeholder line
-                xs = ys = np.full((2, 2), np.nan)
-                colors = np.zeros(2)
+            if pick.sum() == 0:  # nothing this strong: no line
+                xs = ys = colors = np.zeros(0)
             else:
                 xs = np.column_stack([x0[pick], x0[pick] + 1])
                 ys = np.column_stack([y0[pick], y1[pick]])

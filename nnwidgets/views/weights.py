@@ -16,6 +16,7 @@ from .base import (
     apply_ticks,
     axis,
     axis_length_px,
+    draw_lines,
     figure,
     histogram,
     legend,
@@ -23,7 +24,6 @@ from .base import (
     linear_ticks,
     nice_ceiling,
     set_changed,
-    stacked_lines,
     update_symmetric_histogram,
 )
 
@@ -275,12 +275,11 @@ class WeightsView(View):
             # which a line alone does not draw
             marker = "circle" if max(len(s) for s in steps) <= TRACE_MARKER_MAX else None
             set_changed(self.trace_lines, marker=marker)
-            xs, ys = stacked_lines(list(steps), list(values))
-            self.trace_lines.x = xs
-            self.trace_lines.y = ys
             names = [layer.name for layer in self.context.weight_layers]
-            self.trace_lines.labels = [f"{names[k[0]]}[{k[1]},{k[2]}]" for k in self.followed]
-        entries = zip(self.trace_lines.labels, PALETTE, strict=False)
+            labels = [f"{names[k[0]]}[{k[1]},{k[2]}]" for k in self.followed]
+            colors = [PALETTE[i % len(PALETTE)] for i in range(len(labels))]
+            draw_lines(self.trace_lines, steps, values, colors=colors, labels=labels)
+        entries = zip(labels, colors, strict=True)
         set_changed(self.trace_legend, value=legend_html([(n, c, "line") for n, c in entries]))
 
     def _set_trace_ticks(self, value_lo_hi: tuple[float, float]) -> None:

@@ -12,7 +12,7 @@ from ipywidgets import HBox, Layout, VBox
 from ..core import Trainer, optim
 from ..core.protocols import TrainerProtocol
 from ..views import BoundaryView, LandscapeView, ViewContext
-from ..views.base import PALETTE, axis, figure, figures, plot_array, stacked_lines
+from ..views.base import PALETTE, axis, draw_lines, figure, figures, plot_array
 from ..views.landscape import MAX_TRAJECTORY, flatten
 from ..views.loss import epoch_steps
 from .cells import replace_in_cell
@@ -175,6 +175,7 @@ class Compare(VBox):
 
     def _build_race(self, colors: list[str]) -> None:
         self.x, self.y = LinearScale(), LogScale()
+        self._race_colors = colors
         self.batch_lines = Lines(
             x=[],
             y=[],
@@ -309,19 +310,16 @@ class Compare(VBox):
 
     def _draw_race(self) -> None:
         bx, by, tx, ty = [], [], [], []
-        for t in self.trainers:
+        for t in self.trainers:  # a log axis: losses of zero are left out
             x, y = t.history.series("batch_loss", MAX_POINTS)
             bx.append(x)
             by.append(np.where(y > 0, y, np.nan))
             ex, test = t.history.series("test_loss", MAX_POINTS)
             tx.extend(epoch_steps(t.history, ex))
             ty.append(np.where(test > 0, test, np.nan))
-        X, Y = stacked_lines(bx, by)
-        with self.batch_lines.hold_sync():
-            self.batch_lines.x, self.batch_lines.y = plot_array(X), plot_array(Y)
-        X, Y = stacked_lines(tx, ty)
-        with self.test_lines.hold_sync():
-            self.test_lines.x, self.test_lines.y = plot_array(X), plot_array(Y)
+        n = len(self.trainers)
+        draw_lines(self.batch_lines, bx, by, colors=self._race_colors, opacities=[0.35] * n)
+        draw_lines(self.test_lines, tx, ty, colors=self._race_colors, labels=self.names)
 
     def _draw_landscape(self, snaps) -> None:
         view = self.landscape

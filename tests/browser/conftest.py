@@ -3,6 +3,11 @@
 Chromium is never downloaded: without /usr/bin/chromium (or without Playwright) the
 tests are skipped, or fail when the CI environment variable is set. On a failure the
 page's screenshot, its console and the servers' logs go to test-results/<test name>/.
+
+Every browser test is also held to a clean console (``console_log``): an error in the
+console of any page it opened, or a warning from bqplot or our widgets, up to the end
+of the test's body fails it. What the fixtures' teardown does afterwards (shutting
+kernels down under an open page, closing it) is not counted.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import servers  # this folder, put on sys.path above
+from console_log import ConsoleLog
 from pages import LabNotebook, Notebook7
 
 RESULTS = servers.REPO / "test-results"
@@ -38,6 +44,9 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
+    log = getattr(item, "nnw_console", None)
+    if rep.when == "call" and log is not None:
+        item.nnw_console_end = log.mark()  # the test's body ends here (see console())
 
 
 def pytest_collection_modifyitems(items):
@@ -63,13 +72,61 @@ def playwright_session():
         pw.stop()
 
 
+class RecordingBrowser:
+    """The session's Browser: every context it makes records its console into the
+    running test's ``ConsoleLog`` (``RecordingBrowser.log``)."""
+
+    log: ConsoleLog | None = None
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        """``Browser.new_context``, with the console recorded."""
+        context = self._browser.new_context(**kwargs)
+        if RecordingBrowser.log is not None:
+            RecordingBrowser.log.attach(context)
+        return context
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser(playwright_session):
     b = servers.launch_chromium(playwright_session)
     try:
-        yield b
+        yield RecordingBrowser(b)
     finally:
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def console(request):
+    """The browser console of every page the test opens (a ``ConsoleLog``). After the
+    test, its errors and our warnings up to the end of the test's body fail it
+    (``console_log.is_problem``); a test that failed already keeps its own failure."""
+    log = ConsoleLog()
+    RecordingBrowser.log = log
+    request.node.nnw_console = log
+    try:
+        yield log
+    finally:
+        RecordingBrowser.log = None
+    if _failed(request.node):
+        return
+    problems = log.problems(until=getattr(request.node, "nnw_console_end", None))
+    if problems:
+        out = _results_dir(request.node)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "console.log").write_text(log.text())
+        shown = "\n".join(str(p)[:600] for p in problems[:20])
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        pytest.fail(
+            f"{len(problems)} problem(s) in the browser console (all of it in "
+            f"{out / 'console.log'}):\n{shown}{more}",
+            pytrace=False,
+        )
 
 
 def _results_dir(node) -> Path:
@@ -85,14 +142,12 @@ def _failed(node) -> bool:
 
 @pytest.fixture
 def page(browser, request):
-    """A fresh browser context and page; on failure a screenshot, console and server logs
-    are saved under test-results/<test name>/."""
+    """A fresh browser context and page (its console recorded by ``console``); on
+    failure a screenshot, console and server logs are saved under
+    test-results/<test name>/."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     pg = context.new_page()
-    console: list[str] = []
-    pg.on("console", lambda msg: console.append(f"[{msg.type}] {msg.text}"))
-    pg.on("pageerror", lambda exc: console.append(f"[pageerror] {exc}"))
     saved = False
 
     def save_failure() -> None:
@@ -106,7 +161,7 @@ def page(browser, request):
             pg.screenshot(path=str(out / "screenshot.png"), full_page=True)
         except Exception as exc:  # the page may have crashed
             (out / "screenshot-error.txt").write_text(repr(exc))
-        (out / "console.log").write_text("\n".join(console))
+        (out / "console.log").write_text(request.node.nnw_console.text())
         for server in _STARTED:
             if server.log_path.exists():
                 shutil.copy(server.log_path, out / server.log_path.name)
