@@ -12,13 +12,19 @@ from nnwidgets.views.axis_ticks import (
     CHAR_PX,
     LABEL_GAP_PX,
     LINE_PX,
+    SYMMETRIC_STEPS,
+    axis_length_px,
+    compact_label,
     format_ticks,
     js_number,
+    label_px,
     labelled,
     linear_ticks,
     log_ticks,
     min_gap_px,
+    symmetric_ticks,
 )
+from nnwidgets.views.marks import histogram
 from nnwidgets.views.ticks import nice_ceiling
 
 NUMBER = re.compile(r"^-?(\d+)(?:\.(\d+))?(k|M|%|e-?\d+)?$")
@@ -137,3 +143,39 @@ def test_tick_label_keys_are_javascripts_number_strings():
     ticks = linear_ticks(-8e-6, 8e-6, 166)
     assert set(ticks.label_map()) == {js_number(v) for v in ticks.values}
     assert all(math.isfinite(v) for v in ticks.values)
+
+
+HIST_WIDTHS = ("240px", "260px")  # the gradient and the weight histograms' figures
+
+
+def test_histogram_labels_are_compact():
+    assert symmetric_ticks(4e12).labels == ("-2e12", "0", "2e12")
+    assert symmetric_ticks(3000.0).labels == ("-1.5k", "0", "1.5k")
+    assert symmetric_ticks(8e5).labels == ("-400k", "0", "400k")
+    assert symmetric_ticks(5e-5).labels == ("-2.5e-5", "0", "2.5e-5")
+    assert symmetric_ticks(1.5).labels == ("-0.75", "0", "0.75")
+    assert symmetric_ticks(1.0).values == (-0.5, 0.0, 0.5)
+    assert [compact_label(v) for v in (999.7, 2.5e6, 1.5e-3, 0.0)] == ["1k", "2.5M", "0.0015", "0"]
+    for bad in (0.0, -1.0, math.inf, math.nan):
+        with pytest.raises(ValueError, match="limit"):
+            symmetric_ticks(bad)
+
+
+@pytest.mark.parametrize("width", HIST_WIDTHS)
+def test_histogram_labels_stay_inside_their_figure_at_any_magnitude(width):
+    """Every range a histogram takes, from 1e-15 to 1e15: the labels are short, in one
+    format, apart, inside the plot (clear of the corner where the count axis's zero
+    is, and of the figure's right edge)."""
+    fig, _, x_axis = histogram("h", "x", "#000", width=width, height="200px", symmetric=True)
+    plot = axis_length_px(fig, x_axis)
+    limits = sorted({nice_ceiling(v, SYMMETRIC_STEPS) for v in np.geomspace(1e-15, 1e15, 400)})
+    for lim in limits:
+        ticks = symmetric_ticks(lim)
+        assert max(len(t) for t in ticks.labels) <= 8, ticks.labels  # -7.5e-16
+        assert len(formats(ticks.labels)) == 1, ticks.labels
+        assert min_gap_px(ticks, -lim, lim, plot, "horizontal") >= LABEL_GAP_PX, ticks
+        # label extents in px from the plot's left edge (the count axis)
+        left = (ticks.values[0] + lim) / (2 * lim) * plot - label_px(ticks.labels[0]) / 2
+        right = (ticks.values[-1] + lim) / (2 * lim) * plot + label_px(ticks.labels[-1]) / 2
+        assert left >= LABEL_GAP_PX / 2, (lim, ticks.labels, left)
+        assert right <= plot, (lim, ticks.labels, right)

@@ -29,7 +29,13 @@ from nnwidgets.views import (
 )
 from nnwidgets.views import gradients as gradients_mod
 from nnwidgets.views import loss as loss_mod
-from nnwidgets.views.base import figures
+from nnwidgets.views.base import (
+    SYMMETRIC_STEPS,
+    compact_label,
+    figures,
+    nice_ceiling,
+    shown_labels,
+)
 
 ACT = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
 
@@ -136,6 +142,17 @@ def check_histogram(hist, values, lo=None, hi=None) -> None:
     assert counts.sum() == values.size
 
 
+def check_histogram_axis(x_axis, hist) -> None:
+    """A symmetric histogram's x axis: ticks at half its range each side of zero, with
+    short labels (symmetric_ticks), over a range of SYMMETRIC_STEPS."""
+    lim = hist.max
+    assert list(x_axis.tick_values) == pytest.approx([-lim / 2, 0, lim / 2])
+    assert shown_labels(x_axis) == [compact_label(-lim / 2), "0", compact_label(lim / 2)]
+    assert nice_ceiling(lim, SYMMETRIC_STEPS) == pytest.approx(lim)
+    labels = shown_labels(hist.count_axis)
+    assert labels[0] == "0" and len(labels) >= 2  # the corner is clear: zero is labelled
+
+
 # ------------------------------------------------------------------ loss
 def check_loss(view, snap, hist) -> None:
     sx, sy = hist.series("batch_loss", loss_mod.MAX_POINTS)
@@ -198,9 +215,7 @@ def check_weights(view, snap) -> None:
         check_histogram(view.hists[i], W)
         fig = next(f for f in figures(view.widget) if view.hists[i] in f.marks)
         assert fig.title == f"W{i} values"
-        assert list(view.hist_axes[i].tick_values) == pytest.approx(
-            [-view.hists[i].max, 0, view.hists[i].max]
-        )
+        check_histogram_axis(view.hist_axes[i], view.hists[i])
 
 
 def test_weights_view_draws_each_layers_weights():
@@ -243,6 +258,7 @@ def check_gradients(view, snap, hist) -> None:
     for i, name in enumerate(names):
         assert figs[2 + i].title == f"∇{name} at this step" and figs[2 + i].marks == [view.hists[i]]
         check_histogram(view.hists[i], snap.grads[name])
+        check_histogram_axis(view.hist_axes[i], view.hists[i])
     finite = Y[np.isfinite(Y)]
     assert view.flow_y.min <= finite.min() and view.flow_y.max >= finite.max()
     assert view.flow_x.max >= max(X[np.isfinite(X)])

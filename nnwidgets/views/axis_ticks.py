@@ -202,6 +202,50 @@ def end_ticks(lo: float, hi: float, length_px: float, orientation: str, style: s
     return None
 
 
+def compact_label(value: float) -> str:
+    """A short label for a round value (three significant digits at most): ``0``,
+    ``0.75``, ``-1.5``, ``250``, ``1.5k``, ``400k``, ``2M``, ``1e12``, ``2.5e-5``.
+
+    Thousands and millions take ``k`` and ``M``; from a billion up and under a
+    thousandth, a mantissa and an exponent without ``+`` or leading zeros.
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"value: expected a finite number, got {value!r}")
+    value = float(f"{value:.3g}")  # 999.7 is 1k, not 1000k
+    size = abs(value)
+    if size == 0:
+        return "0"
+    if 1e-3 <= size < 1e3:
+        return f"{value:.3g}"
+    for power, suffix in ((3, "k"), (6, "M")):
+        if 10.0**power <= size < 10.0 ** (power + 3):
+            return f"{value / 10.0**power:.3g}{suffix}"
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
+#: ends of a range symmetric about zero whose halves have two digits at most: 0.5, 0.75,
+#: 1, 1.5, 2, 2.5, 3, 4 and 5 times a power of ten
+SYMMETRIC_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def symmetric_ticks(limit: float) -> Ticks:
+    """Ticks at ``-limit / 2``, ``0`` and ``limit / 2`` of an axis from ``-limit`` to
+    ``limit``, labelled compactly (``compact_label``).
+
+    The labels sit a quarter of the axis in from its ends: the left one stays clear of
+    the corner where the other axis's zero is, and the right one of the figure's edge,
+    whatever the magnitude. ``limit``: one of ``SYMMETRIC_STEPS`` times a power of ten
+    (``nice_ceiling(value, SYMMETRIC_STEPS)``) gives halves of two digits at most.
+    """
+    limit = float(limit)
+    if not (math.isfinite(limit) and limit > 0):
+        raise ValueError(f"limit: expected a positive finite number, got {limit!r}")
+    values = (-limit / 2, 0.0, limit / 2)
+    return Ticks(values, tuple(compact_label(v) for v in values))
+
+
 def decade_labels(values: Sequence[float]) -> list[str]:
     """``1e-3``-style labels for powers of ten."""
     return [f"1e{round(math.log10(v))}" for v in values]

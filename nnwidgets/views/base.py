@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from ..core.view_context import ViewContext
 from .axis_ticks import (
+    SYMMETRIC_STEPS,
     Ticks,
     apply_ticks,
     axis_length_px,
+    compact_label,
     labelled,
     linear_ticks,
     log_ticks,
     plot_px,
     shown_labels,
+    symmetric_ticks,
 )
 from .marks import (
     SHRINK_AFTER,
@@ -68,6 +71,7 @@ __all__ = [
     "SHRINK_AFTER",
     "SHRINK_BELOW",
     "STEP_FORMAT",
+    "SYMMETRIC_STEPS",
     "SteadyLimit",
     "StepHistogram",
     "Ticks",
@@ -76,6 +80,7 @@ __all__ = [
     "apply_ticks",
     "axis",
     "axis_length_px",
+    "compact_label",
     "count_ticks",
     "decade_ticks",
     "draw_line",
@@ -100,6 +105,7 @@ __all__ = [
     "set_ticks",
     "shown_labels",
     "stacked_lines",
+    "symmetric_ticks",
     "tick_format_for",
     "update_symmetric_histogram",
     "whole_ticks",

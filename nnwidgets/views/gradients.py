@@ -163,6 +163,7 @@ class GradientsView(View):
                 colors[i],
                 width="240px",
                 height="200px",
+                symmetric=True,
             )
             self.hists.append(h)
             self.hist_axes.append(x_axis)

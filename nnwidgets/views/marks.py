@@ -10,7 +10,7 @@ from bqplot import LinearScale, Lines
 from ipywidgets import HTML
 from traitlets import Any, Float, Int
 
-from .axis_ticks import Ticks, apply_ticks, labelled
+from .axis_ticks import SYMMETRIC_STEPS, Ticks, apply_ticks, labelled, symmetric_ticks
 from .protocol import axis, figure, plot_array, set_changed
 from .ticks import count_ticks, nice_ceiling
 
@@ -100,8 +100,14 @@ class StepHistogram(Lines):
             self.x, self.y = plot_array(x), plot_array(y)
 
 
-def histogram(title: str, x_label: str, color: str, width: str, height: str):
-    """A histogram in its own figure: ``(figure, StepHistogram mark, x axis)``."""
+def histogram(
+    title: str, x_label: str, color: str, width: str, height: str, symmetric: bool = False
+):
+    """A histogram in its own figure: ``(figure, StepHistogram mark, x axis)``.
+
+    ``symmetric``: drawn by ``update_symmetric_histogram``, whose labels keep a quarter
+    of the axis in from its ends; otherwise the last tick may sit on the plot's edge.
+    """
     hx, hy = LinearScale(), LinearScale(min=0.0, allow_padding=False)
     bins = StepHistogram(
         sample=np.zeros(2),
@@ -115,26 +121,32 @@ def histogram(title: str, x_label: str, color: str, width: str, height: str):
     )
     x_axis = axis(hx, x_label, tick_format=".2g")
     bins.count_axis = axis(hy, "count", orientation="vertical", tick_format="d")
-    # a wider right margin: the last tick sits on the plot's edge, and half of a label such
+    # a label on the plot's right edge needs a wider right margin: half of a label such
     # as '2.5e-5' is wider than the usual 16 px
+    margin = None if symmetric else {"right": 26}
     fig = figure(
-        title, [bins], [x_axis, bins.count_axis], width=width, height=height, margin={"right": 26}
+        title, [bins], [x_axis, bins.count_axis], width=width, height=height, margin=margin
     )
     return fig, bins, x_axis
 
 
-def fit_count_axis(hist: StepHistogram) -> None:
+def fit_count_axis(hist: StepHistogram, zero_label: bool = False) -> None:
     """Fit a histogram's count axis to its counts with whole-number ticks (a count axis
-    with d3's own ticks shows '0 1 1 2' for small counts)."""
+    with d3's own ticks shows '0 1 1 2' for small counts).
+
+    ``zero_label``: label the count of zero, for an x axis whose labels keep clear of
+    the corner (``symmetric_ticks``); otherwise the x axis's first label may sit there.
+    """
     counts = np.asarray(hist.counts, dtype=float)
     needed = count_ticks(float(counts.max()) if counts.size else 1.0)[-1]
     ticks = count_ticks(hist.count_limit(needed))
     set_changed(hist.scales["y"], max=ticks[-1])
     axis_ = getattr(hist, "count_axis", None)
     if axis_ is not None:
-        # no label at zero: it would sit on the x axis's first label, in the corner
         labels = labelled(ticks)
-        apply_ticks(axis_, Ticks(labels.values, ("", *labels.labels[1:])))
+        if not zero_label:
+            labels = Ticks(labels.values, ("", *labels.labels[1:]))
+        apply_ticks(axis_, labels)
 
 
 def histogram_bins(n: int) -> int:
@@ -151,11 +163,13 @@ def update_symmetric_histogram(hist, x_axis, values: np.ndarray) -> None:
     fewer refreshes redraw the axes as well as the bars.
     """
     values = np.nan_to_num(values.ravel())
-    lim = hist.x_limit(nice_ceiling(float(np.abs(values).max()) if values.size else 1.0))
-    # three ticks, readable in a small figure at any magnitude, in one format (-1.25 0.00 1.25)
-    apply_ticks(x_axis, labelled([-lim, 0.0, lim]))
+    largest = float(np.abs(values).max()) if values.size else 1.0
+    lim = hist.x_limit(nice_ceiling(largest, SYMMETRIC_STEPS))
+    # three short labels (-1.5k 0 1.5k, -1e12 0 1e12) a quarter in from the ends: none
+    # reaches the figure's edge or the count axis's zero at the corner
+    apply_ticks(x_axis, symmetric_ticks(lim))
     hist.set_data(values, bins=histogram_bins(values.size), min=-lim, max=lim)
-    fit_count_axis(hist)
+    fit_count_axis(hist, zero_label=True)
 
 
 def finite_points(x, y) -> tuple[np.ndarray, np.ndarray]:

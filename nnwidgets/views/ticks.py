@@ -8,9 +8,10 @@ from bqplot import Axis
 NICE_STEPS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is
-    at least ``value`` (1.0 for zero, negative or non-finite values).
+def nice_ceiling(value: float, steps: tuple[float, ...] = NICE_STEPS) -> float:
+    """The smallest of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (or ``steps``, ending at 10)
+    times a power of ten that is at least ``value`` (1.0 for zero, negative or
+    non-finite values).
 
     An axis end that grows by these steps changes a few times per decade of growth,
     not at every refresh: the browser then redraws the marks whose data changed,
@@ -19,7 +20,7 @@ def nice_ceiling(value: float) -> float:
     if not np.isfinite(value) or value <= 0:
         return 1.0
     power = 10.0 ** np.floor(np.log10(value))
-    for step in NICE_STEPS:
+    for step in steps:
         if step * power >= value * (1 - 1e-12):
             return float(step * power)
     return float(10 * power)

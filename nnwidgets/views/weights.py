@@ -135,6 +135,7 @@ class WeightsView(View):
                 PALETTE[i % len(PALETTE)],
                 width="260px",
                 height="200px",
+                symmetric=True,
             )
             self.hist_axes.append(hist_x_axis)
             self.heatmaps.append(hm)

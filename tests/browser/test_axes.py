@@ -237,3 +237,103 @@ def test_tick_labels_stay_apart_after_five_steps_and_ten_thousand_epochs(lab_not
     assert not problems + later, "\n".join(problems + later)
     steps = next(a for a in axes if a["view"] == "nnw-view-loss" and a["figure"] == "Loss")
     assert any(label["text"].endswith("k") for label in steps["labels"]), steps
+
+
+# Each histogram figure of the weights and gradients views: its box, and the box of
+# every labelled tick of its horizontal and its vertical axis (an axis is vertical when
+# its ticks are translated along y only).
+HIST_LABELS_JS = """
+() => [...document.querySelectorAll('.nnw-view-weights .bqplot.figure, '
+                                    + '.nnw-view-gradients .bqplot.figure')]
+  .filter((fig) => / values$| at this step$/.test(
+    (fig.querySelector('.mainheading') || {}).textContent || ''))
+  .map((fig) => {
+    const box = (el) => { const r = el.getBoundingClientRect();
+                          return {x: r.x, y: r.y, w: r.width, h: r.height}; };
+    const out = {figure: fig.querySelector('.mainheading').textContent,
+                 svg: box(fig.querySelector('svg.svg-figure') || fig), x: [], y: []};
+    fig.querySelectorAll('g.axis').forEach((ax) => {
+      const ticks = [...ax.querySelectorAll('.tick')];
+      if (!ticks.length) return;
+      const at = ticks.map((t) => (t.getAttribute('transform') || '')
+        .match(/translate\\(([^,]+),\\s*([^)]+)\\)/)).filter((m) => m)
+        .map((m) => [Number(m[1]), Number(m[2])]);
+      const vertical = at.every(([x]) => x === 0) && at.some(([, y]) => y !== 0);
+      const labels = ticks.map((t) => t.querySelector('text'))
+        .filter((t) => t && t.textContent.trim() !== '')
+        .map((t) => Object.assign({text: t.textContent}, box(t)));
+      out[vertical ? 'y' : 'x'].push(...labels);
+    });
+    return out;
+  })
+"""
+
+# Redraw the weights and gradients views with every weight and gradient times a factor
+# (a hand-made snapshot, as the views allow): the histograms' ranges then span it.
+SCALED = """\
+import dataclasses
+import numpy as np
+
+def show_scaled(factor):
+    tr = dash.trainer
+    snap = tr.snapshot()
+    scaled = lambda arrays: {k: np.asarray(v) * factor for k, v in arrays.items()}
+    snap = dataclasses.replace(snap, params=scaled(snap.params), grads=scaled(snap.grads))
+    for name in ("weights", "gradients"):
+        dash.views[name].update(snap, tr.history)
+    print("scaled", factor)"""
+FACTORS = (1e12, 5e3, 1e-4, 1e-14, 1.0)  # 2e12-like, thousands, 1e-5-like, tiny, as is
+
+
+def histogram_problems(hist: dict) -> list[str]:
+    """What is wrong with one histogram's labels: past the figure's edges, too long,
+    overlapping each other, or the count axis's zero missing or overlapped."""
+    svg, problems = hist["svg"], []
+    labels = hist["x"] + hist["y"]
+    outside = [
+        t["text"]
+        for t in labels
+        if t["x"] < svg["x"] - OVERLAP_PX
+        or t["x"] + t["w"] > svg["x"] + svg["w"] + OVERLAP_PX
+        or t["y"] < svg["y"] - OVERLAP_PX
+        or t["y"] + t["h"] > svg["y"] + svg["h"] + OVERLAP_PX
+    ]
+    if outside:
+        problems.append(f"past the figure's edge: {outside}")
+    long = [t["text"] for t in hist["x"] if len(t["text"]) > 8]
+    if long:
+        problems.append(f"long labels: {long}")
+    if len(hist["x"]) != 3:
+        problems.append(f"x labels: {[t['text'] for t in hist['x']]}")
+    if pairs := overlaps(hist["x"]) + overlaps(hist["y"]):
+        problems.append(f"overlapping labels: {pairs}")
+    zero = [t for t in hist["y"] if t["text"] == "0"]
+    if len(zero) != 1:
+        problems.append(f"count axis without one zero: {[t['text'] for t in hist['y']]}")
+    elif pairs := overlaps(zero + hist["x"], across_only=1):
+        problems.append(f"labels overlapping the count axis's zero: {pairs}")
+    return [f"{hist['figure']}: {p}" for p in problems]
+
+
+def test_histogram_labels_stay_compact_inside_and_clear_of_the_zero(lab_notebook, page):
+    page.set_viewport_size(TALL)
+    nb = lab_notebook(SOURCE, SCALED)
+    nb.run_all_and_wait()
+    dashboard_rendered(page)
+    page.locator(".nnw-step").first.click()
+    wait_status(page, r"· step 1 ·")
+    wait_settled(page, quiet=1.0)
+    problems, seen = [], {}
+    for factor in FACTORS:
+        nb.add_and_run_cell(f"show_scaled({factor!r})", expect="scaled")
+        time.sleep(1.0)  # the page draws the new ticks
+        hists = page.evaluate(HIST_LABELS_JS)
+        if len(hists) != 6:  # three weight layers, three gradients
+            problems.append(f"x{factor:g}: {len(hists)} histograms")
+        for hist in hists:
+            problems += [f"x{factor:g}: {p}" for p in histogram_problems(hist)]
+        seen[factor] = sorted({t["text"] for h in hists for t in h["x"]})
+        save(page, f"histograms-x{factor:g}", [])
+    assert not problems, "\n".join(problems)
+    assert any(t.endswith(("e11", "e12")) for t in seen[1e12]), seen[1e12]  # not 300000M
+    assert any(t.endswith("k") for t in seen[5e3]), seen[5e3]
