@@ -82,7 +82,7 @@ def test_the_issues_cases_read_apart_in_one_format():
 
 @pytest.mark.parametrize("length", HEIGHTS)
 def test_value_axes_stay_readable_at_any_magnitude(length):
-    for hi in np.geomspace(1e-7, 1e7, 100):
+    for hi in np.geomspace(1e-7, 1e15, 150):
         for lo in (0.0, -hi, hi / 3):
             ticks = linear_ticks(lo, hi, length, "vertical")
             assert_readable(ticks, lo, hi, length, "vertical")
@@ -114,6 +114,9 @@ def test_count_and_decade_labels():
     assert format_ticks([0, 20000, 40000], 4) == ["0", "20k", "40k"]
     assert format_ticks([0, 0.5e6, 1e6, 1.5e6], 5) == ["0", "0.5M", "1.0M", "1.5M"]
     assert format_ticks([0, 5e6, 1e7], 6) == ["0", "5M", "10M"]
+    # from a billion up, exponents: 4e11 was '400000M'
+    assert format_ticks([0, 2e11, 4e11], 11) == ["0", "2e11", "4e11"]
+    assert format_ticks([0, 5e10, 1e11, 1.5e11], 10) == ["0", "5.0e10", "1.0e11", "1.5e11"]
     ticks = log_ticks(1e-12, 1.0, 212)
     assert ticks.labels[0] == "1e-12" and ticks.labels[-1] == "1e0"
     assert 212 / (len(ticks.values) - 1) >= LINE_PX + LABEL_GAP_PX

@@ -92,12 +92,16 @@ def format_ticks(values: Sequence[float], exponent: int, style: str = "number") 
 
     ``number``: fixed decimals (as many as the spacing needs); thousands as ``k`` and
     millions as ``M`` once the labels reach 10,000 on a spacing of whole thousands;
-    exponent notation for values under 0.001. ``percent``: fixed decimals with ``%``.
+    exponent notation for values under 0.001 or from a billion up (``2e12``, not
+    ``2000000M``). ``percent``: fixed decimals with ``%``.
     """
     values = [float(v) for v in values]
     if style == "percent":
         return [_fixed(100 * v, _decimals(exponent + 2)) + "%" for v in values]
     largest = max((abs(v) for v in values), default=0.0)
+    if largest >= 1e9 and math.isfinite(largest):
+        digits = max(0, math.floor(math.log10(largest)) - exponent)
+        return [_exponent(v, digits) for v in values]
     for power, suffix, least in ((6, "M", 5), (3, "k", 3)):
         if exponent >= least and largest >= 10 ** (power + 1 if power == 3 else power):
             d = _decimals(exponent - power)
