@@ -14,11 +14,14 @@ from nnwidgets.classroom.kernels import ClassFull
 
 RETRY_AFTER = 30  # seconds: what the full page suggests, and when it reloads by itself
 
+# An empty icon: without one the browser asks for /favicon.ico, which Voila's server
+# refuses (403), an error in the page's console.
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 {head}<title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 40em; margin: 4em auto;

@@ -131,10 +131,11 @@ class ConsoleLog:
         """The messages between two marks that fail a test (``is_problem``)."""
         return [m for m in self.messages[since:until] if is_problem(m)]
 
-    def take_problems(self, since: int = 0) -> list[ConsoleMessage]:
-        """The problems since a mark, taken out of the log: a test that provoked them
-        on purpose has checked them, and they no longer fail it."""
-        taken = self.problems(since)
+    def take_problems(self, since: int = 0, match=None) -> list[ConsoleMessage]:
+        """The problems since a mark (those for which ``match(message)`` is true, when
+        given), taken out of the log: a test that provoked them on purpose has checked
+        them, and they no longer fail it."""
+        taken = [m for m in self.problems(since) if match is None or match(m)]
         self.messages[since:] = [m for m in self.messages[since:] if m not in taken]
         return taken
 

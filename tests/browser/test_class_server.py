@@ -32,6 +32,10 @@ MAX_SPEED = 500
 QUICK_START = 3.0  # seconds, on an idle server
 STATUS = ".nnw-playground .nnw-status .widget-html-content"
 STATUS_RE = r"epoch \d+ · step \d+"
+# what Chromium's console says of the class-full page, an answer with status 503
+FULL_CONSOLE = (
+    "Failed to load resource: the server responded with a status of 503 (Service Unavailable)"
+)
 QUICK_STARTS: list[float] = []  # measured, reported at the end of the module
 USED: set[int] = set()  # kernels that a page has taken: not the preheated one any more
 
@@ -221,7 +225,7 @@ def step_once(page) -> int:
 
 
 # ------------------------------------------------------------------ the tests
-def test_a_student_starts_quickly_and_the_next_finds_the_class_full(class_server, browser):
+def test_a_student_starts_quickly_and_the_next_finds_the_class_full(class_server, browser, console):
     pool_pid = wait_idle_pool(class_server)
     env = Path(f"/proc/{pool_pid}/environ").read_bytes().split(b"\0")
     assert f"NNWIDGETS_MAX_SPEED={MAX_SPEED}".encode() in env  # --max-speed reaches kernels
@@ -235,7 +239,8 @@ def test_a_student_starts_quickly_and_the_next_finds_the_class_full(class_server
         second = browser.new_context()
         try:
             page2 = second.new_page()
-            response = page2.goto(class_server.url("/"))
+            since, full = console.mark(), class_server.url("/")
+            response = page2.goto(full)
             assert response is not None and response.status == 503
             text = page2.locator("body").inner_text()
             assert "full" in text and "try again" in text, text
@@ -255,6 +260,8 @@ def test_a_student_starts_quickly_and_the_next_finds_the_class_full(class_server
             USED.update(kernel_pids(class_server))
             step_once(page2)
             page2.close(run_before_unload=True)
+            # Chromium reports the full page's 503 in the console: the answer asked for
+            console.take_problems(since, match=lambda m: m.text == FULL_CONSOLE and m.url == full)
         finally:
             second.close()
     finally:
