@@ -93,8 +93,8 @@ class Dashboard(VBox):
     refreshes as often as the page draws, at most ``refresh_hz`` times a second
     (None, the default: up to ``runner.AUTO_HZ`` with a page that acknowledges what it
     drew, ``runner.FALLBACK_HZ`` without one); the loss view at every refresh, the
-    status line ``STATUS_PLAY_HZ`` times a second, slower views (``View.play_hz``) one
-    at a time, at their own rate.
+    status line ``STATUS_PLAY_HZ`` times a second, slower views (``View.play_hz``, or
+    ``View.paced_hz`` at a set pace) one at a time, at their own rate.
 
     ``speed`` is the pace of play (steps per second, or ``"max"``), capped at
     ``max_speed``. Play pauses by itself when the page that acknowledged its refreshes
@@ -169,6 +169,7 @@ class Dashboard(VBox):
     def speed(self, value: float | str) -> None:
         pace = check_speed(value, self.max_speed)
         self.runner.speed = pace
+        self._frames.pace(None if pace is None else min(pace, self.runner.target_hz))
         with self.controls.quietly():
             self.controls.speed.value = MAX if pace is None else pace
         self._mark_batches()
@@ -396,7 +397,9 @@ class Dashboard(VBox):
         and of the slower ones at most one, the most overdue, when its time has come;
         the status line when its time has come (see ``RefreshSchedule``). The look-back
         slider waits for the full refresh at the end of play."""
-        names, status = self.schedule.due({n: v.play_hz for n, v in self.views.items()})
+        paced = self.runner.speed is not None
+        rates = {n: v.paced_hz if paced else v.play_hz for n, v in self.views.items()}
+        names, status = self.schedule.due(rates)
         self._draw([self.views[n] for n in names], status=status)
 
     def _draw(self, views: Iterable[View], status: bool) -> None:
