@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import struct
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -67,20 +68,36 @@ def open_more(page, root: str = ".nnw-dashboard") -> None:
     button.wait_for(state="visible")
 
 
+def steps(page, n: int) -> None:
+    """Click Step ``n`` times and wait for the status to show it. (At step 0 bqplot logs
+    errors for the empty lines, and again when an export copies them: issue 16, item 5.)"""
+    install(page)
+    for _ in range(n):
+        page.locator(".nnw-step").first.click()
+    wait_status(page, rf"· step {n} ·")
+
+
 def one_download(page, button: str):
     """Click ``button`` once; the download, after checking no other one follows."""
-    seen = []
+    seen, errors = [], []
 
     def count(download) -> None:
         seen.append(download)
 
+    def console(msg) -> None:
+        if msg.type == "error":
+            errors.append(msg.text)
+
     page.on("download", count)
+    page.on("console", console)
     with page.expect_download(timeout=30_000) as info:
         page.locator(button).first.click()
     download = info.value
     page.wait_for_timeout(QUIET_S * 1000)  # keeps Playwright's events flowing
     page.remove_listener("download", count)
+    page.remove_listener("console", console)
     assert len(seen) == 1, [d.suggested_filename for d in seen]
+    assert errors == []  # the export itself logs no error
     assert download.failure() is None
     return download
 
@@ -139,10 +156,7 @@ def lab_dashboard(lab_notebook, page):
     nb = lab_notebook(servers.QUICKSTART_SOURCE)
     nb.run_all_and_wait()
     dashboard_rendered(page)
-    install(page)
-    for _ in range(3):
-        page.locator(".nnw-step").first.click()
-    wait_status(page, r"· step 3 ·")
+    steps(page, 3)
     open_more(page)
     return nb
 
@@ -175,17 +189,32 @@ def test_python_api_writes_the_image_without_a_download(lab_dashboard, lab_serve
     seen = []
     page.on("download", lambda d: seen.append(d))
     lab_dashboard.add_and_run_cell(
-        "png = dash.export_png('api.png')\nsvg = dash.export_svg()\nprint('asked', png.done)",
+        "png = dash.export_png('api.png')\nsvg = dash.export_svg('api')\nprint('asked', png.done)",
         expect="asked False",
     )
-    page.wait_for_timeout(3000)  # the page answers once the cell has finished
+    written = [lab_server.root_dir / "api.png", lab_server.root_dir / "api.svg"]
+    deadline = time.monotonic() + 30  # the page answers once the cell has finished
+    while not all(p.exists() for p in written) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
     out = lab_dashboard.add_and_run_cell(
         "print('arrived', png.done, svg.done, png.n_figures, svg.n_figures, png.error)",
         expect="arrived",
     )
     assert f"arrived True True {len(figures)} {len(figures)} None" in out, out
-    check_png(page, (lab_server.root_dir / "api.png").read_bytes(), figures)
+    check_png(page, written[0].read_bytes(), figures)
+    check_svg(written[1].read_text(encoding="utf-8"), figures)
     assert seen == []  # the Python API downloads nothing unless asked
+
+
+def test_png_button_downloads_one_image_in_notebook7(notebook7, page):
+    nb = notebook7(servers.QUICKSTART_SOURCE)
+    nb.run_all_and_wait()
+    dashboard_rendered(page)
+    steps(page, 3)
+    open_more(page)
+    figures = page.evaluate(FIGURES_JS, ".nnw-dashboard")
+    with open(one_download(page, ".nnw-export-png").path(), "rb") as f:
+        check_png(page, f.read(), figures)
 
 
 @pytest.fixture
@@ -196,6 +225,7 @@ def voila_app(voila_server, page, request):
         page.goto(voila_server.url("/"))
         page.locator(".nnw-playground").wait_for(state="visible", timeout=90_000)
         dashboard_rendered(page, root=".nnw-playground")
+        steps(page, 3)
         open_more(page, ".nnw-playground")
         yield page
     finally:
