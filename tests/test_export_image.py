@@ -275,6 +275,11 @@ def test_a_page_that_fails_or_sends_nothing_usable(dash, page):
     page.send_figures({})
     assert export.error == "No figure of this dashboard is drawn on the page."
 
+    export = dash.export_svg()
+    job = page.last("collect")[0]["job"]
+    page.say({"event": "figures", "job": job, "figures": [], "hidden": 15})
+    assert "No figure of this dashboard is visible on the page (is its tab" in export.error
+
     export = dash.export_png()
     page.send_figures({0: (0, 0)})
     page.say({"event": "png", "job": page.last("rasterize")[0]["job"]}, [b"not a png"])

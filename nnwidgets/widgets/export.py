@@ -55,6 +55,11 @@ NO_PAGE = (
     "figures. Display the dashboard in JupyterLab, Notebook or Voila, then export from a "
     "later cell (or with the PNG and SVG buttons)."
 )
+NOT_DRAWN = "No figure of this dashboard is drawn on the page."
+NOT_SHOWN = (
+    "No figure of this dashboard is visible on the page (is its tab in the background?): "
+    "show the dashboard, then export again."
+)
 PENDING = (
     "The export has not arrived yet: the page sends it once the cell that asked has "
     "finished. Read export.data in a later cell, or pass path= to have it written."
@@ -252,7 +257,12 @@ class ImageExports:
         event = content.get("event")
         try:
             if event == "figures":
-                self._compose(job_id, job, content.get("figures") or [], buffers)
+                found = content.get("figures") or []
+                if not found:
+                    hidden = content.get("hidden") or 0
+                    self._fail(job_id, NOT_SHOWN if hidden else NOT_DRAWN)
+                    return
+                self._compose(job_id, job, found, buffers)
             elif event == "png":
                 data = buffers[0] if buffers else b""
                 self._finish(job_id, data, job.export.views, png_size(data))
@@ -262,9 +272,6 @@ class ImageExports:
             self._fail(job_id, f"The page's answer could not be used: {exc}")
 
     def _compose(self, job_id: int, job: _Job, found: list[dict], buffers: list[bytes]) -> None:
-        if not found:
-            self._fail(job_id, "No figure of this dashboard is drawn on the page.")
-            return
         placed = [
             PlacedFigure(job.views[f["index"]], svg.decode("utf-8"), float(f["x"]), float(f["y"]))
             for f, svg in zip(found, buffers, strict=True)

@@ -24,14 +24,21 @@ async function figureView(widgetManager, modelId, root) {
 }
 
 async function collect(model, el, msg) {
+  if (!model.widget_manager) {
+    throw new Error("this anywidget gives the page module no widget_manager (anywidget >= 0.9)");
+  }
   const root = el.closest(".nnw-dashboard") || document.body;
   const found = [];
   const buffers = [];
+  let hidden = 0;
   for (const [index, fig] of msg.figures.entries()) {
     const view = await figureView(model.widget_manager, fig.id, root);
     if (view === null) continue;
     const box = view.el.getBoundingClientRect();
-    if (box.width < 1 || box.height < 1) continue; // hidden: not on screen
+    if (box.width < 1 || box.height < 1) {
+      hidden += 1; // not on screen: a collapsed box, or a tab in the background
+      continue;
+    }
     if (typeof view.get_svg !== "function") {
       throw new Error("this version of bqplot cannot give a figure's SVG (get_svg)");
     }
@@ -39,7 +46,7 @@ async function collect(model, el, msg) {
     found.push({ index, x: box.left, y: box.top, width: box.width, height: box.height });
     buffers.push(new TextEncoder().encode(svg).buffer);
   }
-  model.send({ event: "figures", job: msg.job, figures: found }, undefined, buffers);
+  model.send({ event: "figures", job: msg.job, figures: found, hidden }, undefined, buffers);
 }
 
 function dataUrl(blob) {
@@ -117,7 +124,11 @@ function render({ model, el }) {
   model.send({ event: "ready", view: id });
   return () => {
     model.off("msg:custom", onMessage);
-    model.send({ event: "gone", view: id });
+    try {
+      model.send({ event: "gone", view: id });
+    } catch (err) {
+      // the kernel is gone too: nothing to tell it
+    }
   };
 }
 
