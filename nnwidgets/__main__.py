@@ -20,15 +20,8 @@ import tempfile
 from pathlib import Path
 
 from nnwidgets.classroom import options as serve_options
+from nnwidgets.classroom.options import PLAYGROUND_APP
 from nnwidgets.lessons import DEFAULT_FOLDER, QUICKSTART, CopyResult, copy_lessons
-
-# The served playground takes its setup from the page's URL (``?dataset=spiral&lr=0.03``,
-# see nnwidgets.widgets.presets); in a preheated kernel it waits for the student's request.
-PLAYGROUND_APP = """\
-from nnwidgets.widgets.playground import served_playground
-
-served_playground()
-"""
 
 DESCRIPTION = """\
 nnwidgets: a stepwise numpy neural-network trainer as a live Jupyter widget.

@@ -306,6 +306,25 @@ def test_the_app_sets_the_classroom_defaults(app_factory, tmp_path):
     assert ClassroomVoilaHandler in handlers and TornadoVoilaHandler not in handlers
 
 
+def test_serve_gives_voilas_executor_a_longer_iopub_timeout(app_factory, tmp_path):
+    """nbclient waits 4 s for a cell's outputs: too short on a class server under load
+    (the dashboard was missing from the page). The command serve runs sets 30 s."""
+    from voila.execute import VoilaExecutor
+
+    nb = notebook(tmp_path / "lesson.ipynb")
+    cmd = opts.server_command(opts.ServeOptions(notebooks=[nb]))
+    assert cmd[:3] == [sys.executable, "-m", "nnwidgets.classroom.app"]
+    app = app_factory(*cmd[3:])
+    assert opts.IOPUB_TIMEOUT == 30
+    assert app.config.VoilaExecutor.iopub_timeout == opts.IOPUB_TIMEOUT
+    # an executor as Voila builds one, for a page or a preheated kernel
+    executor = VoilaExecutor(nbformat.read(nb, as_version=4), config=app.config)
+    assert executor.iopub_timeout == opts.IOPUB_TIMEOUT
+    # Voila's own option still wins
+    app = app_factory(*cmd[3:], "--VoilaExecutor.iopub_timeout=90")
+    assert app.config.VoilaExecutor.iopub_timeout == 90
+
+
 def test_the_app_serves_only_the_lessons_with_an_index(app_factory, tmp_path):
     from voila.tornado.contentshandler import VoilaContentsHandler
     from voila.tornado.treehandler import TornadoVoilaTreeHandler
