@@ -241,7 +241,8 @@ Limits (each student's page is one kernel):
   --cull-after S    a kernel whose page has gone (tab closed, laptop asleep) is shut
                     down S seconds after it went quiet, and its place is free again. A
                     playing dashboard pauses by itself 10 s after its page went silent.
-                    A tab closed normally frees its place at once.
+                    A tab closed normally frees its place at once. A kernel whose page
+                    has not connected yet (still loading) is kept max(S, 60) s at least.
   --max-speed V     caps every dashboard's pace at V training steps per second, so that
                     one student cannot take a whole core.
 

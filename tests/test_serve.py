@@ -17,7 +17,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -241,6 +243,136 @@ def test_a_page_waits_for_the_first_pool_kernel_being_started():
         km._waiting.add(starting)
         await asyncio.wait_for(km.wait_for_first_pool_kernel("nb.ipynb"), 1)
         starting.cancel()
+
+    asyncio.run(scenario())
+
+
+# ------------------------------------------------------------------ culling
+class FakeKernel:
+    """What jupyter_server's culler reads of a kernel."""
+
+    kernel_name = "python3"
+
+    def __init__(self, last_activity: datetime, state: str = "idle") -> None:
+        self.last_activity = last_activity
+        self.execution_state = state
+        self.kernel_spec = SimpleNamespace(metadata={})
+
+
+class PoolSkipping(ClassroomKernelManager):
+    """What Voila's preheating subclass adds to culling: a kernel in a pool is skipped."""
+
+    async def cull_kernel_if_idle(self, kernel_id: str):
+        for pool in self._pools.values():
+            if any(f.done() and f.result()["kernel_id"] == kernel_id for f in pool):
+                return None
+        return await super().cull_kernel_if_idle(kernel_id)
+
+
+class Clock:
+    """The culler's clock (jupyter_server's utcnow), moved by hand."""
+
+    def __init__(self, monkeypatch) -> None:
+        from jupyter_server.services.kernels import kernelmanager
+
+        from nnwidgets.classroom import kernels
+
+        self.now = datetime(2025, 1, 1, tzinfo=UTC)
+        for module in (kernelmanager, kernels):
+            monkeypatch.setattr(module, "utcnow", lambda: self.now)
+
+    def ago(self, seconds: float) -> datetime:
+        return self.now - timedelta(seconds=seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def culling_manager(cls=ClassroomKernelManager, **kwargs):
+    """A kernel manager (cull_after 5 s) whose shutdowns are recorded, not done."""
+    km = cls(cull_idle_timeout=5, **kwargs)
+    culled: list[str] = []
+
+    async def shutdown_kernel(kernel_id, *args, **kw):
+        culled.append(kernel_id)
+        km._kernels.pop(kernel_id)
+
+    km.shutdown_kernel = shutdown_kernel
+    return km, culled
+
+
+def add_kernel(km, kernel_id: str, last_activity: datetime, state: str = "idle") -> None:
+    km._kernels[kernel_id] = FakeKernel(last_activity, state)
+    km._kernel_connections[kernel_id] = 0
+
+
+def test_a_kernel_no_page_connected_to_gets_a_grace_period_from_leaving_the_pool(monkeypatch):
+    """A preheated kernel idle in the pool for an hour, then handed to a page whose
+    browser is slow to connect: kept max(cull_after, 60 s) from the hand-off."""
+    clock = Clock(monkeypatch)
+
+    async def scenario():
+        km, culled = culling_manager(PoolSkipping)
+        assert km.grace() == timedelta(seconds=60)  # max(cull_idle_timeout=5, 60)
+        starting = asyncio.get_running_loop().create_future()
+        km._pools = {"nb.ipynb": [starting]}
+        add_kernel(km, "k", clock.now)  # started; Voila's pool entry is not done yet
+        await km.cull_kernels()
+        starting.set_result({"kernel_id": "k"})  # now in the pool, where it runs the notebook
+        clock.advance(3600)
+        await km.cull_kernels()
+        assert culled == []  # never culled in the pool
+        km._pools["nb.ipynb"].clear()  # a page took it
+        await km.cull_kernels()
+        clock.advance(59)
+        await km.cull_kernels()
+        assert culled == []  # idle for an hour, but its page may still connect
+        clock.advance(2)
+        await km.cull_kernels()
+        assert culled == ["k"]
+
+    asyncio.run(scenario())
+
+
+def test_a_pages_own_kernel_gets_its_grace_from_its_start(monkeypatch):
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    clock = Clock(monkeypatch)
+
+    async def started(self, *, kernel_id=None, **kwargs):
+        add_kernel(self, kernel_id, clock.now)
+        return kernel_id
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", started)
+
+    async def scenario():
+        km, culled = culling_manager(connect_grace=30)
+        km.cull_idle_timeout = 40
+        assert km.grace() == timedelta(seconds=40)  # cull_after when it is longer
+        kernel_id = await km.start_kernel(kernel_name="python3", env={})
+        clock.advance(39)  # the culler's first look
+        await km.cull_kernels()
+        assert culled == []
+        clock.advance(2)  # counted from the start, not the first look
+        await km.cull_kernels()
+        assert culled == [kernel_id]
+
+    asyncio.run(scenario())
+
+
+def test_a_page_that_connected_once_then_left_is_culled_after_cull_after(monkeypatch):
+    clock = Clock(monkeypatch)
+
+    async def scenario():
+        km, culled = culling_manager()
+        add_kernel(km, "gone", clock.ago(6))
+        add_kernel(km, "open", clock.ago(3600))
+        add_kernel(km, "dead", clock.now, state="dead")  # never connected, but dead
+        for kernel_id in ("gone", "open"):
+            km.notify_connect(kernel_id)
+        km.notify_disconnect("gone")
+        await km.cull_kernels()
+        assert sorted(culled) == ["dead", "gone"]  # "open" still has its page
 
     asyncio.run(scenario())
 
