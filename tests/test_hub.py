@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
 
 import servers  # tests/browser, put on sys.path above
 from pages import dashboard_rendered, page_errors, status_text, step_of, wait_status
+from processes import cpu_seconds, environ_of, rss_mb
 
 from nnwidgets.classroom.options import IOPUB_TIMEOUT, PLAYGROUND_APP
 
@@ -131,15 +132,6 @@ def descendants(pid: int) -> dict[int, str | None]:
     return found
 
 
-def environ_of(pid: int) -> dict[str, str]:
-    try:
-        raw = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
-        return {}
-    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
-    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
-
-
 def cmdline_of(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -223,18 +215,6 @@ def log_in(browser, hub: servers.Server, name: str):
     page.fill("#password_input", "any password")
     page.click("#login_submit")
     return page
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def record_costs(page, marker: str, student: str, seconds: float = 5.0) -> str:

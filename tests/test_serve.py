@@ -31,6 +31,9 @@ from nnwidgets.classroom.pages import full_page, index_page
 from nnwidgets.widgets.pace import MAX_SPEED_ENV
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "browser"))
+
+import processes  # noqa: E402  (tests/browser, put on sys.path above)
 
 
 def notebook(path: Path) -> Path:
@@ -490,33 +493,6 @@ def test_the_app_serves_only_the_lessons_with_an_index(app_factory, tmp_path):
 
 
 # ------------------------------------------------------------------ a real server
-def _descendants(root: int) -> set[int]:
-    parent = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            parent[int(pid)] = int(
-                Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
-            )
-        except OSError:
-            continue
-    found = set()
-    for pid in parent:
-        p = pid
-        while p in parent and p > 1:
-            p = parent[p]
-            if p == root:
-                found.add(pid)
-                break
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _get(url: str, timeout: float = 90) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as r:
@@ -563,15 +539,16 @@ def real_server(tmp_path: Path, *args: str, stop=signal.SIGTERM):
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.3)
         yield proc, base
-        seen = _descendants(proc.pid)
+        seen = set(processes.descendants(proc.pid))
         proc.send_signal(stop)
         assert proc.wait(timeout=60) in (0, 130, 143), log_path.read_text()
         time.sleep(0.5)
-        left = {p for p in seen if _alive(p)}
+        left = {p for p in seen if processes.alive(p)}
         assert not left, f"left running: {left}"
         assert "Traceback" not in log_path.read_text(), log_path.read_text()
     finally:
-        seen |= _descendants(proc.pid)  # before the server goes: then its tree is lost
+        # before the server goes: then its tree is lost
+        seen |= set(processes.descendants(proc.pid))
         if proc.poll() is None:  # a failed test: stop it the ordinary way, then for sure
             proc.send_signal(signal.SIGTERM)
             try:
@@ -580,20 +557,9 @@ def real_server(tmp_path: Path, *args: str, stop=signal.SIGTERM):
                 proc.kill()
                 proc.wait()
         for pid in seen:
-            if _alive(pid):
+            if processes.alive(pid):
                 os.kill(pid, signal.SIGKILL)
         log.close()
-
-
-def _has_kernel(pid: int) -> bool:
-    return any(b"ipykernel" in _cmdline(p) for p in _descendants(pid))
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
 
 
 def test_ctrl_c_stops_the_server_its_kernels_and_removes_the_playground(tmp_path):
@@ -601,7 +567,7 @@ def test_ctrl_c_stops_the_server_its_kernels_and_removes_the_playground(tmp_path
         assert _get(base + "/")[0] == 200  # the first student: the preheated kernel
         status, page = _get(base + "/")  # the second: the class is full
         assert status == 503 and "The class is full" in page and "Traceback" not in page
-        assert _has_kernel(proc.pid)
+        assert processes.kernel_pids(proc.pid)
         assert list(tmp_path.glob("nnwidgets-serve-*"))
     assert not list(tmp_path.glob("nnwidgets-serve-*")), "the temporary folder must go"
 
@@ -613,7 +579,7 @@ def test_lessons_are_listed_and_the_cap_holds_without_preheated_kernels(tmp_path
     notebook(lessons / "private.ipynb")
     with real_server(tmp_path, str(a), str(b), "--max-kernels=1") as (proc, base):
         status, index = _get(base + "/")
-        assert status == 200 and not _has_kernel(proc.pid)  # the index starts no kernel
+        assert status == 200 and not processes.kernel_pids(proc.pid)  # the index starts no kernel
         assert "/voila/render/a.ipynb" in index and "/voila/render/sub/b.ipynb" in index
         assert "private" not in index
         assert _get(base + "/voila/render/private.ipynb")[0] == 404
