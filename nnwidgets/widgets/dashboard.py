@@ -26,7 +26,7 @@ from .lookback import MAX_SCRUB_POINTS, LookBack
 from .mainloop import MainLoop
 from .pace import LESSON_SPEED, MAX, check_speed, server_max_speed
 from .pacing import RATE_WINDOW, FrameCounter, _Acknowledgement
-from .runner import PAGE_SILENT, PAGE_TIMEOUT, Runner
+from .runner import PAGE_SILENT, PAGE_TIMEOUT, Runner, page_silent_message
 from .schedule import STATUS_PLAY_HZ, RefreshSchedule
 from .weight_editor import WeightEditor, weight_editor_for
 
@@ -416,10 +416,7 @@ class Dashboard(VBox):
         if reason == "finished":
             self.controls.say(f"Played {self.runner.stop_after_epochs} epochs.")
         elif reason == PAGE_SILENT:
-            self.controls.say(
-                f"paused: no page has drawn for {self.runner.page_timeout:g} s "
-                "(the tab was closed or the cell re-run); press Play to go on"
-            )
+            self.controls.say(page_silent_message(self.runner.page_timeout))
         self.refresh()
 
     def close(self) -> None:

@@ -23,6 +23,14 @@ PAGE_TIMEOUT = 10.0  # seconds without an acknowledgement from the page before p
 PAGE_SILENT = "page silent"  # the stop reason when the page went away
 
 
+def page_silent_message(page_timeout: float) -> str:
+    """What a dashboard says when play paused for ``PAGE_SILENT``: why, and what to do."""
+    return (
+        f"paused: no page has drawn for {page_timeout:g} s (the tab was closed, the "
+        "browser was too busy to draw, or the cell was re-run); press Play to go on"
+    )
+
+
 def _optional_number(name: str, value, low: float, high: float, unit: str) -> float | None:
     """``value`` as a float within (low, high] (``low`` itself allowed when above 0), or
     None; a clear error naming ``name`` otherwise."""
