@@ -111,12 +111,17 @@ def test_paced_play_asks_the_page_at_most_once_a_second(monkeypatch):
         frames.sent()
         clock[0] += 1 / 6
     assert sent == [1, 7, 13]
+    sent.clear()
+    for _ in range(6):  # a short page_timeout: at least four asks within it
+        frames.sent(page_timeout=2.0)
+        clock[0] += 1 / 6
+    assert sent == [16, 19]  # every half second (float steps of 1/6 s)
     frames.pace(None)  # flat out again: every ACK_EVERY-th refresh
     assert frames.in_flight == FrameCounter.IN_FLIGHT
     sent.clear()
     for _ in range(4):
         frames.sent()
-    assert sent == [14, 16]
+    assert sent == [20, 22]
 
 
 def test_dashboard_speed_sets_the_acknowledgement_cadence():

@@ -448,7 +448,7 @@ class Dashboard(VBox):
             view.update(snap, history)
         if status:
             self._set_status(snap, self.viewing_step)
-        self._frames.sent()
+        self._frames.sent(self.runner.page_timeout)
 
     def _set_status(self, snap, step: int | None) -> None:
         rate = self.runner.steps_per_second if self.runner.playing else None

@@ -84,14 +84,16 @@ class FrameCounter:
             self._ack_seconds = self.PACED_ACK_SECONDS
             self.in_flight = self.IN_FLIGHT + math.ceil(refresh_hz * self.PACED_ACK_SECONDS)
 
-    def sent(self) -> None:
-        """Call after each refresh."""
+    def sent(self, page_timeout: float | None = None) -> None:
+        """Call after each refresh. ``page_timeout``: play pauses after that long without
+        an acknowledgement, so a paced play asks at least four times within it."""
         self.count += 1
         now = self.last_sent = time.perf_counter()
         if self._ack_seconds is None:
             due = self.count % self.ACK_EVERY == 0
         else:
-            due = now - self._asked_at >= self._ack_seconds
+            every = self._ack_seconds if page_timeout is None else page_timeout / 4
+            due = now - self._asked_at >= min(self._ack_seconds, every)
         if due:
             self._asked_at = now
             self.out.value = self.count
