@@ -17,7 +17,9 @@ import nnwidgets as nw
 from nnwidgets.views.base import (
     PLAY_HZ,
     SHRINK_AFTER,
+    SYMMETRIC_STEPS,
     SteadyLimit,
+    count_ticks,
     histogram,
     histogram_bins,
     log_bounds,
@@ -68,19 +70,31 @@ def test_gradient_histograms_follow_each_step_and_hold_their_count_axis():
     """Minibatch gradients can be ten times smaller from one step to the next: the range
     follows at once (the shape of this step's values is the point), while the count
     axis, whose tallest bin only wobbles, holds its recent peak."""
-    dash = nw.demo()
-    view = dash.views["gradients"]
-    hist, x_axis = view.hists[0], view.hist_axes[0]
-    rng = np.random.default_rng(1)
-    update_symmetric_histogram(hist, x_axis, rng.normal(size=16))
-    wide = hist.max
-    update_symmetric_histogram(hist, x_axis, 0.1 * rng.normal(size=16))
-    assert hist.max <= 0.5 * wide
-    count_changes = []
-    hist.count_axis.observe(lambda c: count_changes.append(c["new"]), names=["tick_values"])
-    for _ in range(40):  # new samples of the same spread: the tallest bin wobbles
+    view = nw.demo().views["gradients"]
+
+    def count_axis_changes(seed: int) -> int:
+        hist, x_axis = view.hists[0], view.hist_axes[0]
+        hist.x_limit, hist.count_limit = SteadyLimit(shrink_after=1), SteadyLimit()
+        rng = np.random.default_rng(seed)
+        update_symmetric_histogram(hist, x_axis, rng.normal(size=16))
+        wide = hist.max
         update_symmetric_histogram(hist, x_axis, 0.1 * rng.normal(size=16))
-    assert len(count_changes) <= 3, count_changes
+        assert hist.max <= 0.5 * wide
+        changes = []
+
+        def record(change) -> None:
+            changes.append(change["new"])
+
+        hist.count_axis.observe(record, names=["tick_values"])
+        for _ in range(40):  # new samples of the same spread: the tallest bin wobbles
+            update_symmetric_histogram(hist, x_axis, 0.1 * rng.normal(size=16))
+        hist.count_axis.unobserve(record, names=["tick_values"])
+        return len(changes)
+
+    # a few changes in 40 updates (one count axis following each update changes about
+    # five times); the count of one draw depends on where its bins' edges fall
+    changes = [count_axis_changes(seed) for seed in range(10)]
+    assert np.mean(changes) <= 3 and max(changes) <= 6, changes
 
 
 def test_gradient_histograms_keep_their_axes_while_values_wobble():
@@ -165,10 +179,10 @@ def test_histogram_range_and_counts_move_in_steps():
     rng = np.random.default_rng(0)
     values = rng.normal(size=64)
     update_symmetric_histogram(bins, x_axis, values)
-    lim = nice_ceiling(np.abs(values).max())
+    lim = nice_ceiling(np.abs(values).max(), SYMMETRIC_STEPS)
     assert (bins.min, bins.max) == (-lim, lim) and bins.bins == 16
-    assert list(x_axis.tick_values) == [-lim, 0.0, lim]
-    assert bins.scales["y"].max == nice_ceiling(max(bins.counts))
+    assert list(x_axis.tick_values) == [-lim / 2, 0.0, lim / 2]
+    assert bins.scales["y"].max == count_ticks(max(bins.counts))[-1]  # whole-number ticks
     assert sum(bins.counts) == 64  # nothing lost: every value is counted
     assert len(bins.x) == 2 * (16 + 1) and max(bins.y) == max(bins.counts)  # one outline
     with Sent() as sent:  # a small change: new counts only
