@@ -65,6 +65,17 @@ NOISE = (
         prefix=True,
         where="Voila: Notebook 7's lab extension in Voila's module federation",
     ),
+    # bqplot 0.13's Figure.get_svg (our PNG and SVG exports use it) tries every style
+    # rule of the page as a selector; Voila's template has a print rule, @page { margin:
+    # 0.5in }, whose selector is empty, and bqplot warns (then goes on). The text goes on
+    # with the stack.
+    Noise(
+        "warning",
+        "Invalid CSS selector '' SyntaxError: Failed to execute 'querySelectorAll' on "
+        "'Element': The provided selector is empty.",
+        prefix=True,
+        where="Voila: its @page rule in bqplot's SVG export",
+    ),
     # Notebook 7.6's own start-up (notebook_core, in a settings-registry listener):
     # thrown on every notebook page, with or without any widget on it.
     Noise(

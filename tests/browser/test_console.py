@@ -198,6 +198,17 @@ BQPLOT_JS = "http://127.0.0.1:8888/lab/extensions/bqplot/static/662.b8660bb103af
             False,
         ),
         (ConsoleMessage("log", "anything at all", BQPLOT_JS), False),
+        # bqplot's SVG export on Voila's @page rule: listed for its empty selector only
+        (
+            ConsoleMessage(
+                "warning",
+                "Invalid CSS selector '' SyntaxError: Failed to execute 'querySelectorAll' on "
+                "'Element': The provided selector is empty.\n    at get_svg",
+                BQPLOT_JS,
+            ),
+            False,
+        ),
+        (ConsoleMessage("warning", "Invalid CSS selector '.nnw-x:bad(' ...", BQPLOT_JS), True),
     ],
 )
 def test_what_fails_a_browser_test(message, problem):
