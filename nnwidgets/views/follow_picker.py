@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ipywidgets import BoundedIntText, Button, Dropdown, HBox, Layout
+from ipywidgets import HTML, BoundedIntText, Button, Dropdown, HBox, Layout
 
 
 class FollowPicker(HBox):
@@ -57,12 +57,15 @@ class FollowPicker(HBox):
             layout=Layout(width="auto"),
         )
         self.button.add_class("nnw-follow-button")
+        # says what a Follow did (a screen reader hears it: class nnw-live)
+        self.note = HTML(value="", layout=Layout(margin="0 0 0 8px"))
+        self.note.add_class("nnw-live")
+        self.names = list(names)
+        self._follow = follow
         self.layer.observe(on_main(self._on_layer), names="value")
-        self.button.on_click(
-            on_main(lambda _: follow(self.layer.value, self.row.value, self.column.value))
-        )
+        self.button.on_click(on_main(lambda _: self.pick()))
         super().__init__(
-            [self.layer, self.row, self.column, self.button],
+            [self.layer, self.row, self.column, self.button, self.note],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
         self.add_class("nnw-follow")
@@ -70,3 +73,9 @@ class FollowPicker(HBox):
     def _on_layer(self, change) -> None:
         rows, columns = self.shapes[change["new"]]
         self.row.max, self.column.max = rows - 1, columns - 1
+
+    def pick(self) -> None:
+        """Follow the weight the fields show (as the Follow button)."""
+        layer, row, column = self.layer.value, self.row.value, self.column.value
+        self._follow(layer, row, column)
+        self.note.value = f"following {self.names[layer]}[{row},{column}]"

@@ -23,19 +23,23 @@ function setAttr(el, name, value) {
 }
 
 // The value text of a slider handle: a format given from Python for its CSS class, or
-// else what its readout shows; null leaves the slider's own.
+// else what its readout shows; null leaves the slider's own. A format reads the readout
+// as a number ({readout: true}: the model's value, where the handle's is on the slider's
+// grid) or the handle's position ({scale: "log"}: 10 to that power), in `digits`
+// significant digits, with a `unit`, and `top` at the slider's top.
 function valueText(slider, handle, formats) {
+  const readout = slider.querySelector(".widget-readout");
+  const shown = readout && readout.style.display !== "none" ? text(readout) : "";
   for (const [css, f] of Object.entries(formats)) {
     if (!slider.closest("." + css)) continue;
     const now = Number(handle.getAttribute("aria-valuenow"));
     const max = Number(handle.getAttribute("aria-valuemax"));
     if (f.top && now >= max) return f.top;
-    const value = f.scale === "log" ? Math.pow(10, now) : now;
+    let value = f.scale === "log" ? Math.pow(10, now) : now;
+    if (f.readout && shown && Number.isFinite(Number(shown))) value = Number(shown);
     return number(value, f.digits || 3) + (f.unit ? " " + f.unit : "");
   }
-  const readout = slider.querySelector(".widget-readout");
-  if (readout && readout.style.display !== "none" && text(readout)) return text(readout);
-  return null;
+  return shown || null;
 }
 
 function labelSliders(root, formats) {
@@ -51,6 +55,18 @@ function labelSliders(root, formats) {
       setAttr(readout, "role", "textbox");
       setAttr(readout, "aria-label", name + " value");
     }
+  }
+}
+
+// Inputs whose widget has no description are labelled by an empty <label>: a name
+// given from Python for their CSS class, or else their placeholder.
+function labelInputs(root, names) {
+  for (const wrapper of root.querySelectorAll(".widget-inline-hbox")) {
+    const input = wrapper.querySelector(":scope > input, :scope > select, :scope > textarea");
+    if (!input || text(wrapper.querySelector(":scope > .widget-label"))) continue;
+    const css = Object.keys(names).find((c) => wrapper.classList.contains(c));
+    const name = css ? names[css] : input.getAttribute("placeholder");
+    if (name) setAttr(input, "aria-label", name);
   }
 }
 
@@ -93,6 +109,9 @@ function describeFigures(root, figures) {
         if (labels[i] === undefined) return;
         setAttr(fig, "role", "img");
         setAttr(fig, "aria-label", labels[i]);
+        // Chromium still lists an image's SVG children (their tick labels, read one
+        // by one): the label says it all
+        for (const child of fig.children) setAttr(child, "aria-hidden", "true");
       });
     }
   }
@@ -116,17 +135,29 @@ function statusRegion(root, announcement) {
     const shown = status.querySelector(":scope > .widget-html-content");
     if (shown) setAttr(shown, "aria-hidden", "true");
   }
-  for (const message of root.querySelectorAll(".nnw-message > .widget-html-content")) {
-    setAttr(message, "role", "status");
+  // the message line (a refused input, a divergence, a rewind) and other short notes
+  // marked nnw-live are said when they appear
+  const notes = ".nnw-message > .widget-html-content, .nnw-live > .widget-html-content";
+  for (const message of root.querySelectorAll(notes)) {
     setAttr(message, "aria-live", "polite");
   }
+}
+
+// JupyterLab's notebook shortcuts act on keys pressed anywhere in a cell in command
+// mode: ArrowDown on a focused list moves to the next cell, a letter typed to pick an
+// option inserts one. Lumino skips elements marked data-lm-suppress-shortcuts.
+function keepKeys(root) {
+  const keyed = "select, [role=slider], .jupyter-widget-Collapse-header";
+  for (const el of root.querySelectorAll(keyed)) setAttr(el, "data-lm-suppress-shortcuts", "true");
 }
 
 function apply(root, model) {
   const formats = model.get("value_texts") || {};
   labelSliders(root, formats);
+  labelInputs(root, model.get("names") || {});
   hideIcons(root);
   disclosures(root);
+  keepKeys(root);
   describeFigures(root, model.get("figures") || {});
   statusRegion(root, model.get("announcement") || "");
 }
@@ -153,7 +184,7 @@ function relevant(records) {
 }
 
 function render({ model, el }) {
-  const names = ["figures", "announcement", "value_texts"];
+  const names = ["figures", "announcement", "value_texts", "names"];
   let root = null;
   let observer = null;
   let frame = 0;

@@ -27,12 +27,16 @@ HERE = Path(__file__).resolve().parent
 #: seconds between the status line's announcements while playing; Step, Epoch, Pause
 #: and any other full refresh announce at once
 ANNOUNCE_EVERY = 5.0
-#: value texts of the dashboard's logarithmic sliders, by CSS class: ipywidgets'
-#: slider value is the exponent; a screen reader should hear the rate and the pace
+#: value texts of the dashboard's logarithmic sliders, by CSS class (see ``a11y.js``):
+#: ipywidgets' slider value is the exponent; a screen reader should hear the rate (its
+#: readout as a number) and the pace (10 to the handle's position, "max" at the top)
 VALUE_TEXTS = {
-    "nnw-lr": {"scale": "log", "digits": 3},
-    "nnw-speed": {"scale": "log", "digits": 3, "unit": "steps per second", "top": "max"},
+    "nnw-lr": {"scale": "log", "readout": True, "digits": 3},
+    "nnw-speed": {"scale": "log", "digits": 2, "unit": "steps per second", "top": "max"},
 }
+#: accessible names of inputs that have no description (a label beside them instead),
+#: by CSS class; other such inputs are named by their placeholder
+NAMES = {"nnw-share-url": "URL of this setup", "nnw-weight-value": "new value of the weight"}
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -49,7 +53,8 @@ class Accessibility(anywidget.AnyWidget):
     figure, in page order; each figure gets ``role="img"`` and that ``aria-label``.
     ``announcement`` is what the status line's polite live region says.
     ``value_texts`` maps a slider's CSS class to how its value is spoken (see
-    ``VALUE_TEXTS``); other sliders say what their readout shows.
+    ``VALUE_TEXTS``); other sliders say what their readout shows. ``names`` names the
+    inputs that have no description, by CSS class (see ``NAMES``).
     """
 
     _esm = (HERE / "a11y.js").read_text(encoding="utf-8")
@@ -57,9 +62,11 @@ class Accessibility(anywidget.AnyWidget):
     figures = traitlets.Dict(help="view name -> one text per figure").tag(sync=True)
     announcement = traitlets.Unicode("", help="the status line's live region").tag(sync=True)
     value_texts = traitlets.Dict(help="slider CSS class -> value text format").tag(sync=True)
+    names = traitlets.Dict(help="input CSS class -> accessible name").tag(sync=True)
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("value_texts", VALUE_TEXTS)
+        kwargs.setdefault("names", NAMES)
         super().__init__(layout=Layout(display="none"), **kwargs)
         self.add_class("nnw-a11y")
 
