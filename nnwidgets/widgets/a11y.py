@@ -87,7 +87,9 @@ class Announcer:
         every: float = ANNOUNCE_EVERY,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not isinstance(every, int | float) or not math.isfinite(every) or every < 0:
+        if isinstance(every, bool) or not isinstance(every, int | float):
+            raise TypeError(f"every must be a number of seconds, got {type(every).__name__}")
+        if not math.isfinite(every) or every < 0:
             raise ValueError(f"every must be a number of seconds >= 0, got {every!r}")
         self.widget = widget
         self.every = float(every)
