@@ -144,11 +144,18 @@ function statusRegion(root, announcement) {
 }
 
 // JupyterLab's notebook shortcuts act on keys pressed anywhere in a cell in command
-// mode: ArrowDown on a focused list moves to the next cell, a letter typed to pick an
-// option inserts one. Lumino skips elements marked data-lm-suppress-shortcuts.
-function keepKeys(root) {
-  const keyed = "select, [role=slider], .jupyter-widget-Collapse-header";
-  for (const el of root.querySelectorAll(keyed)) setAttr(el, "data-lm-suppress-shortcuts", "true");
+// mode: ArrowDown on a focused list or slider would also select the next cell. The keys
+// that operate those controls stop at the dashboard (Lab listens on the document, in
+// the bubbling phase); every other key, a letter shortcut too, reaches Lab as before.
+const CONTROL_KEYS = new Set([
+  "ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown",
+]);
+
+function keepKeys(event) {
+  const target = event.target;
+  if (CONTROL_KEYS.has(event.key) && target.matches && target.matches("select, [role=slider]")) {
+    event.stopPropagation();
+  }
 }
 
 function apply(root, model) {
@@ -157,7 +164,6 @@ function apply(root, model) {
   labelInputs(root, model.get("names") || {});
   hideIcons(root);
   disclosures(root);
-  keepKeys(root);
   describeFigures(root, model.get("figures") || {});
   statusRegion(root, model.get("announcement") || "");
 }
@@ -202,6 +208,7 @@ function render({ model, el }) {
     observer = new MutationObserver((records) => {
       if (relevant(records)) update();
     });
+    root.addEventListener("keydown", keepKeys);
     observer.observe(root, {
       subtree: true,
       childList: true,
@@ -216,6 +223,7 @@ function render({ model, el }) {
   return () => {
     cancelAnimationFrame(frame);
     if (observer) observer.disconnect();
+    if (root) root.removeEventListener("keydown", keepKeys);
     for (const name of names) model.off("change:" + name, update);
   };
 }
