@@ -32,7 +32,7 @@ from .follow_picker import FollowPicker
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
 TRACE_MARKER_MAX = 30  # traces up to this many points show a marker at each
-FOLLOW_HINT = "click a heatmap cell to follow its weight here"
+FOLLOW_HINT = "click a heatmap cell, or pick one below"
 
 
 def step_range(xs) -> tuple[float, float]:
