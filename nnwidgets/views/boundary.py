@@ -8,6 +8,7 @@ from bqplot import ColorScale, GridHeatMap, HeatMap, LinearScale, Lines, Ordinal
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
+from .alt_text import metric_pair, percent
 from .base import (
     PALETTE,
     View,
@@ -15,6 +16,7 @@ from .base import (
     axis,
     axis_length_px,
     figure,
+    figures,
     linear_ticks,
     plot_array,
     plot_px,
@@ -422,3 +424,11 @@ class BoundaryView(View):
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         getattr(self, f"_update_{self.mode}")(snapshot)
+
+    def describe(self, snapshot: Snapshot, history: History) -> list[str]:
+        """The figure's title with the accuracy (or, for regression, the loss) that the
+        prediction drawn reaches, at the step drawn."""
+        m = snapshot.metrics
+        score = metric_pair(m, "acc", percent) if "test_acc" in m or "train_acc" in m else None
+        score = f"accuracy {score}" if score else f"loss {metric_pair(m, 'loss') or 'none yet'}"
+        return [f"{fig.title}: {score} at epoch {snapshot.epoch}" for fig in figures(self.widget)]

@@ -10,6 +10,7 @@ from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
+from .alt_text import number, spread
 from .base import (
     FIG_MARGIN,
     MIN_STEPS,
@@ -212,3 +213,26 @@ class GradientsView(View):
             if warnings
             else ""
         )
+
+    def describe(self, snapshot: Snapshot, history: History) -> list[str]:
+        """The gradient norm and update ratio of each layer now, and each layer's
+        spread of gradients."""
+        names = self.layer_names
+        norms = ", ".join(
+            f"{n} {number(g)}" for n, g in zip(names, snapshot.grad_norms, strict=False)
+        )
+        ratios = ", ".join(
+            f"{n} {number(r)}" for n, r in zip(names, snapshot.update_ratios, strict=False)
+        )
+        at = f"at step {snapshot.step}"
+        texts = [
+            f"Gradient flow, gradient norm per layer {at}: {norms or 'none yet'}",
+            f"Update / weight ratio per layer {at} (about 1e-3 is healthy): {ratios or 'none'}",
+        ]
+        texts += [
+            f"∇{n} at this step: histogram, {spread(snapshot.grads[n])}"
+            if n in snapshot.grads
+            else f"∇{n} at this step"
+            for n in names
+        ]
+        return texts

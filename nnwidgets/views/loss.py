@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from bqplot import LinearScale, Lines, LogScale
 from ipywidgets import HBox, Layout, ToggleButtons, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
+from .alt_text import metric_pair, number, percent
 from .base import (
     MIN_STEPS,
     View,
@@ -238,3 +241,17 @@ class LossView(View):
                         labels=["train", "test"],
                     )
         self._set_ticks()
+
+    def describe(self, snapshot: Snapshot, history: History) -> list[str]:
+        """``loss: train 0.23, test 0.17 at epoch 31 (step 500, batch loss 0.25)``, and
+        the accuracy the same way."""
+        epoch = f"at epoch {snapshot.epoch}"
+        batch = f"step {snapshot.step}"
+        if not math.isnan(snapshot.batch_loss):
+            batch += f", batch loss {number(snapshot.batch_loss)}"
+        losses = metric_pair(snapshot.metrics, "loss") or "not evaluated yet"
+        texts = [f"loss: {losses} {epoch} ({batch})"]
+        if self.acc_fig is not None:
+            accuracy = metric_pair(snapshot.metrics, "acc", percent) or "not evaluated yet"
+            texts.append(f"accuracy: {accuracy} {epoch}")
+        return texts

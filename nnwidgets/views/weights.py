@@ -8,6 +8,7 @@ from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
+from .alt_text import number, spread
 from .base import (
     MIN_STEPS,
     PALETTE,
@@ -26,11 +27,12 @@ from .base import (
     set_changed,
     update_symmetric_histogram,
 )
+from .follow_picker import FollowPicker
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
 TRACE_MARKER_MAX = 30  # traces up to this many points show a marker at each
-FOLLOW_HINT = "click a heatmap cell to follow its weight here"
+FOLLOW_HINT = "click a heatmap cell, or pick one below"
 
 
 def step_range(xs) -> tuple[float, float]:
@@ -182,6 +184,14 @@ class WeightsView(View):
             height="240px",
         )
         self.trace_legend = legend([])  # under the figure: the traces fill their plot
+        # the keyboard's way to follow a weight (the heatmaps' cells take clicks only)
+        layers = self.context.weight_layers
+        self.picker = FollowPicker(
+            [layer.name for layer in layers],
+            [layer.shape for layer in layers],
+            self.follow,
+            on_main=self.context.on_main,
+        )
         self.followed: list[tuple[int, int, int]] = []
         self._traces: dict[tuple[int, int, int], tuple[list[int], list[float]]] = {}
         self._draw_traces()  # the empty state: the hint over a plain range
@@ -190,7 +200,10 @@ class WeightsView(View):
             [
                 HBox(heat_figs, layout=wrap),
                 HBox([colour_key, self.fixed]),
-                HBox([*hist_figs, VBox([self.trace_fig, self.trace_legend])], layout=wrap),
+                HBox(
+                    [*hist_figs, VBox([self.trace_fig, self.trace_legend, self.picker])],
+                    layout=wrap,
+                ),
             ]
         )
 
@@ -332,6 +345,30 @@ class WeightsView(View):
             self._record(key, snapshot.step, self._matrix(key[0], snapshot.params))
         if self.followed:
             self._draw_traces()
+
+    def describe(self, snapshot: Snapshot, history: History) -> list[str]:
+        """Each heatmap's and histogram's range of weights, and the followed weights'
+        values (or how to follow one)."""
+        layers = self.context.weight_layers
+        mats = [self._matrix(i, snapshot.params) for i in range(len(layers))]
+        heat = [
+            f"{fig.title}: heatmap of the weights, {spread(W)}"
+            for fig, W in zip(self.heat_figs, mats, strict=True)
+        ]
+        hist = [
+            f"{layer.name} values: histogram, {spread(W)}"
+            for layer, W in zip(layers, mats, strict=True)
+        ]
+        if self.followed:
+            values = ", ".join(
+                f"{layers[k[0]].name}[{k[1]},{k[2]}] {number(float(mats[k[0]][k[1], k[2]]))}"
+                for k in self.followed
+            )
+            trace = f"Followed weights at step {snapshot.step}: {values}"
+        else:
+            trace = "Followed weights: none; click a heatmap cell or use the layer, row and "
+            trace += "column fields below to follow one"
+        return [*heat, *hist, trace]
 
 
 def heatmap_side(n: int, ticks) -> tuple:
