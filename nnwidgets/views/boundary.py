@@ -20,6 +20,7 @@ from .base import (
     plot_px,
     set_changed,
 )
+from .theme import GUIDE
 
 GRID = 60  # cells per side of the prediction grid
 LIGHT = [
@@ -347,7 +348,7 @@ class BoundaryView(View):
             x=[t.min(), t.max()],
             y=[t.min(), t.max()],
             scales={"x": self.x, "y": self.y},
-            colors=["#999"],
+            colors=[GUIDE],
             line_style="dashed",
         )
         self.axes = [

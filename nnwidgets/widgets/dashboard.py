@@ -16,6 +16,7 @@ from ipywidgets import HBox, Layout, VBox
 from ..core import MLP, Trainer, datasets, optim
 from ..core.protocols import Configurable, TrainerProtocol
 from ..views import VIEWS, BoundaryView, View, ViewContext
+from ..views.theme import stylesheet
 from .cells import replace_in_cell
 from .controls import HIDEABLE, Controls
 from .files import FilesPanel
@@ -133,6 +134,7 @@ class Dashboard(VBox):
         self.controls = Controls(n_train=len(trainer.view_context().ds.X_train))
         self.controls_box = self.controls.widget()  # built once: rebuilt views keep it
         self._frames = FrameCounter()
+        self._theme = stylesheet()  # the colours of our captions, warnings and errors
         self.schedule = RefreshSchedule()
         self.runner = Runner(
             trainer,
@@ -210,7 +212,7 @@ class Dashboard(VBox):
         if isinstance(boundary, BoundaryView):
             boundary.follow_pace(self.runner.speed)
         grid.add_class("nnw-views")
-        self.children = [self.controls_box, grid, self._frames.widget]
+        self.children = [self.controls_box, grid, self._frames.widget, self._theme]
 
     def set_trainer(self, trainer: TrainerProtocol) -> None:
         """Watch another trainer (views are rebuilt for its network and data)."""
@@ -412,7 +414,7 @@ class Dashboard(VBox):
         rate = self.runner.steps_per_second if self.runner.playing else None
         line = html.escape(snap.status_line(rate))
         if snap.diverged:
-            line = f"<span style='color:#b00020;font-weight:600'>{line}</span>"
+            line = f"<span class='nnw-error' style='font-weight:600'>{line}</span>"
         if step is not None:
             line = (
                 f"<b>viewing step {step}</b> (training is at step {self.trainer.step_count}; "
