@@ -20,7 +20,7 @@ from .base import (
     plot_px,
     set_changed,
 )
-from .theme import GUIDE
+from .theme import BACKGROUND, GUIDE
 
 GRID = 60  # cells per side of the prediction grid
 LIGHT = [
@@ -35,6 +35,7 @@ LIGHT = [
     "#e3e39a",
     "#a3e2ea",
 ]  # lighter PALETTE, behind the points
+CONFUSION_COLORS = ["#f7fbff", "#6baed6"]  # the light half of "Blues"
 
 
 LEGEND_ROW_PX = 16  # bqplot's legend: one row per entry, one more for its margins
@@ -392,14 +393,16 @@ class BoundaryView(View):
     def _build_confusion(self):
         k = self.context.ds.n_classes or 2
         self.k = k
-        self.cm_cs = ColorScale(scheme="Blues", min=0.0, max=1.0)
+        # the light half of "Blues": the counts, in black, read on every cell (on the
+        # scheme's darkest blues they did not, in either theme)
+        self.cm_cs = ColorScale(colors=CONFUSION_COLORS, min=0.0, max=1.0)
         rows, cols = OrdinalScale(), OrdinalScale()
         self.cm = GridHeatMap(
             color=np.zeros((k, k)),
             scales={"row": rows, "column": cols, "color": self.cm_cs},
             display_format=".0f",
-            font_style={"font-size": "11px"},
-            stroke="white",
+            font_style={"font-size": "11px", "fill": "#000"},
+            stroke=BACKGROUND,  # gaps between cells
         )
         return figure(
             "Confusion matrix (test)",
