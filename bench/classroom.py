@@ -24,7 +24,7 @@ left out since they run on this machine only for the benchmark. Goal: at least 2
     python bench/classroom.py --write bench/RESULTS-classroom.md
     python bench/classroom.py --quick
 
-Uses the server and browser helpers of tests/browser (servers.py).
+Uses the server, browser and /proc helpers of tests/browser (servers.py, processes.py).
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))  # servers.py, processes.py
+
+import processes  # noqa: E402  (tests/browser: the /proc helpers the browser tests use)
 
 from bench.pace import RAF_JS, RAF_READ_JS  # noqa: E402  (the page's render counter)
 from nnwidgets.widgets.pace import LESSON_SPEED  # noqa: E402
@@ -67,7 +70,6 @@ CULLED = "Culling 'idle' kernel"  # jupyter_server's, when it culls one
 STATUS = ".nnw-playground .nnw-status .widget-html-content"
 PLAY = ".nnw-playground button.nnw-play"
 STATUS_RE = r"epoch \d+ · step \d+"
-KERNEL_FILE_RE = re.compile(rb"kernel-([0-9a-f-]{36})\.json")
 KERNEL_WS_RE = re.compile(r"/api/kernels/([0-9a-f-]{36})/channels")
 
 STATUS_JS = f"""
@@ -76,66 +78,18 @@ STATUS_JS = f"""
 
 
 # ----------------------------------------------------------------- processes (/proc)
-def proc_table() -> dict[int, dict]:
-    """Every process: parent, command line, CPU seconds (utime + stime), RSS in MB."""
-    tick = os.sysconf("SC_CLK_TCK")
-    page = os.sysconf("SC_PAGE_SIZE")
-    table = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if stat[0] == "Z":
-            continue
-        table[int(pid)] = {
-            "ppid": int(stat[1]),
-            "cmd": cmd,
-            "cpu": (int(stat[11]) + int(stat[12])) / tick,
-            "rss_mb": int(stat[21]) * page / 2**20,
-        }
-    return table
-
-
-def under(table: dict[int, dict], root: int) -> dict[int, dict]:
-    """``root`` and every process below it."""
-    out = {}
-    for pid, row in table.items():
-        p, hops = pid, 0
-        while p in table and hops < 100:
-            if p == root:
-                out[pid] = row
-                break
-            p, hops = table[p]["ppid"], hops + 1
-    return out
-
-
-def kernel_id_of(row: dict) -> str | None:
-    """The kernel id of an ipykernel process (from its connection file), else None."""
-    if b"ipykernel" not in row["cmd"]:
-        return None
-    m = KERNEL_FILE_RE.search(row["cmd"])
-    return m.group(1).decode() if m else "?"
-
-
-def server_processes(server_pid: int) -> dict[str, dict[int, dict]]:
-    """The server's processes now, by role: kernels (by kernel id) and the rest."""
-    table = proc_table()
+def server_processes(server_pid: int) -> dict[str, dict[int, processes.Proc]]:
+    """The server's processes now, by role: kernels and the rest (the server itself)."""
     kernels, rest = {}, {}
-    for pid, row in under(table, server_pid).items():
-        kid = kernel_id_of(row)
-        if kid is None:
-            rest[pid] = row
-        else:
-            kernels[pid] = {**row, "kernel_id": kid}
+    for pid, proc in processes.tree(server_pid).items():
+        (kernels if proc.is_kernel else rest)[pid] = proc
     return {"kernels": kernels, "rest": rest}
 
 
 def chromium_cpu() -> float:
     """CPU seconds so far of the Chromium processes under this script."""
-    table = proc_table()
-    return sum(r["cpu"] for r in under(table, os.getpid()).values() if b"chromium" in r["cmd"])
+    below = processes.descendants(os.getpid()).values()
+    return sum(p.cpu for p in below if b"chromium" in p.cmd)
 
 
 def load_average() -> tuple[float, float, float]:
@@ -174,12 +128,12 @@ def wait_pool_ready(server, taken: set[str], timeout: float = 90.0) -> float:
         pool = {
             pid
             for pid, r in server_processes(server.proc.pid)["kernels"].items()
-            if r["kernel_id"] not in taken
+            if r.kernel_id not in taken
         }
         if pool:
-            c0 = {pid: r["cpu"] for pid, r in proc_table().items() if pid in pool}
+            c0 = {pid: processes.cpu_seconds(pid) for pid in pool}
             time.sleep(1.0)
-            c1 = {pid: r["cpu"] for pid, r in proc_table().items() if pid in pool}
+            c1 = {pid: processes.cpu_seconds(pid) for pid in pool}
             if any(c1[pid] - c0[pid] < 0.05 for pid in c1 if pid in c0):
                 return time.monotonic() - t0
         else:
@@ -202,10 +156,9 @@ def log_warnings(server, limit: int = 6) -> list[str]:
 
 def stop_server(server) -> int:
     """Stop the server; kill whatever of it is left (returns how many were)."""
-    seen = set(under(proc_table(), server.proc.pid))
+    seen = set(processes.tree(server.proc.pid))
     server.stop(timeout=30)
-    table = proc_table()
-    left = [pid for pid in seen if pid in table]
+    left = [pid for pid in seen if processes.alive(pid)]
     for pid in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -308,13 +261,13 @@ def play_window(server, students: list[Student], seconds: float) -> dict:
 
     def delta(role: str, pid: int) -> float:
         before = procs0[role].get(pid)
-        return procs1[role][pid]["cpu"] - (before["cpu"] if before else 0.0)
+        return procs1[role][pid].cpu - (before.cpu if before else 0.0)
 
     student_cpu, student_rss, other_cpu = [], [], 0.0
     for pid, row in procs1["kernels"].items():
-        if row["kernel_id"] in mine:
+        if row.kernel_id in mine:
             student_cpu.append(delta("kernels", pid) / wall)
-            student_rss.append(row["rss_mb"])
+            student_rss.append(row.rss_mb)
         else:
             other_cpu += delta("kernels", pid) / wall  # the preheated kernel
     voila_cpu = sum(delta("rest", pid) for pid in procs1["rest"]) / wall
@@ -328,7 +281,7 @@ def play_window(server, students: list[Student], seconds: float) -> dict:
         "kernel_rss_mb": student_rss,
         "pool_cpu": other_cpu,
         "voila_cpu": voila_cpu,
-        "voila_rss_mb": sum(r["rss_mb"] for r in procs1["rest"].values()),
+        "voila_rss_mb": sum(r.rss_mb for r in procs1["rest"].values()),
         "chromium_cpu": (chrome1 - chrome0) / wall,
         "load": load_average(),
         "stopped_status": [
@@ -344,7 +297,7 @@ def watch_closed(server, kernel_ids: set[str]) -> tuple[int, float | None]:
     left_at_wait, gone_at = None, None
     while time.monotonic() - t0 < CLOSED_WAIT + WATCH_MORE:
         kernels = server_processes(server.proc.pid)["kernels"]
-        alive = sum(1 for r in kernels.values() if r["kernel_id"] in kernel_ids)
+        alive = sum(1 for r in kernels.values() if r.kernel_id in kernel_ids)
         now = time.monotonic() - t0
         if alive == 0 and gone_at is None:
             gone_at = now
@@ -428,7 +381,6 @@ def run_class(browser, n: int, args, tmp: Path) -> dict:
 
 
 def measure(args) -> dict:
-    sys.path.insert(0, str(ROOT / "tests" / "browser"))
     import servers
     from playwright.sync_api import sync_playwright
 

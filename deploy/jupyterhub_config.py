@@ -29,6 +29,7 @@ MAX_SPEED = os.environ.get("NNWIDGETS_MAX_SPEED", "2000")
 KERNEL_CULL_AFTER = 300  # s: a kernel idle this long (its tab closed) is shut down
 SERVER_CULL_AFTER = 1800  # s: a student's whole server idle this long is stopped
 CULL_EVERY = 120  # s between the idle culler's checks
+IOPUB_TIMEOUT = 30  # s, as nnwidgets serve (nnwidgets.classroom.options.IOPUB_TIMEOUT)
 
 
 def lesson_url(lesson: str) -> str:
@@ -84,6 +85,9 @@ c.Spawner.args = [
     # is shut down after KERNEL_CULL_AFTER; a tab still open keeps its kernel.
     f"--MappingKernelManager.cull_idle_timeout={KERNEL_CULL_AFTER}",
     "--MappingKernelManager.cull_interval=60",
+    # Voila waits this long (not 4 s) for the playground cell's output, the dashboard,
+    # which a server busy with a class logging in at once may take longer to send
+    f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
 ]
 c.Spawner.start_timeout = 120  # a class logging in at once starts many kernels
 c.Spawner.http_timeout = 120

@@ -4,7 +4,8 @@
     python prepare_home.py [--home DIR] [-- COMMAND ARG ...]
 
 Copies the lesson notebooks into ``HOME/nnwidgets-lessons`` and writes
-``HOME/playground.ipynb`` (one cell: ``nw.playground()``); an existing file is never
+``HOME/playground.ipynb`` (one cell, the served playground of ``nnwidgets serve``, which
+takes its setup from the page's URL: ``?dataset=spiral&lr=0.03``); an existing file is never
 overwritten, so a student's edited copy survives the next login. With ``-- COMMAND``
 it then becomes that command (the single-user server). It runs as the student, so the
 files are theirs. Used by jupyterhub_config.py (each single-user server's start) and by
@@ -19,18 +20,20 @@ from pathlib import Path
 
 LESSONS_FOLDER = "nnwidgets-lessons"
 PLAYGROUND = "playground.ipynb"
-PLAYGROUND_SOURCE = "import nnwidgets as nw\nnw.playground()"
 
 
 def playground_notebook() -> dict:
-    """A notebook (nbformat 4) whose one code cell shows the playground."""
+    """A notebook (nbformat 4) whose one code cell shows the playground, in the setup of
+    the page's URL query when Voila serves it (as ``nnwidgets serve`` does)."""
+    from nnwidgets.classroom.options import PLAYGROUND_APP
+
     cell = {
         "cell_type": "code",
         "execution_count": None,
         "id": "playground",
         "metadata": {},
         "outputs": [],
-        "source": PLAYGROUND_SOURCE,
+        "source": PLAYGROUND_APP,
     }
     kernelspec = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     return {

@@ -20,15 +20,8 @@ import tempfile
 from pathlib import Path
 
 from nnwidgets.classroom import options as serve_options
+from nnwidgets.classroom.options import PLAYGROUND_APP
 from nnwidgets.lessons import DEFAULT_FOLDER, QUICKSTART, CopyResult, copy_lessons
-
-# The served playground takes its setup from the page's URL (``?dataset=spiral&lr=0.03``,
-# see nnwidgets.widgets.presets); in a preheated kernel it waits for the student's request.
-PLAYGROUND_APP = """\
-from nnwidgets.widgets.playground import served_playground
-
-served_playground()
-"""
 
 DESCRIPTION = """\
 nnwidgets: a stepwise numpy neural-network trainer as a live Jupyter widget.
@@ -248,7 +241,8 @@ Limits (each student's page is one kernel):
   --cull-after S    a kernel whose page has gone (tab closed, laptop asleep) is shut
                     down S seconds after it went quiet, and its place is free again. A
                     playing dashboard pauses by itself 10 s after its page went silent.
-                    A tab closed normally frees its place at once.
+                    A tab closed normally frees its place at once. A kernel whose page
+                    has not connected yet (still loading) is kept max(S, 60) s at least.
   --max-speed V     caps every dashboard's pace at V training steps per second, so that
                     one student cannot take a whole core.
 

@@ -92,21 +92,11 @@ def test_feature_table_and_errors():
         nw.Trainer(nw.MLP([2, 1], features=["x1", "x2"]), nw.datasets.sine(n_samples=20))
 
 
-def test_history_csv_export_and_png_request(tmp_path, monkeypatch):
+def test_history_csv_export(tmp_path):
+    # the PNG and SVG exports are tested in test_export_image.py
     dash = nw.demo()
     dash.step_epoch()
     dash.controls.path.value = str(tmp_path / "lesson.npz")
     dash.controls.export_csv.click()
     text = (tmp_path / "lesson.csv").read_text()
     assert text.startswith("series,kind,x,value") and "batch_loss" in text
-    from bqplot import Figure
-
-    saved = []
-    monkeypatch.setattr(Figure, "save_png", lambda self, name=None, **kw: saved.append(name))
-    names = dash.export_png()
-    assert saved == names and len(names) >= 8
-    assert "PNG" in dash.controls.message.value
-    svgs = []
-    monkeypatch.setattr(Figure, "save_svg", lambda self, name=None, **kw: svgs.append(name))
-    dash.controls.export_svg.click()
-    assert len(svgs) == len(names) and all(n.endswith(".svg") for n in svgs)

@@ -33,6 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
 
 import servers  # tests/browser, put on sys.path above
 from pages import dashboard_rendered, page_errors, status_text, step_of, wait_status
+from processes import cpu_seconds, environ_of, rss_mb
+
+from nnwidgets.classroom.options import IOPUB_TIMEOUT, PLAYGROUND_APP
 
 pytestmark = pytest.mark.hub
 
@@ -129,15 +132,6 @@ def descendants(pid: int) -> dict[int, str | None]:
     return found
 
 
-def environ_of(pid: int) -> dict[str, str]:
-    try:
-        raw = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
-        return {}
-    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
-    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
-
-
 def cmdline_of(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -221,18 +215,6 @@ def log_in(browser, hub: servers.Server, name: str):
     page.fill("#password_input", "any password")
     page.click("#login_submit")
     return page
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def record_costs(page, marker: str, student: str, seconds: float = 5.0) -> str:
@@ -334,6 +316,29 @@ def step(page, to: int) -> None:
     wait_status(page, rf"· step {to} ·", timeout=30)
 
 
+def share_spiral(page) -> str:
+    """The student picks the spiral and presses Share; returns the address shown."""
+    root = page.locator(".nnw-playground").first
+    root.locator(".nnw-dataset select").first.select_option("spiral")
+    share = root.locator(".nnw-share").first
+    share.scroll_into_view_if_needed()
+    share.locator("button").first.click()
+    field = share.locator(".nnw-share-url input").first
+    page.wait_for_function("(e) => e.value.includes('dataset=spiral')", arg=field.element_handle())
+    return field.input_value()
+
+
+def open_shared(context, url: str, name: str):
+    """``name`` opens a classmate's shared address: their own playground, in that setup."""
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    where = re.compile(rf"/user/{name}/voila/render/playground\.ipynb\?.*dataset=spiral")
+    page.wait_for_url(where, timeout=SPAWN_TIMEOUT_MS)
+    dashboard_rendered(page, root=".nnw-playground")
+    return page
+
+
 # ---------------------------------------------------------------------- tests
 def load_deploy_config(monkeypatch, lesson: str | None):
     """deploy/jupyterhub_config.py as JupyterHub loads it, with NNWIDGETS_HUB_LESSON set."""
@@ -353,6 +358,7 @@ def test_config_opens_the_playground_or_a_chosen_lesson(monkeypatch):
     assert c.Spawner.default_url == "/voila/render/playground.ipynb"
     assert c.Spawner.environment == {"NNWIDGETS_MAX_SPEED": "2000"}
     assert "--MappingKernelManager.cull_idle_timeout=300" in c.Spawner.args
+    assert f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}" in c.Spawner.args  # as serve's
     assert [s["name"] for s in c.JupyterHub.services] == ["jupyterhub-idle-culler"]
     c = load_deploy_config(monkeypatch, "02_learning_rate")
     assert c.Spawner.default_url == "/voila/render/nnwidgets-lessons/02_learning_rate.ipynb"
@@ -366,7 +372,9 @@ def test_prepare_home_keeps_a_students_edits(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     subprocess.run(run, env=env, check=True, timeout=60)
     playground = json.loads((tmp_path / "playground.ipynb").read_text())
-    assert [c["source"] for c in playground["cells"]] == ["import nnwidgets as nw\nnw.playground()"]
+    # the served playground of `nnwidgets serve`: it reads the page's URL preset
+    assert [c["source"] for c in playground["cells"]] == [PLAYGROUND_APP]
+    assert "served_playground()" in PLAYGROUND_APP
     lessons = sorted(p.name for p in (tmp_path / "nnwidgets-lessons").glob("*.ipynb"))
     assert lessons[0] == "01_quickstart.ipynb" and len(lessons) >= 7, lessons
     (tmp_path / "playground.ipynb").write_text("edited")
@@ -420,6 +428,17 @@ def test_two_students_each_get_their_own_playground():
             costs = record_costs(alice, marker, "alice")
             (RESULTS / "costs.txt").write_text(costs + "\n")
             print(costs)
+
+            # URL presets under the hub: bob shares his setup through the hub's
+            # user-redirect, and alice's own server opens it in that setup
+            url = share_spiral(bob)
+            assert url.startswith(hub.url("/hub/user-redirect/voila/render/playground.ipynb?"))
+            shared = open_shared(alice.context, url, "alice")
+            dataset = shared.locator(".nnw-playground .nnw-dataset select").first
+            assert dataset.input_value() == "spiral"
+            assert shared.locator(".nnw-preset-message").count() == 0
+            assert page_errors(shared) == []
+            shared.screenshot(path=str(RESULTS / "alice-shared.png"))
             for page in pages.values():
                 page.context.close()
         finally:

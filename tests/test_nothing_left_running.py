@@ -6,6 +6,7 @@ import time
 import pytest
 
 import nnwidgets as nw
+from nnwidgets.widgets.compare import Compare
 from nnwidgets.widgets.runner import PAGE_SILENT, Runner
 
 
@@ -173,3 +174,81 @@ def test_outside_a_notebook_cell_nothing_is_replaced():
     from nnwidgets.widgets.cells import current_execution
 
     assert current_execution() is None  # pytest: no kernel, no cell
+
+
+# ------------------------------------------------------------------ a starved page
+class BusyPage:
+    """A page that draws (acknowledges) every refresh it is sent until it gets too busy
+    to draw (a starved browser): then it stays open but acknowledges nothing more."""
+
+    def __init__(self, frames) -> None:
+        self.frames = frames
+        self.busy = False
+        frames.out.observe(self._sent, names="value")
+        frames.back.value = frames.count  # it drew the first refresh
+
+    def _sent(self, change) -> None:
+        if not self.busy:
+            self.frames.back.value = change["new"]
+
+
+def starved_dashboard(speed):
+    dash = nw.Dashboard(moons_trainer(), speed=speed, page_timeout=0.5)
+    return dash, dash, dash._frames
+
+
+def starved_playground(speed):
+    pg = nw.playground(speed=speed)
+    pg.dashboard.runner.page_timeout = 0.5
+    return pg, pg.dashboard, pg.dashboard._frames
+
+
+def starved_race(speed):
+    race = Compare([moons_trainer(), moons_trainer()], speed=speed, page_timeout=0.5)
+    return race, race, race._frames
+
+
+@pytest.mark.parametrize("build", [starved_dashboard, starved_playground, starved_race])
+@pytest.mark.parametrize("speed", ["max", 60, 5])  # flat out, the lesson pace, step by step
+def test_a_starved_page_pauses_play_and_the_status_says_why(build, speed):
+    widget, owner, frames = build(speed)
+    page = BusyPage(frames)
+
+    async def scenario():
+        widget.play()
+        await asyncio.sleep(1.0)  # two timeouts: the page draws, play goes on
+        drawing = owner.runner.playing
+        page.busy = True
+        t0 = time.perf_counter()
+        while owner.runner.playing and time.perf_counter() - t0 < 5:
+            await asyncio.sleep(0.02)
+        # silent since the page's last acknowledgement (before it got busy)
+        silent, still_playing = time.perf_counter() - frames.last_answer, owner.runner.playing
+        widget.pause()
+        await owner.runner.wait()
+        return drawing, silent, still_playing
+
+    drawing, silent, still_playing = asyncio.run(scenario())
+    assert drawing and not still_playing
+    assert 0.5 <= silent <= 2.0  # the timeout, plus at most a refresh's wait for the page
+    message = owner.controls.message.value
+    assert "paused: no page has drawn for 0.5 s" in message, message
+    assert "too busy to draw" in message and "press Play to go on" in message
+    assert owner.controls.play.description == "Play"
+    widget.play()  # Play again clears the reason
+    assert owner.controls.message.value == ""
+    widget.pause()
+
+
+def test_play_stopped_for_any_other_reason_does_not_blame_the_page():
+    dash = nw.Dashboard(moons_trainer(), page_timeout=0.5)
+    BusyPage(dash._frames)  # a page that draws all along
+    dash.runner.stop_after_epochs = 1
+
+    async def scenario():
+        dash.play()
+        await asyncio.wait_for(dash.runner.wait(), 5)
+
+    asyncio.run(scenario())
+    assert "no page has drawn" not in dash.controls.message.value
+    assert dash.controls.message.value  # it says it finished instead

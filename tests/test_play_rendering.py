@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import statistics
 import time
 
 import numpy as np
@@ -209,6 +210,33 @@ def test_play_refresh_updates_the_loss_every_time_and_slow_views_in_turn():
     assert sorted(updated[1:]) == sorted(dash.views)
 
 
+def test_paced_play_draws_the_boundary_more_often_than_the_other_slow_views(monkeypatch):
+    """At a set pace each refresh is a larger share of a student's kernel: the slow
+    views follow ``View.paced_hz``, the boundary (what a lesson watches) most often."""
+    clock = [1000.0]
+    monkeypatch.setattr("nnwidgets.widgets.schedule.time.perf_counter", lambda: clock[0])
+    dash = nw.demo()  # the lesson pace
+    assert dash.runner.speed is not None
+    counts = dict.fromkeys(dash.views, 0)
+    for name, view in dash.views.items():
+        view.update = lambda snapshot, history, name=name: counts.__setitem__(
+            name, counts[name] + 1
+        )
+    for _ in range(60):  # 10 s of refreshes at 6 a second
+        dash.refresh_playing()
+        clock[0] += 1 / 6
+    assert counts["loss"] == 60
+    assert counts["boundary"] >= 25  # about 5 a second, as far as turns allow
+    for name in ("weights", "gradients"):
+        assert 10 <= counts[name] <= 21, counts  # about paced_hz (2) a second
+    dash.speed = "max"  # flat out: View.play_hz again
+    counts.update(dict.fromkeys(counts, 0))
+    for _ in range(60):
+        dash.refresh_playing()
+        clock[0] += 1 / 30
+    assert counts["weights"] >= 7 and counts["gradients"] >= 7  # about 5 a second each
+
+
 def test_play_skips_the_look_back_slider_until_the_end():
     dash = nw.demo()
     tr = dash.trainer
@@ -273,17 +301,22 @@ def test_play_refreshes_as_soon_as_the_page_has_caught_up():
 def test_refresh_interval_counts_from_the_start_of_the_last_refresh():
     """A refresh's own time is part of the interval: a 30 ms refresh at 20 Hz still gives
     20 refreshes a second (not one per 80 ms), with training between every two."""
-    tr = nw.demo().trainer
-    steps_at_refresh = []
+    tr = nw.demo(speed="max").trainer
+    steps_at_refresh, started = [], []
 
     def slow_refresh():
+        started.append(time.perf_counter())
         steps_at_refresh.append(tr.step_count)
         time.sleep(0.03)
 
     runner = Runner(tr, slow_refresh, refresh_hz=20)
 
     run_for(runner, 1.5)
-    assert len(steps_at_refresh) >= 25  # 30 at 20 Hz in 1.5 s; about 19 at one per 80 ms
+    # the median start-to-start interval: 50 ms at 20 Hz, 80 ms if counted from the end of
+    # the last refresh (a median, so that a busy machine's odd late wake does not count)
+    intervals = [b - a for a, b in itertools.pairwise(started)]
+    assert len(intervals) >= 10
+    assert statistics.median(intervals) < 0.065, intervals
     assert all(b > a for a, b in itertools.pairwise(steps_at_refresh))
 
 

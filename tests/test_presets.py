@@ -421,3 +421,30 @@ def test_a_preheated_kernel_reaches_the_server_on_its_address():
     assert request_ip("::") == "[::1]"
     assert request_ip("fe80::1") == "[fe80::1]"
     assert request_ip("class.local") == "class.local"
+
+
+def test_under_jupyterhub_share_goes_through_the_hubs_user_redirect():
+    """alice's page is /user/alice/voila/...: a classmate following that gets no page, so
+    the shared address is the hub's user-redirect, which opens their own server."""
+    env = {
+        "VOILA_KERNEL_ID": "k",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SCRIPT_NAME": "/user/alice/voila/render/playground.ipynb",
+        "JUPYTERHUB_SERVICE_PREFIX": "/user/alice/",
+        "JUPYTERHUB_BASE_URL": "/",
+        "JUPYTERHUB_PUBLIC_HUB_URL": "",
+    }
+    redirect = "/hub/user-redirect/voila/render/playground.ipynb"
+    assert page_base_url(env) == "http://127.0.0.1:8000" + redirect
+    assert page_base_url({**env, "JUPYTERHUB_BASE_URL": "/class/"}) == (
+        "http://127.0.0.1:8000/class" + redirect
+    )
+    public = {**env, "JUPYTERHUB_PUBLIC_HUB_URL": "https://class.example.org/hub/"}
+    assert page_base_url(public) == "https://class.example.org" + redirect
+    # a path outside the student's server (or no hub) is left as it is
+    assert page_base_url({**env, "SCRIPT_NAME": "/other/a.ipynb"}) == (
+        "http://127.0.0.1:8000/other/a.ipynb"
+    )
+    url, _ = share_url(nw.playground(query="dataset=xor").config, env)
+    assert url.startswith(f"http://127.0.0.1:8000{redirect}?dataset=xor&")

@@ -17,7 +17,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -29,6 +31,9 @@ from nnwidgets.classroom.pages import full_page, index_page
 from nnwidgets.widgets.pace import MAX_SPEED_ENV
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "browser"))
+
+import processes  # noqa: E402  (tests/browser, put on sys.path above)
 
 
 def notebook(path: Path) -> Path:
@@ -245,6 +250,136 @@ def test_a_page_waits_for_the_first_pool_kernel_being_started():
     asyncio.run(scenario())
 
 
+# ------------------------------------------------------------------ culling
+class FakeKernel:
+    """What jupyter_server's culler reads of a kernel."""
+
+    kernel_name = "python3"
+
+    def __init__(self, last_activity: datetime, state: str = "idle") -> None:
+        self.last_activity = last_activity
+        self.execution_state = state
+        self.kernel_spec = SimpleNamespace(metadata={})
+
+
+class PoolSkipping(ClassroomKernelManager):
+    """What Voila's preheating subclass adds to culling: a kernel in a pool is skipped."""
+
+    async def cull_kernel_if_idle(self, kernel_id: str):
+        for pool in self._pools.values():
+            if any(f.done() and f.result()["kernel_id"] == kernel_id for f in pool):
+                return None
+        return await super().cull_kernel_if_idle(kernel_id)
+
+
+class Clock:
+    """The culler's clock (jupyter_server's utcnow), moved by hand."""
+
+    def __init__(self, monkeypatch) -> None:
+        from jupyter_server.services.kernels import kernelmanager
+
+        from nnwidgets.classroom import kernels
+
+        self.now = datetime(2025, 1, 1, tzinfo=UTC)
+        for module in (kernelmanager, kernels):
+            monkeypatch.setattr(module, "utcnow", lambda: self.now)
+
+    def ago(self, seconds: float) -> datetime:
+        return self.now - timedelta(seconds=seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def culling_manager(cls=ClassroomKernelManager, **kwargs):
+    """A kernel manager (cull_after 5 s) whose shutdowns are recorded, not done."""
+    km = cls(cull_idle_timeout=5, **kwargs)
+    culled: list[str] = []
+
+    async def shutdown_kernel(kernel_id, *args, **kw):
+        culled.append(kernel_id)
+        km._kernels.pop(kernel_id)
+
+    km.shutdown_kernel = shutdown_kernel
+    return km, culled
+
+
+def add_kernel(km, kernel_id: str, last_activity: datetime, state: str = "idle") -> None:
+    km._kernels[kernel_id] = FakeKernel(last_activity, state)
+    km._kernel_connections[kernel_id] = 0
+
+
+def test_a_kernel_no_page_connected_to_gets_a_grace_period_from_leaving_the_pool(monkeypatch):
+    """A preheated kernel idle in the pool for an hour, then handed to a page whose
+    browser is slow to connect: kept max(cull_after, 60 s) from the hand-off."""
+    clock = Clock(monkeypatch)
+
+    async def scenario():
+        km, culled = culling_manager(PoolSkipping)
+        assert km.grace() == timedelta(seconds=60)  # max(cull_idle_timeout=5, 60)
+        starting = asyncio.get_running_loop().create_future()
+        km._pools = {"nb.ipynb": [starting]}
+        add_kernel(km, "k", clock.now)  # started; Voila's pool entry is not done yet
+        await km.cull_kernels()
+        starting.set_result({"kernel_id": "k"})  # now in the pool, where it runs the notebook
+        clock.advance(3600)
+        await km.cull_kernels()
+        assert culled == []  # never culled in the pool
+        km._pools["nb.ipynb"].clear()  # a page took it
+        await km.cull_kernels()
+        clock.advance(59)
+        await km.cull_kernels()
+        assert culled == []  # idle for an hour, but its page may still connect
+        clock.advance(2)
+        await km.cull_kernels()
+        assert culled == ["k"]
+
+    asyncio.run(scenario())
+
+
+def test_a_pages_own_kernel_gets_its_grace_from_its_start(monkeypatch):
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    clock = Clock(monkeypatch)
+
+    async def started(self, *, kernel_id=None, **kwargs):
+        add_kernel(self, kernel_id, clock.now)
+        return kernel_id
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", started)
+
+    async def scenario():
+        km, culled = culling_manager(connect_grace=30)
+        km.cull_idle_timeout = 40
+        assert km.grace() == timedelta(seconds=40)  # cull_after when it is longer
+        kernel_id = await km.start_kernel(kernel_name="python3", env={})
+        clock.advance(39)  # the culler's first look
+        await km.cull_kernels()
+        assert culled == []
+        clock.advance(2)  # counted from the start, not the first look
+        await km.cull_kernels()
+        assert culled == [kernel_id]
+
+    asyncio.run(scenario())
+
+
+def test_a_page_that_connected_once_then_left_is_culled_after_cull_after(monkeypatch):
+    clock = Clock(monkeypatch)
+
+    async def scenario():
+        km, culled = culling_manager()
+        add_kernel(km, "gone", clock.ago(6))
+        add_kernel(km, "open", clock.ago(3600))
+        add_kernel(km, "dead", clock.now, state="dead")  # never connected, but dead
+        for kernel_id in ("gone", "open"):
+            km.notify_connect(kernel_id)
+        km.notify_disconnect("gone")
+        await km.cull_kernels()
+        assert sorted(culled) == ["dead", "gone"]  # "open" still has its page
+
+    asyncio.run(scenario())
+
+
 def test_no_kernel_starts_once_the_server_stops():
     km = ClassroomKernelManager(max_kernels=5)
     asyncio.run(km.shutdown_all())
@@ -306,6 +441,25 @@ def test_the_app_sets_the_classroom_defaults(app_factory, tmp_path):
     assert ClassroomVoilaHandler in handlers and TornadoVoilaHandler not in handlers
 
 
+def test_serve_gives_voilas_executor_a_longer_iopub_timeout(app_factory, tmp_path):
+    """nbclient waits 4 s for a cell's outputs: too short on a class server under load
+    (the dashboard was missing from the page). The command serve runs sets 30 s."""
+    from voila.execute import VoilaExecutor
+
+    nb = notebook(tmp_path / "lesson.ipynb")
+    cmd = opts.server_command(opts.ServeOptions(notebooks=[nb]))
+    assert cmd[:3] == [sys.executable, "-m", "nnwidgets.classroom.app"]
+    app = app_factory(*cmd[3:])
+    assert opts.IOPUB_TIMEOUT == 30
+    assert app.config.VoilaExecutor.iopub_timeout == opts.IOPUB_TIMEOUT
+    # an executor as Voila builds one, for a page or a preheated kernel
+    executor = VoilaExecutor(nbformat.read(nb, as_version=4), config=app.config)
+    assert executor.iopub_timeout == opts.IOPUB_TIMEOUT
+    # Voila's own option still wins
+    app = app_factory(*cmd[3:], "--VoilaExecutor.iopub_timeout=90")
+    assert app.config.VoilaExecutor.iopub_timeout == 90
+
+
 def test_the_app_serves_only_the_lessons_with_an_index(app_factory, tmp_path):
     from voila.tornado.contentshandler import VoilaContentsHandler
     from voila.tornado.treehandler import TornadoVoilaTreeHandler
@@ -339,33 +493,6 @@ def test_the_app_serves_only_the_lessons_with_an_index(app_factory, tmp_path):
 
 
 # ------------------------------------------------------------------ a real server
-def _descendants(root: int) -> set[int]:
-    parent = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            parent[int(pid)] = int(
-                Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
-            )
-        except OSError:
-            continue
-    found = set()
-    for pid in parent:
-        p = pid
-        while p in parent and p > 1:
-            p = parent[p]
-            if p == root:
-                found.add(pid)
-                break
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _get(url: str, timeout: float = 90) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as r:
@@ -412,15 +539,16 @@ def real_server(tmp_path: Path, *args: str, stop=signal.SIGTERM):
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.3)
         yield proc, base
-        seen = _descendants(proc.pid)
+        seen = set(processes.descendants(proc.pid))
         proc.send_signal(stop)
         assert proc.wait(timeout=60) in (0, 130, 143), log_path.read_text()
         time.sleep(0.5)
-        left = {p for p in seen if _alive(p)}
+        left = {p for p in seen if processes.alive(p)}
         assert not left, f"left running: {left}"
         assert "Traceback" not in log_path.read_text(), log_path.read_text()
     finally:
-        seen |= _descendants(proc.pid)  # before the server goes: then its tree is lost
+        # before the server goes: then its tree is lost
+        seen |= set(processes.descendants(proc.pid))
         if proc.poll() is None:  # a failed test: stop it the ordinary way, then for sure
             proc.send_signal(signal.SIGTERM)
             try:
@@ -429,20 +557,9 @@ def real_server(tmp_path: Path, *args: str, stop=signal.SIGTERM):
                 proc.kill()
                 proc.wait()
         for pid in seen:
-            if _alive(pid):
+            if processes.alive(pid):
                 os.kill(pid, signal.SIGKILL)
         log.close()
-
-
-def _has_kernel(pid: int) -> bool:
-    return any(b"ipykernel" in _cmdline(p) for p in _descendants(pid))
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
 
 
 def test_ctrl_c_stops_the_server_its_kernels_and_removes_the_playground(tmp_path):
@@ -450,7 +567,7 @@ def test_ctrl_c_stops_the_server_its_kernels_and_removes_the_playground(tmp_path
         assert _get(base + "/")[0] == 200  # the first student: the preheated kernel
         status, page = _get(base + "/")  # the second: the class is full
         assert status == 503 and "The class is full" in page and "Traceback" not in page
-        assert _has_kernel(proc.pid)
+        assert processes.kernel_pids(proc.pid)
         assert list(tmp_path.glob("nnwidgets-serve-*"))
     assert not list(tmp_path.glob("nnwidgets-serve-*")), "the temporary folder must go"
 
@@ -462,7 +579,7 @@ def test_lessons_are_listed_and_the_cap_holds_without_preheated_kernels(tmp_path
     notebook(lessons / "private.ipynb")
     with real_server(tmp_path, str(a), str(b), "--max-kernels=1") as (proc, base):
         status, index = _get(base + "/")
-        assert status == 200 and not _has_kernel(proc.pid)  # the index starts no kernel
+        assert status == 200 and not processes.kernel_pids(proc.pid)  # the index starts no kernel
         assert "/voila/render/a.ipynb" in index and "/voila/render/sub/b.ipynb" in index
         assert "private" not in index
         assert _get(base + "/voila/render/private.ipynb")[0] == 404

@@ -72,9 +72,9 @@ def test_frame_counter_waits_only_for_a_page_that_answers():
 
 
 def test_play_skips_refreshes_while_the_page_is_behind():
-    dash = nw.demo()
+    dash = nw.demo(speed="max")
     dash._frames.back.value = 1  # a page answered once, then fell behind
-    dash._frames.count = 5
+    dash._frames.count = 2 + dash._frames.in_flight
 
     play_for(dash, 0.5)
     assert dash.runner.skipped > 3
@@ -95,6 +95,42 @@ def test_page_acknowledgements_are_not_echoed_back_to_the_page():
     for _ in range(2 * FrameCounter.ACK_EVERY):
         frames.sent()  # every ACK_EVERY-th count goes out, to be acknowledged
     assert [m["state"]["value"] for m in sent] == [FrameCounter.ACK_EVERY, 2 * frames.ACK_EVERY]
+
+
+def test_paced_play_asks_the_page_at_most_once_a_second(monkeypatch):
+    """At a lesson pace an acknowledgement costs the kernel about as much as a refresh:
+    one a second is enough to know the page still draws (page_timeout is 10 s)."""
+    clock = [100.0]
+    monkeypatch.setattr("nnwidgets.widgets.pacing.time.perf_counter", lambda: clock[0])
+    frames = FrameCounter()
+    sent = []
+    frames.out._send = lambda msg, buffers=None: sent.append(msg["state"]["value"])
+    frames.pace(6.0)
+    assert frames.in_flight == FrameCounter.IN_FLIGHT + 6
+    for _ in range(13):  # 13 refreshes at 6 a second: 2.0 s
+        frames.sent()
+        clock[0] += 1 / 6
+    assert sent == [1, 7, 13]
+    sent.clear()
+    for _ in range(6):  # a short page_timeout: at least four asks within it
+        frames.sent(page_timeout=2.0)
+        clock[0] += 1 / 6
+    assert sent == [16, 19]  # every half second (float steps of 1/6 s)
+    frames.pace(None)  # flat out again: every ACK_EVERY-th refresh
+    assert frames.in_flight == FrameCounter.IN_FLIGHT
+    sent.clear()
+    for _ in range(4):
+        frames.sent()
+    assert sent == [20, 22]
+
+
+def test_dashboard_speed_sets_the_acknowledgement_cadence():
+    dash = nw.demo()  # the lesson pace
+    assert dash._frames.in_flight > FrameCounter.IN_FLIGHT
+    dash.speed = "max"
+    assert dash._frames.in_flight == FrameCounter.IN_FLIGHT
+    dash.speed = 2
+    assert dash._frames.in_flight == FrameCounter.IN_FLIGHT + 2  # 2 refreshes a second
 
 
 def test_status_line_follows_play_at_its_own_rate():

@@ -172,6 +172,40 @@ def test_loss_view_draws_the_history():
         check_loss(view, snap, hist)
 
 
+def test_loss_view_sends_the_epoch_lines_only_when_an_epoch_ended():
+    """A refresh while playing sends the batch line; the per-epoch lines (and accuracy)
+    only when an epoch ended since, and again after a reset."""
+    ds = nw.datasets.moons(n_samples=40, noise=0.2, seed=0)  # as moons_run: 2 steps an epoch
+    tr = nw.Trainer(nw.MLP([2, 4, 1], seed=0), ds, batch_size=16, seed=0)
+    view = LossView(tr.view_context())
+    sends = {"batch": 0, "epochs": 0, "acc": 0}
+    for key, mark in (
+        ("batch", view.batch_line),
+        ("epochs", view.epoch_lines),
+        ("acc", view.acc_lines),
+    ):
+        original = mark._send
+
+        def count(msg, buffers=None, key=key, original=original):
+            sends[key] += 1
+            return original(msg, buffers)
+
+        mark._send = count
+    view.update(tr.snapshot(), tr.history)  # step 0: the epoch-0 evaluation is drawn
+    sends.update(batch=0, epochs=0, acc=0)
+    tr.step()  # within the first epoch
+    view.update(tr.snapshot(), tr.history)
+    assert sends == {"batch": 1, "epochs": 0, "acc": 0}
+    tr.step()  # the epoch ends
+    view.update(tr.snapshot(), tr.history)
+    assert sends["epochs"] == 1 and sends["acc"] == 1
+    check_loss(view, tr.snapshot(), tr.history)
+    tr.reset()
+    view.update(tr.snapshot(), tr.history)
+    assert sends["epochs"] == 2  # back to what step 0 shows
+    same_row(drawn(view.epoch_lines.y)[0], tr.history.series("train_loss")[1])
+
+
 def test_loss_view_log_axis_hides_zero_losses():
     tr, stages = moons_run()
     view = LossView(tr.view_context())

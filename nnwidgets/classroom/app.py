@@ -8,6 +8,8 @@ Voila's own options too. On top of Voila it sets:
 - ``preheat`` kernels per notebook started ahead (Voila's ``preheat_kernel`` pool), so a
   page appears at once; they count toward ``max_kernels``;
 - ``NNWIDGETS_MAX_SPEED`` for the kernels, which caps every dashboard's pace;
+- Voila's executor waits ``IOPUB_TIMEOUT`` s (not 4) for a cell's outputs, so that a
+  busy server still puts the dashboard in the page;
 - pages: the "class is full" page (503), an index of the lessons when several notebooks
   are served (and no listing of the server's folder);
 - the page's shutdown beacon accepted (Voila's page sends no ``_xsrf``), so a closed tab
@@ -29,6 +31,7 @@ from nnwidgets.classroom.options import (
     DEFAULT_CULL_AFTER,
     DEFAULT_MAX_KERNELS,
     DEFAULT_MAX_SPEED,
+    IOPUB_TIMEOUT,
     PLAYGROUND_PREHEAT,
 )
 from nnwidgets.classroom.pages import ClassroomVoilaHandler, LessonIndexHandler
@@ -101,6 +104,8 @@ class ClassroomVoila(Voila):
         vc.preheat_kernel = self.preheat > 0
         vc.default_pool_size = max(self.preheat, 0)
         vc.show_tracebacks = False
+        # the config every notebook's executor is built with (pages and preheated kernels)
+        _default(self.config.VoilaExecutor, "iopub_timeout", IOPUB_TIMEOUT)
         km = self.config.ClassroomKernelManager
         _default(km, "max_kernels", self.max_kernels)
         _default(km, "cull_idle_timeout", self.cull_after)

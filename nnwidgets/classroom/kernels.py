@@ -17,14 +17,17 @@ the pool. So every kernel Voila starts, for a page or for the pool, passes throu
 Culling is jupyter_server's: ``cull_idle_timeout`` with ``cull_connected=False``, so only
 a kernel with no page connected is culled, once it has been idle that long. A playing
 dashboard pauses by itself ``page_timeout`` (10 s) after its page went silent, after which
-its kernel is idle.
+its kernel is idle. A kernel that no page has connected to yet (its page is still
+loading, in a browser that may be busy) is kept ``max(cull_idle_timeout, connect_grace)``
+seconds at least, counted from its start, or for a preheated kernel from when it left the
+pool for a page (Voila never culls a kernel still in the pool).
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -44,11 +47,19 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
     wait_poll = Float(
         0.25, config=True, help="Seconds between two looks for a free place by a pool refill."
     )
+    connect_grace = Float(
+        60.0,
+        config=True,
+        help="Seconds a kernel that no page has connected to yet is kept at least (or "
+        "cull_idle_timeout, if longer), from its start or from when it left the pool for "
+        "a page, so that a page slow to load still finds its kernel.",
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._reserved: set[str] = set()  # kernels being started, not yet in the mapping
         self._connected_once: set[str] = set()
+        # when each kernel no page has connected to yet was started, or left the pool
         self._unclaimed_since: dict[str, datetime] = {}
         self._stopping = False
         self._waiting: set[asyncio.Task] = set()  # pool refills waiting for a place
@@ -106,7 +117,8 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         if kernel_id is not None and kernel_id in self:
             return await super().start_kernel(kernel_id=kernel_id, **kwargs)
         env = kwargs.get("env") or {}
-        if env.get(PREHEAT_ENV) == "True":
+        preheated = env.get(PREHEAT_ENV) == "True"
+        if preheated:
             await self._wait_for_room()
         elif not self.has_room():
             self.log.warning("Class full: %s; a page was refused", self._full_message())
@@ -114,9 +126,12 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         kernel_id = str(uuid.uuid4())
         self._reserved.add(kernel_id)
         try:
-            return await super().start_kernel(kernel_id=kernel_id, **kwargs)
+            started = await super().start_kernel(kernel_id=kernel_id, **kwargs)
         finally:
             self._reserved.discard(kernel_id)
+        if not preheated:  # a page's own kernel: its page may connect from now on
+            self._unclaimed_since.setdefault(started, utcnow())
+        return started
 
     # ------------------------------------------------------------------ leaving
     def remove_kernel(self, kernel_id: str):
@@ -148,16 +163,38 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
     def notify_connect(self, kernel_id: str) -> None:
         """A page connected to the kernel."""
         self._connected_once.add(kernel_id)
+        self._unclaimed_since.pop(kernel_id, None)
         super().notify_connect(kernel_id)
 
+    def grace(self) -> timedelta:
+        """How long a kernel no page has connected to yet is kept at least."""
+        return timedelta(seconds=max(self.cull_idle_timeout, self.connect_grace))
+
+    def _pool_kernel_ids(self) -> set[str]:
+        """The kernels waiting in Voila's pools (started, not yet taken by a page)."""
+        found = set()
+        for pool in (getattr(self, "_pools", None) or {}).values():
+            for task in pool:
+                if task.done() and not task.cancelled() and task.exception() is None:
+                    found.add(task.result().get("kernel_id"))
+        return found
+
+    async def cull_kernels(self):
+        """Look for kernels to cull. A kernel seen in a pool has its wait for a page
+        counted from when it is first seen out of it (taken by a page)."""
+        for kernel_id in self._pool_kernel_ids():
+            self._unclaimed_since.pop(kernel_id, None)
+        return await super().cull_kernels()
+
     async def cull_kernel_if_idle(self, kernel_id: str):
-        """Cull as jupyter_server does, but count a kernel that no page has connected to
-        yet (one just taken from the pool, idle there for long) idle only from the first
-        time it is looked at out of the pool (Voila's subclass skips pool kernels)."""
-        if kernel_id not in self._connected_once and kernel_id in self._kernels:
+        """Cull as jupyter_server does (Voila's subclass skips pool kernels); but a
+        kernel that no page has connected to yet only once :meth:`grace` has passed
+        since it started or left the pool, whatever its idle time: its page may still
+        be loading."""
+        kernel = self._kernels.get(kernel_id)
+        waiting = kernel is not None and kernel_id not in self._connected_once
+        if waiting and getattr(kernel, "execution_state", None) != "dead":
             since = self._unclaimed_since.setdefault(kernel_id, utcnow())
-            kernel = self._kernels[kernel_id]
-            last = getattr(kernel, "last_activity", None)
-            if last is not None and last < since:
-                kernel.last_activity = since
+            if utcnow() - since < self.grace():
+                return None
         return await super().cull_kernel_if_idle(kernel_id)

@@ -21,8 +21,22 @@ DEFAULT_MAX_KERNELS = 40
 DEFAULT_CULL_AFTER = 300  # seconds
 DEFAULT_MAX_SPEED = 2000.0  # steps per second
 PLAYGROUND_PREHEAT = 1  # kernels kept ready for the playground
+# Seconds Voila waits for a cell's last output after the kernel replied (nbclient's
+# default, 4, is too short on a server busy with a class: the output, i.e. the
+# dashboard, was then missing from the page until a reload)
+IOPUB_TIMEOUT = 30
 NOTEBOOK_PREHEAT = 0  # ... and for each lesson: a lesson may train for long when it runs
 APP_MODULE = "nnwidgets.classroom.app"
+
+# The playground notebook of a class (``nnwidgets serve``, and each student's
+# playground.ipynb under JupyterHub): it takes its setup from the page's URL
+# (``?dataset=spiral&lr=0.03``, see nnwidgets.widgets.presets); in a preheated kernel it
+# waits for the student's request. Outside Voila it is the default playground.
+PLAYGROUND_APP = """\
+from nnwidgets.widgets.playground import served_playground
+
+served_playground()
+"""
 
 
 @dataclass

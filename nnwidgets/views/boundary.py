@@ -100,6 +100,7 @@ class BoundaryView(View):
 
     name = "boundary"
     title = "Decision boundary"
+    paced_hz = 5.0  # the picture a lesson watches: the boundary moving as it learns
 
     def build(self):
         ctx = self.context

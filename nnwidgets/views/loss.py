@@ -57,11 +57,12 @@ class LossView(View):
 
     name = "loss"
     title = "Loss"
-    play_hz = None  # every refresh: the curve is what moves while playing
+    play_hz = paced_hz = None  # every refresh: the curve is what moves while playing
 
     def build(self):
         # bounds set from Python in steps (see nice_ceiling), not from the data: a
         # scale whose domain moves redraws every mark and axis on it at each refresh
+        self._keys: dict[int, tuple] = {}  # what each per-epoch mark shows (see _drawn)
         self.x = LinearScale(min=0.0, max=1.0)
         self.y_linear = LinearScale(min=0.0, max=1.0)
         self.y_log = LogScale(min=0.1, max=1.0)
@@ -191,6 +192,17 @@ class LossView(View):
             lo, hi = log_bounds(float(positive.min()), float(positive.max()))
             set_changed(self.y_log, min=lo, max=hi)
 
+    def _drawn(self, mark: Lines, *series) -> bool:
+        """True when ``series`` (arrays, then the marker) differ from what ``mark``
+        shows: their lengths and last values tell, as the epoch series only grow, or
+        start again after a reset."""
+        *arrays, marker = series
+        key = (marker, *(len(a) for a in arrays), *(float(v) for a in arrays for v in a[-1:]))
+        if self._keys.get(id(mark)) == key:
+            return False
+        self._keys[id(mark)] = key
+        return True
+
     def update(self, snapshot: Snapshot, history: History) -> None:
         sx, sy = history.series("batch_loss", MAX_POINTS)
         # each series keeps its own x: min/max decimation keeps different points per series
@@ -203,18 +215,22 @@ class LossView(View):
         with self.batch_line.hold_sync():
             self.batch_line.x, self.batch_line.y = plot_array(sx), plot_array(sy)
         marker = "circle" if len(ex) <= MARKER_MAX else None
-        with self.epoch_lines.hold_sync():
-            if self.epoch_lines.marker != marker:
-                self.epoch_lines.marker = marker
-            X, Y = stacked_lines([ex_steps, tx_steps], [train, test])
-            self.epoch_lines.x, self.epoch_lines.y = plot_array(X), plot_array(Y)
+        # the per-epoch lines change a few times a second at most: sent only then (each
+        # send is a message for the kernel to serialise and a path for the page to redo)
+        if self._drawn(self.epoch_lines, ex_steps, tx_steps, train, test, marker):
+            with self.epoch_lines.hold_sync():
+                if self.epoch_lines.marker != marker:
+                    self.epoch_lines.marker = marker
+                X, Y = stacked_lines([ex_steps, tx_steps], [train, test])
+                self.epoch_lines.x, self.epoch_lines.y = plot_array(X), plot_array(Y)
         if self.acc_fig is not None:
             ax, tr_acc = history.series("train_acc", ACC_POINTS)
             tax, te_acc = history.series("test_acc", ACC_POINTS)
             set_changed(self.acc_x, max=nice_ceiling(max([MIN_STEPS, *ax[-1:], *tax[-1:]])))
-            with self.acc_lines.hold_sync():
-                if self.acc_lines.marker != marker:
-                    self.acc_lines.marker = marker
-                X, Y = stacked_lines([ax, tax], [tr_acc, te_acc])
-                self.acc_lines.x, self.acc_lines.y = plot_array(X), plot_array(Y)
+            if self._drawn(self.acc_lines, ax, tax, tr_acc, te_acc, marker):
+                with self.acc_lines.hold_sync():
+                    if self.acc_lines.marker != marker:
+                        self.acc_lines.marker = marker
+                    X, Y = stacked_lines([ax, tax], [tr_acc, te_acc])
+                    self.acc_lines.x, self.acc_lines.y = plot_array(X), plot_array(Y)
         self._set_ticks()

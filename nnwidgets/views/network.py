@@ -57,6 +57,7 @@ class NetworkView(View):
 
     name = "network"
     title = "Network"
+    paced_hz = 3.0  # the playground's centrepiece: its weights change as the boundary does
 
     on_select_neuron: Callable[[int, int] | None, None] | None = None
     on_select_edge: Callable[[int, int, int], None] | None = None

@@ -11,6 +11,7 @@ from ..core.snapshot import Snapshot
 from ..core.view_context import ViewContext
 
 PLAY_HZ = 5.0  # default View.play_hz: still live to the eye, a fraction of the page's work
+PACED_HZ = 2.0  # default View.paced_hz: at a lesson pace the slow views change slowly too
 STEP_FORMAT = "~s"  # step axes: 250, 1.5k, 100k; plain integers run together past 10^5
 MIN_STEPS = 10.0  # a step (or epoch) axis spans at least this many steps, so its ticks are integers
 FIG_MARGIN = {"top": 36, "bottom": 42, "left": 58, "right": 16}
@@ -37,6 +38,9 @@ class View:
     #: A slow-changing picture need not be redrawn at the loss curve's rate, and a
     #: browser that draws fewer views per refresh keeps up with more refreshes.
     play_hz: float | None = PLAY_HZ
+    #: the same while play is paced (a speed is set), where a refresh is a larger share
+    #: of a student's kernel: the view a lesson watches may ask for more than the rest
+    paced_hz: float | None = PACED_HZ
 
     def __init__(self, context: ViewContext) -> None:
         self.context = context

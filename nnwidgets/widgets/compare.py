@@ -21,7 +21,7 @@ from .controls import HIDEABLE, Controls
 from .mainloop import MainLoop
 from .pace import MAX, check_speed, server_max_speed
 from .pacing import FrameCounter
-from .runner import PAGE_TIMEOUT, Runner
+from .runner import PAGE_SILENT, PAGE_TIMEOUT, Runner, page_silent_message
 from .schedule import RefreshSchedule
 
 MAX_POINTS = 800
@@ -275,6 +275,8 @@ class Compare(VBox):
         if reason.startswith("error"):
             self.controls.say(f"Play stopped: {reason}", error=True)
             return
+        if reason == PAGE_SILENT:
+            self.controls.say(page_silent_message(self.runner.page_timeout))
         self.refresh()
 
     # -------------------------------------------------------------- drawing

@@ -193,10 +193,10 @@ class Controls:
             "CSV", "nnw-export-csv", "table", "write the history as CSV beside the file name"
         )
         self.export_png = _button(
-            "PNG", "nnw-export-png", "image", "download every figure as a PNG (in the browser)"
+            "PNG", "nnw-export-png", "image", "download the dashboard as one PNG image"
         )
         self.export_svg = _button(
-            "SVG", "nnw-export-svg", "image", "download every figure as an SVG (in the browser)"
+            "SVG", "nnw-export-svg", "image", "download the dashboard as one SVG image"
         )
         self.status = HTML(value="")
         self.status.add_class("nnw-status")

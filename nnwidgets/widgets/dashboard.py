@@ -3,13 +3,15 @@
 Its parts live beside it: ``controls`` (the widgets, and how they show a trainer's
 settings), ``pacing`` (the page acknowledges what it drew), ``schedule`` (what a
 refresh while playing draws), ``lookback`` (the scrubber and rewind), ``files``
-(save, load and exports) and ``weight_editor``.
+(save, load and exports; ``export`` and ``composite`` make one image of the views) and
+``weight_editor``.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable, Sequence
+from os import PathLike
 
 from ipywidgets import HBox, Layout, VBox
 
@@ -19,12 +21,13 @@ from ..views import VIEWS, BoundaryView, View, ViewContext
 from ..views.theme import stylesheet
 from .cells import replace_in_cell
 from .controls import HIDEABLE, Controls
+from .export import EXPORT_TIMEOUT, Export
 from .files import FilesPanel
 from .lookback import MAX_SCRUB_POINTS, LookBack
 from .mainloop import MainLoop
 from .pace import LESSON_SPEED, MAX, check_speed, server_max_speed
 from .pacing import RATE_WINDOW, FrameCounter, _Acknowledgement
-from .runner import PAGE_SILENT, PAGE_TIMEOUT, Runner
+from .runner import PAGE_SILENT, PAGE_TIMEOUT, Runner, page_silent_message
 from .schedule import STATUS_PLAY_HZ, RefreshSchedule
 from .weight_editor import WeightEditor, weight_editor_for
 
@@ -94,8 +97,8 @@ class Dashboard(VBox):
     refreshes as often as the page draws, at most ``refresh_hz`` times a second
     (None, the default: up to ``runner.AUTO_HZ`` with a page that acknowledges what it
     drew, ``runner.FALLBACK_HZ`` without one); the loss view at every refresh, the
-    status line ``STATUS_PLAY_HZ`` times a second, slower views (``View.play_hz``) one
-    at a time, at their own rate.
+    status line ``STATUS_PLAY_HZ`` times a second, slower views (``View.play_hz``, or
+    ``View.paced_hz`` at a set pace) one at a time, at their own rate.
 
     ``speed`` is the pace of play (steps per second, or ``"max"``), capped at
     ``max_speed``. Play pauses by itself when the page that acknowledged its refreshes
@@ -171,6 +174,7 @@ class Dashboard(VBox):
     def speed(self, value: float | str) -> None:
         pace = check_speed(value, self.max_speed)
         self.runner.speed = pace
+        self._frames.pace(None if pace is None else min(pace, self.runner.target_hz))
         with self.controls.quietly():
             self.controls.speed.value = MAX if pace is None else pace
         self._mark_batches()
@@ -212,7 +216,13 @@ class Dashboard(VBox):
         if isinstance(boundary, BoundaryView):
             boundary.follow_pace(self.runner.speed)
         grid.add_class("nnw-views")
-        self.children = [self.controls_box, grid, self._frames.widget, self._theme]
+        self.children = [
+            self.controls_box,
+            grid,
+            self._frames.widget,
+            self.files.exports.page,
+            self._theme,
+        ]
 
     def set_trainer(self, trainer: TrainerProtocol) -> None:
         """Watch another trainer (views are rebuilt for its network and data)."""
@@ -255,8 +265,8 @@ class Dashboard(VBox):
         c.save.on_click(m(lambda _: guard(self.save, c.path.value)))
         c.load.on_click(m(lambda _: guard(self.load, c.path.value)))
         c.export_csv.on_click(m(lambda _: guard(self.export_csv, c.path.value)))
-        c.export_png.on_click(m(lambda _: guard(self.export_png)))
-        c.export_svg.on_click(m(lambda _: guard(self.export_png, fmt="svg")))
+        c.export_png.on_click(m(lambda _: guard(self.files.download, "png")))
+        c.export_svg.on_click(m(lambda _: guard(self.files.download, "svg")))
         on_value(c.stop_after, self._set_stop_after)
 
     def _from_control(self, action, *args, **kwargs) -> None:
@@ -312,10 +322,49 @@ class Dashboard(VBox):
         """Write the history as CSV (``path`` with a ``.csv`` suffix); returns the file name."""
         return self.files.export_csv(path)
 
-    def export_png(self, prefix: str = "nnwidgets", fmt: str = "png") -> list[str]:
-        """Ask the browser to download every view's figure as PNG (or ``fmt="svg"``);
-        returns the file names."""
-        return self.files.export_png(prefix, fmt)
+    def export_png(
+        self,
+        path: str | PathLike | None = None,
+        *,
+        download: bool | str | None = None,
+        scale: float | None = None,
+        timeout: float = EXPORT_TIMEOUT,
+        prefix: str | None = None,
+        fmt: str | None = None,
+    ) -> Export:
+        """The whole dashboard as one PNG image, every figure where it is on screen.
+
+        The page draws it, so the image arrives after this cell has finished: the
+        returned ``Export`` then holds it (``export.data``, the PNG's bytes), and it is
+        written to ``path`` when given (``.png`` added) and saved by the browser as one
+        download when ``download`` is True or a file name. ``scale`` multiplies the
+        resolution (default: the screen's pixel ratio). Raises ``ExportError`` when no
+        page shows the dashboard; the export fails (``export.error``, and the message
+        line) when the page does not answer within ``timeout`` seconds.
+
+        Deprecated: ``prefix=`` (now ``download=NAME``) and ``fmt=`` (now
+        ``export_svg()``); both warn.
+        """
+        return self.files.export_png(
+            path,
+            download=download,
+            scale=scale,
+            timeout=timeout,
+            prefix=prefix,
+            fmt=fmt,
+        )
+
+    def export_svg(
+        self,
+        path: str | PathLike | None = None,
+        *,
+        download: bool | str | None = None,
+        timeout: float = EXPORT_TIMEOUT,
+        prefix: str | None = None,
+    ) -> Export:
+        """The whole dashboard as one SVG image, every figure where it is on screen (a
+        ``<g class="nnw-export-figure bqplot" data-view=NAME>`` each); as ``export_png``."""
+        return self.files.export_svg(path, download=download, timeout=timeout, prefix=prefix)
 
     # -------------------------------------------------------------- actions
     def step(self) -> None:
@@ -375,10 +424,7 @@ class Dashboard(VBox):
         if reason == "finished":
             self.controls.say(f"Played {self.runner.stop_after_epochs} epochs.")
         elif reason == PAGE_SILENT:
-            self.controls.say(
-                f"paused: no page has drawn for {self.runner.page_timeout:g} s "
-                "(the tab was closed or the cell re-run); press Play to go on"
-            )
+            self.controls.say(page_silent_message(self.runner.page_timeout))
         self.refresh()
 
     def close(self) -> None:
@@ -398,7 +444,9 @@ class Dashboard(VBox):
         and of the slower ones at most one, the most overdue, when its time has come;
         the status line when its time has come (see ``RefreshSchedule``). The look-back
         slider waits for the full refresh at the end of play."""
-        names, status = self.schedule.due({n: v.play_hz for n, v in self.views.items()})
+        paced = self.runner.speed is not None
+        rates = {n: v.paced_hz if paced else v.play_hz for n, v in self.views.items()}
+        names, status = self.schedule.due(rates)
         self._draw([self.views[n] for n in names], status=status)
 
     def _draw(self, views: Iterable[View], status: bool) -> None:
@@ -408,7 +456,7 @@ class Dashboard(VBox):
             view.update(snap, history)
         if status:
             self._set_status(snap, self.viewing_step)
-        self._frames.sent()
+        self._frames.sent(self.runner.page_timeout)
 
     def _set_status(self, snap, step: int | None) -> None:
         rate = self.runner.steps_per_second if self.runner.playing else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import math
 import time
 
 import traitlets
@@ -35,6 +36,10 @@ class FrameCounter:
     #: per two refreshes drew 22 instead of 16 refreshes a second in the browser
     #: benchmark (bench/RESULTS-browser.md)
     ACK_EVERY = 2
+    #: while play is paced (a speed is set), at most one acknowledgement this often:
+    #: at a lesson pace each one cost the kernel about as much as a refresh, and a slow
+    #: refresh rate needs no close watch of the page (it still shows a closed tab in time)
+    PACED_ACK_SECONDS = 1.0
 
     def __init__(self) -> None:
         self.out = IntText(value=0)
@@ -47,6 +52,9 @@ class FrameCounter:
         self.answered = False
         self.last_answer = 0.0  # perf_counter() of the page's latest acknowledgement
         self.last_sent = 0.0
+        self.in_flight = self.IN_FLIGHT
+        self._ack_seconds: float | None = None  # None: one acknowledgement per ACK_EVERY
+        self._asked_at = -math.inf  # perf_counter() of the latest acknowledgement asked for
         self._drawn_at: collections.deque[float] = collections.deque(maxlen=RATE_WINDOW)
         self.back.observe(self._drawn, names="value")
 
@@ -66,11 +74,28 @@ class FrameCounter:
         (t0, n0), (t1, n1) = marks[0], marks[-1]
         return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
 
-    def sent(self) -> None:
-        """Call after each refresh."""
+    def pace(self, refresh_hz: float | None) -> None:
+        """Paced play (``refresh_hz``, its refresh cap) asks for an acknowledgement at
+        most every ``PACED_ACK_SECONDS`` and allows the refreshes between two of them in
+        flight; ``None`` (flat out) goes back to one per ``ACK_EVERY`` refreshes."""
+        if refresh_hz is None:
+            self._ack_seconds, self.in_flight = None, self.IN_FLIGHT
+        else:
+            self._ack_seconds = self.PACED_ACK_SECONDS
+            self.in_flight = self.IN_FLIGHT + math.ceil(refresh_hz * self.PACED_ACK_SECONDS)
+
+    def sent(self, page_timeout: float | None = None) -> None:
+        """Call after each refresh. ``page_timeout``: play pauses after that long without
+        an acknowledgement, so a paced play asks at least four times within it."""
         self.count += 1
-        self.last_sent = time.perf_counter()
-        if self.count % self.ACK_EVERY == 0:
+        now = self.last_sent = time.perf_counter()
+        if self._ack_seconds is None:
+            due = self.count % self.ACK_EVERY == 0
+        else:
+            every = self._ack_seconds if page_timeout is None else page_timeout / 4
+            due = now - self._asked_at >= min(self._ack_seconds, every)
+        if due:
+            self._asked_at = now
             self.out.value = self.count
 
     def silent_since(self) -> float | None:
@@ -79,9 +104,9 @@ class FrameCounter:
         return self.last_answer if self.answered else None
 
     def ready(self) -> bool:
-        """True when at most ``IN_FLIGHT`` refreshes are still on their way or being drawn."""
+        """True when at most ``in_flight`` refreshes are still on their way or being drawn."""
         if not self.answered:
             return True
-        if self.count - self.drawn <= self.IN_FLIGHT:
+        if self.count - self.drawn <= self.in_flight:
             return True
         return time.perf_counter() - self.last_sent > self.MAX_WAIT

@@ -362,19 +362,40 @@ def served_query() -> str:
     return os.environ.get("QUERY_STRING", "")
 
 
+def _hub_redirect(path: str, env: Mapping[str, str]) -> str | None:
+    """Under JupyterHub, the page's path through the hub's ``user-redirect``
+    (``/hub/user-redirect/voila/render/playground.ipynb``), which opens the same page in
+    the server of whoever follows it (``/user/alice/...`` opens for alice only); None
+    outside a hub's single-user server. With the hub's public URL configured
+    (``JupyterHub.public_url``), the whole address."""
+    prefix = env.get("JUPYTERHUB_SERVICE_PREFIX")  # "/user/alice/" (set by the spawner)
+    if not prefix or not path.startswith(prefix):
+        return None
+    rest = path[len(prefix) :]
+    public_hub = env.get("JUPYTERHUB_PUBLIC_HUB_URL")
+    if public_hub:
+        return public_hub.rstrip("/") + "/user-redirect/" + rest
+    base = env.get("JUPYTERHUB_BASE_URL") or "/"
+    return base.rstrip("/") + "/hub/user-redirect/" + rest
+
+
 def page_base_url(env: Mapping[str, str] | None = None) -> str | None:
     """The address of the page this kernel serves, without its query (from the request's
     ``SERVER_NAME``, ``SERVER_PORT`` and ``SCRIPT_NAME``, as Voila passes them), or None
-    outside Voila."""
+    outside Voila. Under JupyterHub, the address through the hub's ``user-redirect``,
+    so that it opens for every student (in their own server)."""
     env = os.environ if env is None else env
     host = env.get("SERVER_NAME")
     if not host or not (env.get("VOILA_KERNEL_ID") or env.get("VOILA_BASE_URL")):
         return None
+    path = env.get("SCRIPT_NAME") or "/"
+    hub_path = _hub_redirect(path, env)
+    if hub_path is not None and "://" in hub_path:
+        return hub_path
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     port = env.get("SERVER_PORT", "")
-    path = env.get("SCRIPT_NAME") or "/"
-    return f"http://{host}{':' + port if port else ''}{path}"
+    return f"http://{host}{':' + port if port else ''}{hub_path or path}"
 
 
 def share_url(config: Mapping, env: Mapping[str, str] | None = None) -> tuple[str, str]:

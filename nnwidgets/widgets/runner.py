@@ -13,11 +13,22 @@ from ..core.protocols import TrainerProtocol
 CHUNK_SECONDS = 0.002  # steps are run in chunks of about this long between clock checks
 AUTO_HZ = 30.0  # refresh_hz=None: at most this often while a page draws and acknowledges
 FALLBACK_HZ = 20.0  # refresh_hz=None and nothing acknowledges (no page: tests, nbconvert)
-PACED_HZ = 10.0  # at most this many refreshes a second while play is paced (speed set)
+#: at most this many refreshes a second while play is paced (speed set): the story of a
+#: lesson moves at the pace, and at 10 the refreshes alone took a student's kernel
+#: over 5% of a core (bench/RESULTS-browser.md, "Pace")
+PACED_HZ = 6.0
 PAGE_POLL_SECONDS = 0.01  # at a slow pace, how often a wait for the page looks again
 BACKLOG_SECONDS = 0.25  # a paced play that fell behind by more drops the backlog
 PAGE_TIMEOUT = 10.0  # seconds without an acknowledgement from the page before play pauses
 PAGE_SILENT = "page silent"  # the stop reason when the page went away
+
+
+def page_silent_message(page_timeout: float) -> str:
+    """What a dashboard says when play paused for ``PAGE_SILENT``: why, and what to do."""
+    return (
+        f"paused: no page has drawn for {page_timeout:g} s (the tab was closed, the "
+        "browser was too busy to draw, or the cell was re-run); press Play to go on"
+    )
 
 
 def _optional_number(name: str, value, low: float, high: float, unit: str) -> float | None:

@@ -17,11 +17,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import servers
 from pages import status_text, step_of, wait_status, wait_status_change
+from processes import alive, cpu_seconds, descendants, environ_of, kernel_pids, left_running
 
 pytestmark = pytest.mark.browser
 
@@ -36,59 +36,7 @@ QUICK_STARTS: list[float] = []  # measured, reported at the end of the module
 USED: set[int] = set()  # kernels that a page has taken: not the preheated one any more
 
 
-# ------------------------------------------------------------------ processes
-def _proc_table() -> dict[int, tuple[int, bytes]]:
-    table = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        table[int(pid)] = (int(stat[1]), cmd)
-    return table
-
-
-def descendants(root: int) -> dict[int, bytes]:
-    """Every process under ``root`` (its command line by pid)."""
-    table = _proc_table()
-    found: dict[int, bytes] = {}
-
-    def under(pid: int) -> bool:
-        seen = 0
-        while pid in table and pid > 1 and seen < 100:
-            pid, seen = table[pid][0], seen + 1
-            if pid == root:
-                return True
-        return False
-
-    for pid, (_parent, cmd) in table.items():
-        if under(pid):
-            found[pid] = cmd
-    return found
-
-
-def kernel_pids(server) -> set[int]:
-    """The kernels of the class server (ipykernel processes under it)."""
-    return {pid for pid, cmd in descendants(server.proc.pid).items() if b"ipykernel" in cmd}
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-
-
+# ------------------------------------------------------------------ waiting
 def wait_until(check, timeout: float, what: str, poll: float = 0.25):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -104,7 +52,7 @@ def wait_idle_pool(server, timeout: float = 120.0) -> int:
     playground (it uses almost no CPU): the server is idle. Returns its pid."""
 
     def quiet_kernel():
-        pids = kernel_pids(server)
+        pids = kernel_pids(server.proc.pid)
         if len(pids) != 1 or pids & USED:
             return None
         (pid,) = pids
@@ -168,11 +116,10 @@ def class_server(tmp_path_factory, playwright_session):
     try:
         servers._wait_until_up(server, "/voila/static/favicon.ico", servers.START_TIMEOUT)
         yield server
-        seen = descendants(server.proc.pid)
     finally:
-        seen.update(descendants(server.proc.pid))
+        seen.update({pid: p.cmd for pid, p in descendants(server.proc.pid).items()})
         server.stop(timeout=30)
-        left = {pid: cmd for pid, cmd in seen.items() if alive(pid)}
+        left = {pid: seen[pid] for pid in left_running(seen)}
         for pid in left:  # never leave anything running, even when the test fails below
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -206,7 +153,7 @@ def open_student(browser, server) -> tuple[object, object, set[str], float]:
     page.locator(STATUS).first.wait_for(state="visible")
     wait_status(page, STATUS_RE, timeout=60)
     seconds = time.monotonic() - t0
-    USED.update(kernel_pids(server))
+    USED.update(kernel_pids(server.proc.pid))
     QUICK_STARTS.append(round(seconds, 2))
     return context, page, ids, seconds
 
@@ -223,8 +170,8 @@ def step_once(page) -> int:
 # ------------------------------------------------------------------ the tests
 def test_a_student_starts_quickly_and_the_next_finds_the_class_full(class_server, browser):
     pool_pid = wait_idle_pool(class_server)
-    env = Path(f"/proc/{pool_pid}/environ").read_bytes().split(b"\0")
-    assert f"NNWIDGETS_MAX_SPEED={MAX_SPEED}".encode() in env  # --max-speed reaches kernels
+    env = environ_of(pool_pid)
+    assert env.get("NNWIDGETS_MAX_SPEED") == f"{MAX_SPEED}"  # --max-speed reaches kernels
 
     first, page1, ids1, seconds = open_student(browser, class_server)
     try:
@@ -252,7 +199,7 @@ def test_a_student_starts_quickly_and_the_next_finds_the_class_full(class_server
             response = page2.reload()
             assert response is not None and response.status == 200
             page2.locator(STATUS).first.wait_for(state="visible", timeout=60_000)
-            USED.update(kernel_pids(class_server))
+            USED.update(kernel_pids(class_server.proc.pid))
             step_once(page2)
             page2.close(run_before_unload=True)
         finally:
@@ -265,7 +212,7 @@ def test_a_vanished_playing_tab_is_culled_and_frees_its_place(class_server, brow
     wait_idle_pool(class_server)
     context, page, ids, _seconds = open_student(browser, class_server)
     try:
-        (pid,) = kernel_pids(class_server)
+        (pid,) = kernel_pids(class_server.proc.pid)
         (kernel_id,) = ids
         old = status_text(page)
         page.locator(".nnw-playground button.nnw-play").first.click()

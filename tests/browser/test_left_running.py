@@ -3,67 +3,25 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import time
-from pathlib import Path
 
 import pytest
 from pages import dashboard_rendered, status_text, step_of, track_kernels, wait_status_change
+from processes import core_share, kernel_pids
 
 pytestmark = pytest.mark.browser
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def kernel_pids(server) -> set[int]:
-    """The ipykernel processes started by ``server`` (its descendants)."""
-    parent, kernels = {}, set()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        parent[int(pid)] = int(stat[1])
-        if b"ipykernel" in cmd:
-            kernels.add(int(pid))
-    root = server.proc.pid
-
-    def descends(pid: int) -> bool:
-        while pid in parent and pid > 1:
-            if parent[pid] == root:
-                return True
-            pid = parent[pid]
-        return False
-
-    return {pid for pid in kernels if descends(pid)}
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0  # the kernel is gone: it uses nothing
-    return (int(stat[11]) + int(stat[12])) / CLK_TCK
-
-
-def core_share(pid: int, seconds: float = 2.0) -> float:
-    """The share of one core the process used over the next ``seconds``."""
-    c0, t0 = cpu_seconds(pid), time.monotonic()
-    time.sleep(seconds)
-    return (cpu_seconds(pid) - c0) / (time.monotonic() - t0)
 
 
 def test_closing_a_playing_voila_tab_leaves_an_idle_kernel(voila_server, browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
-    before = kernel_pids(voila_server)
+    before = kernel_pids(voila_server.proc.pid)
     kernel_ids = track_kernels(page)
     try:
         page.goto(voila_server.url("/"))
         page.locator(".nnw-playground").wait_for(state="visible", timeout=90_000)
         dashboard_rendered(page, root=".nnw-playground")
-        ours = kernel_pids(voila_server) - before
+        ours = kernel_pids(voila_server.proc.pid) - before
         assert len(ours) == 1, ours
         (pid,) = ours
         old = status_text(page)

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import servers
 from pages import lr_of, page_errors, status_text, wait_status
-from test_class_server import STATUS, STATUS_RE, alive, descendants, kernel_pids, wait_until
+from processes import descendants, kernel_pids, left_running
+from test_class_server import STATUS, STATUS_RE, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -40,9 +41,9 @@ def serving(home, *options: str):
         servers._wait_until_up(server, "/voila/static/favicon.ico", servers.START_TIMEOUT)
         yield server
     finally:
-        seen.update(descendants(server.proc.pid))
+        seen.update({pid: p.cmd for pid, p in descendants(server.proc.pid).items()})
         server.stop(timeout=30)
-        left = {pid: c for pid, c in seen.items() if alive(pid)}
+        left = {pid: seen[pid] for pid in left_running(seen)}
         for pid in left:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -60,7 +61,7 @@ def wait_preheated(server, pages_opened: int) -> None:
     """Wait for the kernel started ahead (the pool is refilled after each page): the
     page then takes a kernel that ran the notebook before its URL was known (the case
     the preset has to wait for)."""
-    wait_until(lambda: len(kernel_pids(server)) >= 1, 120, "a preheated kernel")
+    wait_until(lambda: len(kernel_pids(server.proc.pid)) >= 1, 120, "a preheated kernel")
     wait_until(
         lambda: server.log_text().count("Kernel pool of") > pages_opened, 120, "the pool filled"
     )
