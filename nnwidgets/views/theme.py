@@ -56,6 +56,11 @@ BORDER = "var(--jp-border-color1, #bdbdbd)"
 #: a light rule under a heading
 RULE = "var(--jp-border-color2, #e0e0e0)"
 
+#: the colours our bqplot marks use. bqplot's image export (``get_svg``) writes into the
+#: image the page's values of the variables that CSS rules on a figure name: the rule on
+#: ``.svg-figure`` below names these, so that an exported figure keeps the theme's colours.
+MARK_COLOURS = (TEXT, CAPTION, STRONG, GUIDE, BACKGROUND)
+
 CSS = f"""
 .nnw-text {{ color: {TEXT}; }}
 .nnw-caption {{ color: {CAPTION}; }}
@@ -77,6 +82,7 @@ CSS = f"""
 }}
 .nnw-status, .jupyter-widgets.nnw-status,
 .nnw-message, .jupyter-widgets.nnw-message {{ color: {TEXT}; }}
+.bqplot .svg-figure {{ --nnw-mark-colours: {" ".join(MARK_COLOURS)}; }}
 """
 
 

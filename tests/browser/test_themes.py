@@ -42,6 +42,12 @@ dash2.step_epoch()
 dash2"""
 PLAYGROUND_SOURCE = "nw.playground()"
 
+# The variables the exported SVG defines for our marks (its :root rule).
+EXPORTED_VARIABLES = """\
+import re
+svg = ex.result().decode()
+print("variables", sorted(set(re.findall(r"--jp-(?:ui-font-color2|layout-color0): [^;]*", svg))))"""
+
 # What is measured: name -> CSS selector of text elements (4.5:1).
 TEXT = {
     "caption": ".nnw-caption",
@@ -249,6 +255,15 @@ def test_dark_theme_text_and_guides_have_contrast(dark_lab_notebook, page, recor
     assert not low, "\n".join(low)
     # the page is dark, as are the plots: the text is light
     assert all(i["bg"] == "rgb(17,17,17)" for i in items if i["name"] == "healthy line")
+    # an exported figure keeps the dark theme's values of our marks' variables
+    nb.add_and_run_cell("ex = dash.export_svg(); print('asked')", expect="asked")
+    page.wait_for_timeout(500)
+    for _ in range(40):
+        if "done True" in nb.add_and_run_cell("print('done', ex.done)", expect="done"):
+            break
+    out = nb.add_and_run_cell(EXPORTED_VARIABLES, expect="variables")
+    assert "--jp-ui-font-color2: rgba(255,255,255,.54)" in out, out
+    assert "--jp-layout-color0: #111" in out, out
 
 
 def test_light_theme_and_fallbacks_have_contrast(lab_notebook, page, record_property):
