@@ -60,7 +60,7 @@ TEXT = {
 }
 
 MEASURE_JS = r"""
-([textSelectors, hint]) => {
+([textSelectors, hint, textMin, guideMin]) => {
   const parse = (s) => {
     const m = /rgba?\(([^)]+)\)/.exec(s || '');
     if (!m) return null;
@@ -105,9 +105,10 @@ MEASURE_JS = r"""
     for (const el of document.querySelectorAll(sel)) {
       if (!shown(el) || !el.textContent.trim()) continue;
       const bg = background(el);
-      out.push(item(name, el, parse(getComputedStyle(el).color), bg, 4.5));
+      out.push(item(name, el, parse(getComputedStyle(el).color), bg, textMin));
       if (name === 'warning') {  // its bar: a mark, 3:1
-        out.push(item('warning bar', el, parse(getComputedStyle(el).borderLeftColor), bg, 3));
+        out.push(item('warning bar', el, parse(getComputedStyle(el).borderLeftColor), bg,
+                      guideMin));
       }
     }
   }
@@ -130,21 +131,21 @@ MEASURE_JS = r"""
       const cs = getComputedStyle(path);
       if (cs.strokeDasharray === 'none' || !shown(path)) continue;
       out.push(item('healthy line', path, withOpacity(path, parse(cs.stroke)),
-                    plotBackground(fig), 3));
+                    plotBackground(fig), guideMin));
     }
   }
   for (const fig of figures('weights')) {
     for (const text of fig.querySelectorAll('text')) {
       if (text.textContent.trim() !== hint || !shown(text)) continue;
       out.push(item('follow hint', text, parse(getComputedStyle(text).fill),
-                    plotBackground(fig), 4.5));
+                    plotBackground(fig), textMin));
     }
   }
   for (const fig of figures('network')) {
     for (const dot of fig.querySelectorAll('.dot')) {
       const cs = getComputedStyle(dot);
       if (parseFloat(cs.opacity) < 1 || !shown(dot)) continue;  // the faint edge handles
-      out.push(item('neuron', dot, parse(cs.fill), plotBackground(fig), 3));
+      out.push(item('neuron', dot, parse(cs.fill), plotBackground(fig), guideMin));
     }
   }
   return out;
@@ -190,7 +191,7 @@ def theme_variables() -> list[str]:
 
 
 def measure(page) -> list[dict]:
-    return page.evaluate(MEASURE_JS, [TEXT, FOLLOW_HINT])
+    return page.evaluate(MEASURE_JS, [TEXT, FOLLOW_HINT, TEXT_MIN, GUIDE_MIN])
 
 
 def too_low(items: list[dict]) -> list[str]:
