@@ -30,6 +30,7 @@ from .base import (
     set_changed,
     update_symmetric_histogram,
 )
+from .theme import GUIDE
 
 VANISHING = 1e-7
 EXPLODING = 1e3
@@ -128,7 +129,7 @@ class GradientsView(View):
             x=[-0.5, n - 0.5],
             y=[RATIO_HEALTHY, RATIO_HEALTHY],
             scales=ratio_scales,
-            colors=["#444"],
+            colors=[GUIDE],
             line_style="dashed",
             stroke_width=1.5,
         )
@@ -209,7 +210,9 @@ class GradientsView(View):
         self._set_flow_ticks()
         warnings = gradient_warnings(snapshot.grad_norms, self.layer_names) if snapshot.step else []
         self.warning.value = (
-            "<div style='color:#b00020;font-weight:600'>⚠ " + "<br>⚠ ".join(warnings) + "</div>"
+            "<div class='nnw-warning' style='font-weight:600'>⚠ "
+            + "<br>⚠ ".join(warnings)
+            + "</div>"
             if warnings
             else ""
         )

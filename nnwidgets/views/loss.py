@@ -28,7 +28,10 @@ from .base import (
     set_changed,
 )
 
-TRAIN, TEST, BATCH = "#1f77b4", "#ff7f0e", "#9ecae1"
+TRAIN, TEST = "#1f77b4", "#ff7f0e"
+# the batch loss: the train colour, faint through opacity rather than a pale colour (a pale
+# colour would be the brightest line on a dark background)
+BATCH, BATCH_OPACITY = TRAIN, 0.4
 
 # Points per line and refresh: the decimation keeps each bucket's minimum and maximum,
 # so two points per pixel column of the plot area (a 420-px figure less its margins:
@@ -73,7 +76,7 @@ class LossView(View):
             scales={"x": self.x, "y": y},
             colors=[BATCH],
             stroke_width=1,
-            opacities=[0.8],
+            opacities=[BATCH_OPACITY],
             labels=["batch"],
         )
         self.epoch_lines = Lines(
@@ -100,7 +103,11 @@ class LossView(View):
         # the legend under the figures (train and test share colours in both): bqplot
         # draws legends inside the plot area, over the curves
         self.legend = legend(
-            [("batch", BATCH, "line:1.5:0.8"), ("train", TRAIN, "line"), ("test", TEST, "line")],
+            [
+                ("batch", BATCH, f"line:1.5:{BATCH_OPACITY}"),
+                ("train", TRAIN, "line"),
+                ("test", TEST, "line"),
+            ],
             indent=12,
         )
         self.scale_toggle = ToggleButtons(

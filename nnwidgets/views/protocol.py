@@ -65,7 +65,7 @@ class View:
 def not_available(title: str, text: str) -> VBox:
     """The widget of a view that cannot draw this trainer's network: its title, and why."""
     note = HTML(
-        "<div style='max-width:420px;padding:8px 12px;border:1px dashed #bbb;color:#444'>"
+        "<div class='nnw-placeholder' style='max-width:420px;padding:8px 12px'>"
         f"<b>{title}: not available</b><br><span style='font-size:13px'>{text}</span></div>"
     )
     note.add_class("nnw-view-unavailable")

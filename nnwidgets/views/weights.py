@@ -28,11 +28,20 @@ from .base import (
     update_symmetric_histogram,
 )
 from .follow_picker import FollowPicker
+from .theme import BACKGROUND, CAPTION
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
 TRACE_MARKER_MAX = 30  # traces up to this many points show a marker at each
 FOLLOW_HINT = "click a heatmap cell, or pick one below"
+# the colour scheme RdBu's colours for negative, zero and positive weights (the key's)
+NEGATIVE, ZERO, POSITIVE = "#b2182b", "#f7f7f7", "#2166ac"
+
+
+def swatch(color: str) -> str:
+    """A small square of ``color`` for a colour key (its name is written beside it: a
+    colour as text would not read on both light and dark backgrounds)."""
+    return f"<span class='nnw-swatch' style='background:{color}'></span>"
 
 
 def step_range(xs) -> tuple[float, float]:
@@ -112,8 +121,8 @@ class WeightsView(View):
                 **({} if cols is None else {"column": cols}),
                 interactions={"click": "select"},
                 selected_style={"stroke": "black", "stroke-width": "3"},
-                stroke="white" if n_in * n_out <= 400 else None,
-                null_color="white",
+                stroke=BACKGROUND if n_in * n_out <= 400 else None,  # gaps between cells
+                null_color=BACKGROUND,
             )
             hm.observe(
                 self.context.on_main(lambda change, i=i: self._on_select(i, change)),
@@ -147,9 +156,9 @@ class WeightsView(View):
             heat_figs.append(hm_fig)
             hist_figs.append(hist_fig)
         colour_key = HTML(
-            "<span style='font-size:12px;color:#444'>colour: "
-            "<b style='color:#b2182b'>negative</b> · white 0 · "
-            "<b style='color:#2166ac'>positive</b>; each map scaled to its largest "
+            "<span class='nnw-caption' style='font-size:12px'>colour: "
+            f"{swatch(NEGATIVE)}<b class='nnw-text'>negative</b> · {swatch(ZERO)}white 0 · "
+            f"{swatch(POSITIVE)}<b class='nnw-text'>positive</b>; each map scaled to its largest "
             "|w| (rounded up) unless the range is fixed; click a cell to follow it</span>"
         )
         # no padding: the ends are steps, and the ticks whole steps between them
@@ -172,7 +181,7 @@ class WeightsView(View):
             scales={"x": unit, "y": unit},
             align="middle",
             default_size=13,
-            colors=["#777"],
+            colors=[CAPTION],
         )
         self.trace_x_axis = axis(self.trace_x, "step", tick_format="d")
         self.trace_y_axis = axis(self.trace_y, "value", orientation="vertical", tick_format=".3~g")

@@ -18,6 +18,7 @@ from ipywidgets import HBox, Layout, VBox
 from ..core import MLP, Trainer, datasets, optim
 from ..core.protocols import Configurable, TrainerProtocol
 from ..views import VIEWS, BoundaryView, View, ViewContext
+from ..views.theme import stylesheet
 from .a11y import Accessibility, Announcer
 from .cells import replace_in_cell
 from .controls import HIDEABLE, Controls
@@ -139,6 +140,7 @@ class Dashboard(VBox):
         self.a11y = Accessibility()  # names, figure texts and the live status for the page
         self.announcer = Announcer(self.a11y)
         self._frames = FrameCounter()
+        self._theme = stylesheet()  # the colours of our captions, warnings and errors
         self.schedule = RefreshSchedule()
         self.runner = Runner(
             trainer,
@@ -223,6 +225,7 @@ class Dashboard(VBox):
             self._frames.widget,
             self.files.exports.page,
             self.a11y,
+            self._theme,
         ]
 
     def set_trainer(self, trainer: TrainerProtocol) -> None:
@@ -466,7 +469,7 @@ class Dashboard(VBox):
         rate = self.runner.steps_per_second if self.runner.playing else None
         line = html.escape(snap.status_line(rate))
         if snap.diverged:
-            line = f"<span style='color:#b00020;font-weight:600'>{line}</span>"
+            line = f"<span class='nnw-error' style='font-weight:600'>{line}</span>"
         if step is not None:
             line = (
                 f"<b>viewing step {step}</b> (training is at step {self.trainer.step_count}; "
