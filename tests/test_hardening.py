@@ -517,7 +517,7 @@ def test_replaced_arrays_are_refused_or_load_a_working_trainer(good_files, data)
 
 
 def is_error(dash) -> bool:
-    return "#b00020" in dash.controls.message.value
+    return "nnw-error" in dash.controls.message.value
 
 
 SAFE_PATH = st.text(

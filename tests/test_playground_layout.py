@@ -137,7 +137,7 @@ def test_limits_are_refused_with_a_message_not_an_exception():
     message = pg.dashboard.controls.message
     first = pg.trainer
     pg.architecture.plus[0].click()
-    assert "16 neurons" in message.value and "b00020" in message.value
+    assert "16 neurons" in message.value and "nnw-error" in message.value
     pg.architecture.minus[1].click()
     assert "fewest" in message.value
     assert pg.trainer is first and pg.hidden == [MAX_NEURONS, MIN_NEURONS]

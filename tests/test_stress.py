@@ -15,7 +15,7 @@ from nnwidgets.widgets.controls import LIVE
 
 N_EVENTS = 2000
 SEED = 20240601
-ERROR_COLOR = "#b00020"
+ERROR_COLOR = "nnw-error"  # the class of an error in the message line
 DIVERGED = "Training diverged"  # the one refusal a random sequence may legitimately hit
 
 

@@ -355,7 +355,7 @@ def check_activations(view, snap, ds) -> None:
             bad = int(np.sum(np.all(a <= 0, axis=0)))
             text = f"{bad}/{width} dead units"
         assert text in view.labels[i].value
-        assert ("#b00020" in view.labels[i].value) == (bad / width >= 0.25)
+        assert ("nnw-warning" in view.labels[i].value) == (bad / width >= 0.25)
 
 
 def test_activations_view_draws_each_hidden_layers_outputs():
@@ -655,7 +655,7 @@ def test_activations_view_says_when_every_relu_unit_is_dead():
     params["b1"] = np.full_like(params["b1"], -1.0)  # relu layer: 0 everywhere
     view.update(dataclasses.replace(snap, params=params), hist)
     check_histogram(view.hists[1], np.zeros(len(tr.ds.X_train) * 3), 0.0, 1.0)
-    assert "3/3 dead units" in view.labels[1].value and "#b00020" in view.labels[1].value
+    assert "3/3 dead units" in view.labels[1].value and "nnw-warning" in view.labels[1].value
 
 
 def test_activations_view_draws_a_sample_of_a_large_training_set():

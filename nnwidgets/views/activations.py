@@ -83,7 +83,7 @@ class ActivationsView(View):
                 else "This network has no activation module to show (activations called as "
                 "functions inside a forward are not seen)."
             )
-            boxes.append(HTML(f"<i>{text}</i>"))
+            boxes.append(HTML(f"<i class='nnw-caption'>{text}</i>"))
         return HBox(boxes, layout=Layout(flex_flow="row wrap"))
 
     def update(self, snapshot: Snapshot, history: History) -> None:
@@ -101,5 +101,5 @@ class ActivationsView(View):
             h.set_data(values, min=lo, max=hi)
             fit_count_axis(h)
             text, fraction = unit_health(act, a)
-            color = "#b00020" if fraction >= 0.25 else "#444"
-            self.labels[i].value = f"<span style='color:{color}'>{text}</span>" if text else ""
+            css = "nnw-warning" if fraction >= 0.25 else "nnw-caption"
+            self.labels[i].value = f"<span class='{css}'>{text}</span>" if text else ""

@@ -8,6 +8,7 @@ from bqplot import ColorScale, GridHeatMap, HeatMap, LinearScale, Lines, Ordinal
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
+from .alt_text import metric_pair, percent
 from .base import (
     PALETTE,
     View,
@@ -15,11 +16,13 @@ from .base import (
     axis,
     axis_length_px,
     figure,
+    figures,
     linear_ticks,
     plot_array,
     plot_px,
     set_changed,
 )
+from .theme import BACKGROUND, GUIDE
 
 GRID = 60  # cells per side of the prediction grid
 LIGHT = [
@@ -34,6 +37,7 @@ LIGHT = [
     "#e3e39a",
     "#a3e2ea",
 ]  # lighter PALETTE, behind the points
+CONFUSION_COLORS = ["#f7fbff", "#6baed6"]  # the light half of "Blues"
 
 
 LEGEND_ROW_PX = 16  # bqplot's legend: one row per entry, one more for its margins
@@ -348,7 +352,7 @@ class BoundaryView(View):
             x=[t.min(), t.max()],
             y=[t.min(), t.max()],
             scales={"x": self.x, "y": self.y},
-            colors=["#999"],
+            colors=[GUIDE],
             line_style="dashed",
         )
         self.axes = [
@@ -392,14 +396,16 @@ class BoundaryView(View):
     def _build_confusion(self):
         k = self.context.ds.n_classes or 2
         self.k = k
-        self.cm_cs = ColorScale(scheme="Blues", min=0.0, max=1.0)
+        # the light half of "Blues": the counts, in black, read on every cell (on the
+        # scheme's darkest blues they did not, in either theme)
+        self.cm_cs = ColorScale(colors=CONFUSION_COLORS, min=0.0, max=1.0)
         rows, cols = OrdinalScale(), OrdinalScale()
         self.cm = GridHeatMap(
             color=np.zeros((k, k)),
             scales={"row": rows, "column": cols, "color": self.cm_cs},
             display_format=".0f",
-            font_style={"font-size": "11px"},
-            stroke="white",
+            font_style={"font-size": "11px", "fill": "#000"},
+            stroke=BACKGROUND,  # gaps between cells
         )
         return figure(
             "Confusion matrix (test)",
@@ -422,3 +428,11 @@ class BoundaryView(View):
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         getattr(self, f"_update_{self.mode}")(snapshot)
+
+    def describe(self, snapshot: Snapshot, history: History) -> list[str]:
+        """The figure's title with the accuracy (or, for regression, the loss) that the
+        prediction drawn reaches, at the step drawn."""
+        m = snapshot.metrics
+        score = metric_pair(m, "acc", percent) if "test_acc" in m or "train_acc" in m else None
+        score = f"accuracy {score}" if score else f"loss {metric_pair(m, 'loss') or 'none yet'}"
+        return [f"{fig.title}: {score} at epoch {snapshot.epoch}" for fig in figures(self.widget)]

@@ -10,6 +10,7 @@ from ipywidgets import HTML, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
+from .alt_text import number, spread
 from .base import (
     FIG_MARGIN,
     MIN_STEPS,
@@ -29,6 +30,7 @@ from .base import (
     set_changed,
     update_symmetric_histogram,
 )
+from .theme import GUIDE
 
 VANISHING = 1e-7
 EXPLODING = 1e3
@@ -127,7 +129,7 @@ class GradientsView(View):
             x=[-0.5, n - 0.5],
             y=[RATIO_HEALTHY, RATIO_HEALTHY],
             scales=ratio_scales,
-            colors=["#444"],
+            colors=[GUIDE],
             line_style="dashed",
             stroke_width=1.5,
         )
@@ -208,7 +210,32 @@ class GradientsView(View):
         self._set_flow_ticks()
         warnings = gradient_warnings(snapshot.grad_norms, self.layer_names) if snapshot.step else []
         self.warning.value = (
-            "<div style='color:#b00020;font-weight:600'>⚠ " + "<br>⚠ ".join(warnings) + "</div>"
+            "<div class='nnw-warning' style='font-weight:600'>⚠ "
+            + "<br>⚠ ".join(warnings)
+            + "</div>"
             if warnings
             else ""
         )
+
+    def describe(self, snapshot: Snapshot, history: History) -> list[str]:
+        """The gradient norm and update ratio of each layer now, and each layer's
+        spread of gradients."""
+        names = self.layer_names
+        norms = ", ".join(
+            f"{n} {number(g)}" for n, g in zip(names, snapshot.grad_norms, strict=False)
+        )
+        ratios = ", ".join(
+            f"{n} {number(r)}" for n, r in zip(names, snapshot.update_ratios, strict=False)
+        )
+        at = f"at step {snapshot.step}"
+        texts = [
+            f"Gradient flow, gradient norm per layer {at}: {norms or 'none yet'}",
+            f"Update / weight ratio per layer {at} (about 1e-3 is healthy): {ratios or 'none'}",
+        ]
+        texts += [
+            f"∇{n} at this step: histogram, {spread(snapshot.grads[n])}"
+            if n in snapshot.grads
+            else f"∇{n} at this step"
+            for n in names
+        ]
+        return texts

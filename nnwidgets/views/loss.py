@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from bqplot import LinearScale, Lines, LogScale
 from ipywidgets import HBox, Layout, ToggleButtons, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
+from .alt_text import metric_pair, number, percent
 from .base import (
     MIN_STEPS,
     View,
@@ -25,7 +28,10 @@ from .base import (
     set_changed,
 )
 
-TRAIN, TEST, BATCH = "#1f77b4", "#ff7f0e", "#9ecae1"
+TRAIN, TEST = "#1f77b4", "#ff7f0e"
+# the batch loss: the train colour, faint through opacity rather than a pale colour (a pale
+# colour would be the brightest line on a dark background)
+BATCH, BATCH_OPACITY = TRAIN, 0.4
 
 # Points per line and refresh: the decimation keeps each bucket's minimum and maximum,
 # so two points per pixel column of the plot area (a 420-px figure less its margins:
@@ -70,7 +76,7 @@ class LossView(View):
             scales={"x": self.x, "y": y},
             colors=[BATCH],
             stroke_width=1,
-            opacities=[0.8],
+            opacities=[BATCH_OPACITY],
             labels=["batch"],
         )
         self.epoch_lines = Lines(
@@ -97,7 +103,11 @@ class LossView(View):
         # the legend under the figures (train and test share colours in both): bqplot
         # draws legends inside the plot area, over the curves
         self.legend = legend(
-            [("batch", BATCH, "line:1.5:0.8"), ("train", TRAIN, "line"), ("test", TEST, "line")],
+            [
+                ("batch", BATCH, f"line:1.5:{BATCH_OPACITY}"),
+                ("train", TRAIN, "line"),
+                ("test", TEST, "line"),
+            ],
             indent=12,
         )
         self.scale_toggle = ToggleButtons(
@@ -238,3 +248,17 @@ class LossView(View):
                         labels=["train", "test"],
                     )
         self._set_ticks()
+
+    def describe(self, snapshot: Snapshot, history: History) -> list[str]:
+        """``loss: train 0.23, test 0.17 at epoch 31 (step 500, batch loss 0.25)``, and
+        the accuracy the same way."""
+        epoch = f"at epoch {snapshot.epoch}"
+        batch = f"step {snapshot.step}"
+        if not math.isnan(snapshot.batch_loss):
+            batch += f", batch loss {number(snapshot.batch_loss)}"
+        losses = metric_pair(snapshot.metrics, "loss") or "not evaluated yet"
+        texts = [f"loss: {losses} {epoch} ({batch})"]
+        if self.acc_fig is not None:
+            accuracy = metric_pair(snapshot.metrics, "acc", percent) or "not evaluated yet"
+            texts.append(f"accuracy: {accuracy} {epoch}")
+        return texts

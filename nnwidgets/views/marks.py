@@ -250,7 +250,7 @@ def legend_html(entries) -> str:
             f"<span style='margin-right:12px;white-space:nowrap'>{mark} {escape(label)}</span>"
         )
     return (
-        "<div style='font-size:12px;color:#333;line-height:18px;display:flex;flex-wrap:wrap'>"
+        "<div class='nnw-text' style='font-size:12px;line-height:18px;display:flex;flex-wrap:wrap'>"
         + "".join(items)
         + "</div>"
     )

@@ -19,10 +19,15 @@ from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import View, figure, nice_ceiling, not_available, plot_array, set_changed
 from .boundary import prediction_grid
+from .theme import BACKGROUND, GUIDE, STRONG, TEXT
 
 MAX_UNITS = 16  # nodes drawn per layer; wider layers show their first units
 MAX_EDGES = 1200  # the strongest edges are drawn when a network has more
 THUMB = 16  # thumbnail resolution
+# edges: these colours at full strength, fading to transparent towards zero, so that a
+# small weight is faint on any background (a scheme that fades to white, as RdBu does,
+# draws small weights brightest on a dark one)
+EDGE_COLORS = ["#d62728", "transparent", "#1f77b4"]
 WIDE_EDGES = ((2.6, 0.4), (4.2, 0.75))  # (stroke width, |w| / max |w| from which it is used)
 THUMB_HALF = 0.4  # thumbnail half-height, in units of the spacing between neurons
 THUMB_STRIDE = THUMB + 2  # rows per unit in a layer's stacked thumbnails
@@ -70,7 +75,7 @@ class NetworkView(View):
         self.x, self.y = LinearScale(min=-0.5, max=len(sizes) - 0.5), LinearScale()
         span = max(len(p) for p in self.positions)
         self.y.min, self.y.max = -span / 2 - 0.2, span / 2 + 0.2
-        self.edge_scale = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
+        self.edge_scale = ColorScale(colors=EDGE_COLORS, mid=0.0, min=-1.0, max=1.0)
         self.edges = Lines(
             x=np.zeros((2, 2)),
             y=np.zeros((2, 2)),
@@ -121,11 +126,11 @@ class NetworkView(View):
             x=nodes_x,
             y=nodes_y,
             scales={"x": self.x, "y": self.y},
-            colors=["#444"],
+            colors=[TEXT],
             default_size=60 if not self.plane else 30,
-            stroke="white",
+            stroke=BACKGROUND,  # a halo: the node stands out on a thumbnail of any colour
             interactions={"click": "select"},
-            selected_style={"fill": "#ffbf00", "stroke": "black"},
+            selected_style={"fill": "#ffbf00", "stroke": STRONG},
             tooltip=None,
         )
         self.nodes.observe(self.context.on_main(self._on_node), names="selected")
@@ -133,11 +138,11 @@ class NetworkView(View):
             x=np.zeros(1),
             y=np.zeros(1),
             scales={"x": self.x, "y": self.y},
-            colors=["#999"],
+            colors=[GUIDE],
             default_size=12,
             opacities=[0.35],
             interactions={"click": "select"},
-            selected_style={"fill": "black"},
+            selected_style={"fill": STRONG},
         )
         self.midpoints.observe(self.context.on_main(self._on_edge), names="selected")
         marks += [self.midpoints, self.nodes]
@@ -205,7 +210,7 @@ class NetworkView(View):
         with self.edges.hold_sync():
             self.edges.x = plot_array(np.column_stack([x0, x0 + 1]))
             self.edges.y = plot_array(np.column_stack([y0, y1]))
-            # fade small weights towards white by shrinking their colour value
+            # fade small weights out (EDGE_COLORS) by shrinking their colour value
             self.edges.color = plot_array(np.sign(weights) * strength * limit)
             self.edges.opacities = [float(s) for s in 0.15 + 0.85 * strength]
         for mark, (_, threshold) in zip(self.wide_edges, WIDE_EDGES, strict=True):

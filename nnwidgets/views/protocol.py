@@ -56,11 +56,16 @@ class View:
         """Show ``snapshot`` and ``history``: assign new arrays to existing marks."""
         raise NotImplementedError
 
+    def describe(self, snapshot: Snapshot, history: History) -> list[str]:
+        """A short text alternative for each of the view's figures, in page order (a
+        screen reader's "image" description); by default each figure's title."""
+        return [fig.title or self.title for fig in figures(self.widget)]
+
 
 def not_available(title: str, text: str) -> VBox:
     """The widget of a view that cannot draw this trainer's network: its title, and why."""
     note = HTML(
-        "<div style='max-width:420px;padding:8px 12px;border:1px dashed #bbb;color:#444'>"
+        "<div class='nnw-placeholder' style='max-width:420px;padding:8px 12px'>"
         f"<b>{title}: not available</b><br><span style='font-size:13px'>{text}</span></div>"
     )
     note.add_class("nnw-view-unavailable")

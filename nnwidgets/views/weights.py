@@ -8,6 +8,7 @@ from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
+from .alt_text import number, spread
 from .base import (
     MIN_STEPS,
     PALETTE,
@@ -26,11 +27,21 @@ from .base import (
     set_changed,
     update_symmetric_histogram,
 )
+from .follow_picker import FollowPicker
+from .theme import BACKGROUND, CAPTION
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
 TRACE_MARKER_MAX = 30  # traces up to this many points show a marker at each
-FOLLOW_HINT = "click a heatmap cell to follow its weight here"
+FOLLOW_HINT = "click a heatmap cell, or pick one below"
+# the colour scheme RdBu's colours for negative, zero and positive weights (the key's)
+NEGATIVE, ZERO, POSITIVE = "#b2182b", "#f7f7f7", "#2166ac"
+
+
+def swatch(color: str) -> str:
+    """A small square of ``color`` for a colour key (its name is written beside it: a
+    colour as text would not read on both light and dark backgrounds)."""
+    return f"<span class='nnw-swatch' style='background:{color}'></span>"
 
 
 def step_range(xs) -> tuple[float, float]:
@@ -110,8 +121,8 @@ class WeightsView(View):
                 **({} if cols is None else {"column": cols}),
                 interactions={"click": "select"},
                 selected_style={"stroke": "black", "stroke-width": "3"},
-                stroke="white" if n_in * n_out <= 400 else None,
-                null_color="white",
+                stroke=BACKGROUND if n_in * n_out <= 400 else None,  # gaps between cells
+                null_color=BACKGROUND,
             )
             hm.observe(
                 self.context.on_main(lambda change, i=i: self._on_select(i, change)),
@@ -145,9 +156,9 @@ class WeightsView(View):
             heat_figs.append(hm_fig)
             hist_figs.append(hist_fig)
         colour_key = HTML(
-            "<span style='font-size:12px;color:#444'>colour: "
-            "<b style='color:#b2182b'>negative</b> · white 0 · "
-            "<b style='color:#2166ac'>positive</b>; each map scaled to its largest "
+            "<span class='nnw-caption' style='font-size:12px'>colour: "
+            f"{swatch(NEGATIVE)}<b class='nnw-text'>negative</b> · {swatch(ZERO)}white 0 · "
+            f"{swatch(POSITIVE)}<b class='nnw-text'>positive</b>; each map scaled to its largest "
             "|w| (rounded up) unless the range is fixed; click a cell to follow it</span>"
         )
         # no padding: the ends are steps, and the ticks whole steps between them
@@ -170,7 +181,7 @@ class WeightsView(View):
             scales={"x": unit, "y": unit},
             align="middle",
             default_size=13,
-            colors=["#777"],
+            colors=[CAPTION],
         )
         self.trace_x_axis = axis(self.trace_x, "step", tick_format="d")
         self.trace_y_axis = axis(self.trace_y, "value", orientation="vertical", tick_format=".3~g")
@@ -182,6 +193,14 @@ class WeightsView(View):
             height="240px",
         )
         self.trace_legend = legend([])  # under the figure: the traces fill their plot
+        # the keyboard's way to follow a weight (the heatmaps' cells take clicks only)
+        layers = self.context.weight_layers
+        self.picker = FollowPicker(
+            [layer.name for layer in layers],
+            [layer.shape for layer in layers],
+            self.follow,
+            on_main=self.context.on_main,
+        )
         self.followed: list[tuple[int, int, int]] = []
         self._traces: dict[tuple[int, int, int], tuple[list[int], list[float]]] = {}
         self._draw_traces()  # the empty state: the hint over a plain range
@@ -190,7 +209,10 @@ class WeightsView(View):
             [
                 HBox(heat_figs, layout=wrap),
                 HBox([colour_key, self.fixed]),
-                HBox([*hist_figs, VBox([self.trace_fig, self.trace_legend])], layout=wrap),
+                HBox(
+                    [*hist_figs, VBox([self.trace_fig, self.trace_legend, self.picker])],
+                    layout=wrap,
+                ),
             ]
         )
 
@@ -332,6 +354,30 @@ class WeightsView(View):
             self._record(key, snapshot.step, self._matrix(key[0], snapshot.params))
         if self.followed:
             self._draw_traces()
+
+    def describe(self, snapshot: Snapshot, history: History) -> list[str]:
+        """Each heatmap's and histogram's range of weights, and the followed weights'
+        values (or how to follow one)."""
+        layers = self.context.weight_layers
+        mats = [self._matrix(i, snapshot.params) for i in range(len(layers))]
+        heat = [
+            f"{fig.title}: heatmap of the weights, {spread(W)}"
+            for fig, W in zip(self.heat_figs, mats, strict=True)
+        ]
+        hist = [
+            f"{layer.name} values: histogram, {spread(W)}"
+            for layer, W in zip(layers, mats, strict=True)
+        ]
+        if self.followed:
+            values = ", ".join(
+                f"{layers[k[0]].name}[{k[1]},{k[2]}] {number(float(mats[k[0]][k[1], k[2]]))}"
+                for k in self.followed
+            )
+            trace = f"Followed weights at step {snapshot.step}: {values}"
+        else:
+            trace = "Followed weights: none; click a heatmap cell or use the layer, row and "
+            trace += "column fields below to follow one"
+        return [*heat, *hist, trace]
 
 
 def heatmap_side(n: int, ticks) -> tuple:

@@ -20,7 +20,7 @@ MAX_HIDDEN_LAYERS = 6
 NEW_LAYER_WIDTH = 4  # the width of an added layer when there is no hidden layer to copy
 SIDE_PX = 20  # the network figure's left and right margins: its layers' columns start there
 NARROW_CELL_PX = 76  # "16 neurons" on one line needs about this much
-TEXT = "text-align:center;font-size:12px;line-height:16px;color:#444;white-space:nowrap"
+TEXT = "text-align:center;font-size:12px;line-height:16px;white-space:nowrap"
 
 
 def check_hidden(hidden: Sequence[int]) -> list[int]:
@@ -59,7 +59,7 @@ def _text(n: int, word: str, narrow: bool = False) -> str:
     """``"8 neurons"``, centred in its cell, small (on two lines in a narrow cell)."""
     word = word if n == 1 else f"{word}s"
     gap = "<br>" if narrow else " "
-    return f"<div class='nnw-arch-text' style='{TEXT}'>{n}{gap}{word}</div>"
+    return f"<div class='nnw-arch-text nnw-caption' style='{TEXT}'>{n}{gap}{word}</div>"
 
 
 class Architecture:

@@ -15,6 +15,7 @@ from ..views import BoundaryView, LandscapeView, ViewContext
 from ..views.base import PALETTE, axis, draw_lines, figure, figures, plot_array
 from ..views.landscape import MAX_TRAJECTORY, flatten
 from ..views.loss import epoch_steps
+from ..views.theme import stylesheet
 from .cells import replace_in_cell
 from .controls import HIDEABLE, Controls
 from .mainloop import MainLoop
@@ -125,7 +126,7 @@ class Compare(VBox):
             children.append(
                 HBox([v.widget for v in self.boundaries], layout=Layout(flex_flow="row wrap"))
             )
-        super().__init__([*children, self._frames.widget])
+        super().__init__([*children, self._frames.widget, stylesheet()])
         self.add_class("nnw-compare")
         self.refresh()
         replace_in_cell(self, Compare.pause)

@@ -215,11 +215,10 @@ class Controls:
             self.syncing = old
 
     def say(self, text: str, error: bool = False) -> None:
-        """Show ``text`` in the message line (red for an error; empty clears it)."""
-        color = "#b00020" if error else "#333"
-        self.message.value = (
-            f"<span style='color:{color}'>{html.escape(text)}</span>" if text else ""
-        )
+        """Show ``text`` in the message line (in the error colour for an error; empty
+        clears it)."""
+        css = "nnw-error" if error else "nnw-text"
+        self.message.value = f"<span class='{css}'>{html.escape(text)}</span>" if text else ""
 
     def guard(self, action: Callable, *args, **kwargs) -> bool:
         """Run a control's action; show a refused input in the message line, not a

@@ -18,6 +18,8 @@ from ipywidgets import HBox, Layout, VBox
 from ..core import MLP, Trainer, datasets, optim
 from ..core.protocols import Configurable, TrainerProtocol
 from ..views import VIEWS, BoundaryView, View, ViewContext
+from ..views.theme import stylesheet
+from .a11y import Accessibility, Announcer
 from .cells import replace_in_cell
 from .controls import HIDEABLE, Controls
 from .export import EXPORT_TIMEOUT, Export
@@ -135,7 +137,10 @@ class Dashboard(VBox):
         self.trainer = trainer
         self.controls = Controls(n_train=len(trainer.view_context().ds.X_train))
         self.controls_box = self.controls.widget()  # built once: rebuilt views keep it
+        self.a11y = Accessibility()  # names, figure texts and the live status for the page
+        self.announcer = Announcer(self.a11y)
         self._frames = FrameCounter()
+        self._theme = stylesheet()  # the colours of our captions, warnings and errors
         self.schedule = RefreshSchedule()
         self.runner = Runner(
             trainer,
@@ -214,7 +219,14 @@ class Dashboard(VBox):
         if isinstance(boundary, BoundaryView):
             boundary.follow_pace(self.runner.speed)
         grid.add_class("nnw-views")
-        self.children = [self.controls_box, grid, self._frames.widget, self.files.exports.page]
+        self.children = [
+            self.controls_box,
+            grid,
+            self._frames.widget,
+            self.files.exports.page,
+            self.a11y,
+            self._theme,
+        ]
 
     def set_trainer(self, trainer: TrainerProtocol) -> None:
         """Watch another trainer (views are rebuilt for its network and data)."""
@@ -427,9 +439,10 @@ class Dashboard(VBox):
 
     # -------------------------------------------------------------- refresh
     def refresh(self) -> None:
-        """Draw the trainer's current state in the status line and every view."""
+        """Draw the trainer's current state in the status line and every view; the
+        status is announced at once and the figures' text alternatives follow."""
         self.look_back.sync()
-        self._draw(self.views.values(), status=True)
+        self._draw(self.views.values(), status=True, full=True)
 
     def refresh_playing(self) -> None:
         """One refresh while playing: the views that follow every step (``play_hz`` None),
@@ -441,26 +454,29 @@ class Dashboard(VBox):
         names, status = self.schedule.due(rates)
         self._draw([self.views[n] for n in names], status=status)
 
-    def _draw(self, views: Iterable[View], status: bool) -> None:
+    def _draw(self, views: Iterable[View], status: bool, full: bool = False) -> None:
         snap = self.look_back.snapshot()
         history = self.trainer.history
         for view in views:
             view.update(snap, history)
         if status:
-            self._set_status(snap, self.viewing_step)
+            self._set_status(snap, self.viewing_step, announce_now=full)
+        if full:  # not while playing: a screen reader reads them when asked, not live
+            self.a11y.describe({n: v.describe(snap, history) for n, v in self.views.items()})
         self._frames.sent(self.runner.page_timeout)
 
-    def _set_status(self, snap, step: int | None) -> None:
+    def _set_status(self, snap, step: int | None, announce_now: bool = False) -> None:
         rate = self.runner.steps_per_second if self.runner.playing else None
         line = html.escape(snap.status_line(rate))
         if snap.diverged:
-            line = f"<span style='color:#b00020;font-weight:600'>{line}</span>"
+            line = f"<span class='nnw-error' style='font-weight:600'>{line}</span>"
         if step is not None:
             line = (
                 f"<b>viewing step {step}</b> (training is at step {self.trainer.step_count}; "
                 f"“Continue from here” rewinds to it) · {line}"
             )
         self.controls.status.value = line
+        self.announcer.say(line, now=announce_now)
 
     @property
     def frames_per_second(self) -> float:

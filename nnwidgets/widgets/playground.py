@@ -82,7 +82,7 @@ FEATURE_LABELS = {
 }
 NETWORK_TITLE = "Network: edges blue > 0, red < 0, faint = small"
 HINT = (
-    "<div style='font-size:12px;line-height:1.4;color:#666'>"
+    "<div class='nnw-caption' style='font-size:12px;line-height:1.4'>"
     "Pick the data, shape the network with + and −, then press <b>Play</b> and watch "
     "the output: the boundary the network draws, and its loss.<br>"
     "Click a neuron to see what it computes; click an edge to set its weight.</div>"
@@ -117,8 +117,8 @@ def _column(css: str, width: int) -> VBox:
 def _heading(title: str, width: int) -> HTML:
     """A column's title, as TensorFlow Playground's: small capitals over a rule."""
     heading = HTML(
-        f"<div style='font-size:12px;font-weight:600;letter-spacing:0.08em;color:#555;"
-        f"border-bottom:1px solid #ddd;width:{width - 8}px;margin-bottom:4px'>{title}</div>"
+        f"<div class='nnw-heading' style='font-size:12px;font-weight:600;letter-spacing:0.08em;"
+        f"width:{width - 8}px;margin-bottom:4px'>{title}</div>"
     )
     heading.add_class("nnw-column-title")
     return heading
@@ -225,7 +225,7 @@ def preset_note(problems: Sequence[str]) -> HTML:
     message line is cleared by the next action; this note stays)."""
     lines = "<br>".join(html.escape(p) for p in problems)
     note = HTML(
-        "<div style='color:#b00020;font-size:12px;line-height:1.4'>"
+        "<div class='nnw-error' style='font-size:12px;line-height:1.4'>"
         f"<b>URL preset</b> (the defaults are used for these):<br>{lines}</div>"
     )
     note.add_class("nnw-preset-message")

@@ -43,7 +43,9 @@ class ShareControl(VBox):
         url, note = self._make_url()
         self._shared = url
         self.url.value = url
-        self.note.value = f"<span style='font-size:11px;color:#666'>{html.escape(note)}</span>"
+        self.note.value = (
+            f"<span class='nnw-caption' style='font-size:11px'>{html.escape(note)}</span>"
+        )
         return url
 
     def _keep_url(self, change) -> None:

@@ -261,3 +261,40 @@ def notebook7(notebook7_server, page, request):
         request.node.nnw_save_failure()
         for nb in opened:
             nb.shutdown()
+
+
+# ---------------------------------------------------------------- dark theme
+@pytest.fixture(scope="module")
+def dark_lab_server(tmp_path_factory, playwright_session):
+    """JupyterLab whose user settings select the JupyterLab Dark theme (started for the
+    module that asks, stopped after it)."""
+    home = tmp_path_factory.mktemp("jupyterlab-dark")
+    root = home / "root"
+    root.mkdir()
+    server = servers.start_jupyterlab(root, home, settings=servers.DARK_THEME)
+    _STARTED.append(server)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def dark_lab_notebook(dark_lab_server, page, request):
+    """``lab_notebook`` in the dark JupyterLab: ``dark_lab_notebook(*sources)``."""
+    opened: list[LabNotebook] = []
+
+    def open_notebook(*sources: str) -> LabNotebook:
+        stem = re.sub(r"[^A-Za-z0-9_]+", "_", request.node.name).strip("_")
+        path = f"{stem}_{len(opened)}.ipynb"
+        servers.write_notebook(dark_lab_server.root_dir / path, *sources)
+        nb = LabNotebook(page, dark_lab_server, path)
+        opened.append(nb)
+        return nb.open()
+
+    try:
+        yield open_notebook
+    finally:
+        request.node.nnw_save_failure()
+        for nb in opened:
+            nb.shutdown()

@@ -66,6 +66,10 @@ LAB_SETTINGS = {
         "windowingMode": "none",
     },
 }
+# Settings that select JupyterLab's dark theme (added to LAB_SETTINGS).
+DARK_THEME = {
+    "@jupyterlab/apputils-extension/themes.jupyterlab-settings": {"theme": "JupyterLab Dark"},
+}
 
 
 def chromium_available() -> bool:
@@ -102,8 +106,9 @@ def write_notebook(path: Path, *sources: str) -> Path:
     return path
 
 
-def jupyter_env(home: Path) -> dict[str, str]:
-    """The environment for a Jupyter server whose every folder lies inside ``home``."""
+def jupyter_env(home: Path, settings: dict | None = None) -> dict[str, str]:
+    """The environment for a Jupyter server whose every folder lies inside ``home``,
+    with JupyterLab's user settings ``LAB_SETTINGS`` and ``settings``."""
     dirs = {
         "JUPYTER_CONFIG_DIR": home / "config",
         "JUPYTER_DATA_DIR": home / "data",
@@ -121,10 +126,10 @@ def jupyter_env(home: Path) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("JUPYTER_PATH", None)
     env.pop("JUPYTER_TOKEN", None)
-    for name, settings in LAB_SETTINGS.items():
+    for name, values in {**LAB_SETTINGS, **(settings or {})}.items():
         f = dirs["JUPYTERLAB_SETTINGS_DIR"] / name
         f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps(settings, indent=2))
+        f.write_text(json.dumps(values, indent=2))
     return env
 
 
@@ -240,8 +245,11 @@ def _spawn(name: str, cmd: list[str], env, cwd: Path, log_path: Path, **kw) -> S
     return Server(name=name, proc=proc, log_path=log_path, _log_file=log, **kw)
 
 
-def start_jupyterlab(root_dir: Path, home: Path, timeout: float = START_TIMEOUT) -> Server:
-    """JupyterLab serving ``root_dir``; returns once ``/api/status`` answers 200."""
+def start_jupyterlab(
+    root_dir: Path, home: Path, timeout: float = START_TIMEOUT, settings: dict | None = None
+) -> Server:
+    """JupyterLab serving ``root_dir`` with user ``settings`` added to ``LAB_SETTINGS``
+    (``DARK_THEME``, say); returns once ``/api/status`` answers 200."""
     port, token = free_port(), secrets.token_hex(16)
     cmd = [
         sys.executable,
@@ -258,7 +266,7 @@ def start_jupyterlab(root_dir: Path, home: Path, timeout: float = START_TIMEOUT)
     server = _spawn(
         "JupyterLab",
         cmd,
-        jupyter_env(home),
+        jupyter_env(home, settings),
         cwd=root_dir,
         log_path=home / "jupyterlab.log",
         port=port,
