@@ -99,6 +99,8 @@ function disclosures(root) {
 }
 
 // Each view's figures, in page order, get role=img and the text Python sent for them.
+const FOCUSABLE = "button, input, select, textarea, a[href]";
+
 function describeFigures(root, figures) {
   for (const [name, labels] of Object.entries(figures)) {
     for (const view of root.querySelectorAll(".nnw-view-" + name)) {
@@ -110,8 +112,11 @@ function describeFigures(root, figures) {
         setAttr(fig, "role", "img");
         setAttr(fig, "aria-label", labels[i]);
         // Chromium still lists an image's SVG children (their tick labels, read one
-        // by one): the label says it all
-        for (const child of fig.children) setAttr(child, "aria-hidden", "true");
+        // by one): the label says it all. bqplot's toolbar holds buttons that Tab
+        // reaches: hiding them would hide a focused element (Chromium refuses that)
+        for (const child of fig.children) {
+          if (!child.querySelector(FOCUSABLE)) setAttr(child, "aria-hidden", "true");
+        }
       });
     }
   }
