@@ -216,42 +216,19 @@ def notebook7_server(tmp_path_factory, playwright_session):
         server.stop()
 
 
-@pytest.fixture
-def lab_notebook(lab_server, page, request):
-    """Open a notebook in JupyterLab: ``lab_notebook(*sources)`` writes one with those
-    code cells (named after the test); ``lab_notebook(path="x.ipynb")`` opens an existing
-    one from the server's folder. The kernels are shut down after the test."""
-    opened: list[LabNotebook] = []
+def _notebooks(kind, server, page, request):
+    """The opener behind ``lab_notebook``, ``notebook7`` and ``dark_lab_notebook``: writes a
+    notebook of code cells named after the test (or opens ``path``), opens it as ``kind``
+    (LabNotebook or Notebook7) and, after the test, saves a failure's report while the
+    kernels still run, then shuts them down."""
+    opened = []
 
-    def open_notebook(*sources: str, path: str | None = None) -> LabNotebook:
+    def open_notebook(*sources: str, path: str | None = None):
         if path is None:
             stem = re.sub(r"[^A-Za-z0-9_]+", "_", request.node.name).strip("_")
             path = f"{stem}_{len(opened)}.ipynb"
-            servers.write_notebook(lab_server.root_dir / path, *sources)
-        nb = LabNotebook(page, lab_server, path)
-        opened.append(nb)
-        return nb.open()
-
-    try:
-        yield open_notebook
-    finally:
-        request.node.nnw_save_failure()  # while the kernel still runs
-        for nb in opened:
-            nb.shutdown()
-
-
-@pytest.fixture
-def notebook7(notebook7_server, page, request):
-    """Open a notebook in Notebook 7, as ``lab_notebook`` does in JupyterLab:
-    ``notebook7(*sources)`` or ``notebook7(path="x.ipynb")``."""
-    opened: list[Notebook7] = []
-
-    def open_notebook(*sources: str, path: str | None = None) -> Notebook7:
-        if path is None:
-            stem = re.sub(r"[^A-Za-z0-9_]+", "_", request.node.name).strip("_")
-            path = f"{stem}_{len(opened)}.ipynb"
-            servers.write_notebook(notebook7_server.root_dir / path, *sources)
-        nb = Notebook7(page, notebook7_server, path)
+            servers.write_notebook(server.root_dir / path, *sources)
+        nb = kind(page, server, path)
         opened.append(nb)
         return nb.open()
 
@@ -261,6 +238,21 @@ def notebook7(notebook7_server, page, request):
         request.node.nnw_save_failure()
         for nb in opened:
             nb.shutdown()
+
+
+@pytest.fixture
+def lab_notebook(lab_server, page, request):
+    """Open a notebook in JupyterLab: ``lab_notebook(*sources)`` writes one with those
+    code cells (named after the test); ``lab_notebook(path="x.ipynb")`` opens an existing
+    one from the server's folder. The kernels are shut down after the test."""
+    yield from _notebooks(LabNotebook, lab_server, page, request)
+
+
+@pytest.fixture
+def notebook7(notebook7_server, page, request):
+    """Open a notebook in Notebook 7, as ``lab_notebook`` does in JupyterLab:
+    ``notebook7(*sources)`` or ``notebook7(path="x.ipynb")``."""
+    yield from _notebooks(Notebook7, notebook7_server, page, request)
 
 
 # ---------------------------------------------------------------- dark theme
@@ -282,19 +274,4 @@ def dark_lab_server(tmp_path_factory, playwright_session):
 @pytest.fixture
 def dark_lab_notebook(dark_lab_server, page, request):
     """``lab_notebook`` in the dark JupyterLab: ``dark_lab_notebook(*sources)``."""
-    opened: list[LabNotebook] = []
-
-    def open_notebook(*sources: str) -> LabNotebook:
-        stem = re.sub(r"[^A-Za-z0-9_]+", "_", request.node.name).strip("_")
-        path = f"{stem}_{len(opened)}.ipynb"
-        servers.write_notebook(dark_lab_server.root_dir / path, *sources)
-        nb = LabNotebook(page, dark_lab_server, path)
-        opened.append(nb)
-        return nb.open()
-
-    try:
-        yield open_notebook
-    finally:
-        request.node.nnw_save_failure()
-        for nb in opened:
-            nb.shutdown()
+    yield from _notebooks(LabNotebook, dark_lab_server, page, request)

@@ -245,65 +245,49 @@ def _spawn(name: str, cmd: list[str], env, cwd: Path, log_path: Path, **kw) -> S
     return Server(name=name, proc=proc, log_path=log_path, _log_file=log, **kw)
 
 
+def _start_jupyter_server(
+    module: str, name: str, root_dir: Path, home: Path, timeout: float, settings: dict | None
+) -> Server:
+    """A Jupyter server application (``python -m module``) serving ``root_dir`` with a
+    token; returns once ``/api/status`` answers 200."""
+    port, token = free_port(), secrets.token_hex(16)
+    cmd = [
+        sys.executable,
+        "-m",
+        module,
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root_dir}",
+        "--allow-root",
+    ]
+    server = _spawn(
+        name,
+        cmd,
+        jupyter_env(home, settings),
+        cwd=root_dir,
+        log_path=home / f"{module}.log",
+        port=port,
+        root_dir=root_dir,
+        token=token,
+    )
+    _wait_until_up(server, "/api/status", timeout)
+    return server
+
+
 def start_jupyterlab(
     root_dir: Path, home: Path, timeout: float = START_TIMEOUT, settings: dict | None = None
 ) -> Server:
     """JupyterLab serving ``root_dir`` with user ``settings`` added to ``LAB_SETTINGS``
     (``DARK_THEME``, say); returns once ``/api/status`` answers 200."""
-    port, token = free_port(), secrets.token_hex(16)
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root_dir}",
-        "--allow-root",
-    ]
-    server = _spawn(
-        "JupyterLab",
-        cmd,
-        jupyter_env(home, settings),
-        cwd=root_dir,
-        log_path=home / "jupyterlab.log",
-        port=port,
-        root_dir=root_dir,
-        token=token,
-    )
-    _wait_until_up(server, "/api/status", timeout)
-    return server
+    return _start_jupyter_server("jupyterlab", "JupyterLab", root_dir, home, timeout, settings)
 
 
 def start_notebook7(root_dir: Path, home: Path, timeout: float = START_TIMEOUT) -> Server:
     """Jupyter Notebook 7 serving ``root_dir``; returns once ``/api/status`` answers 200."""
-    port, token = free_port(), secrets.token_hex(16)
-    cmd = [
-        sys.executable,
-        "-m",
-        "notebook",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root_dir}",
-        "--allow-root",
-    ]
-    server = _spawn(
-        "Notebook7",
-        cmd,
-        jupyter_env(home),
-        cwd=root_dir,
-        log_path=home / "notebook7.log",
-        port=port,
-        root_dir=root_dir,
-        token=token,
-    )
-    _wait_until_up(server, "/api/status", timeout)
-    return server
+    return _start_jupyter_server("notebook", "Notebook7", root_dir, home, timeout, None)
 
 
 def start_voila(notebook: Path, home: Path, timeout: float = START_TIMEOUT) -> Server:
