@@ -244,16 +244,24 @@ def check_stylesheet(page) -> None:
         ) == page.evaluate(RESOLVE_JS, theme.WARN)
 
 
-def test_dark_theme_text_and_guides_have_contrast(dark_lab_notebook, page, record_property):
-    nb = dark_lab_notebook(PROBLEMS_SOURCE, DIVERGED_SOURCE, PLAYGROUND_SOURCE)
-    assert page.evaluate("() => document.body.dataset.jpThemeName") == "JupyterLab Dark"
+def theme_contrast(open_notebook, page, record_property, theme_name: str) -> tuple:
+    """Open the three dashboards in ``open_notebook``'s JupyterLab, check it shows
+    ``theme_name``, provoke the problems and measure: every kind of element present,
+    none under its minimum. Returns the notebook and the measured items."""
+    nb = open_notebook(PROBLEMS_SOURCE, DIVERGED_SOURCE, PLAYGROUND_SOURCE)
+    assert page.evaluate("() => document.body.dataset.jpThemeName") == theme_name
     run_problems(nb, page)
     check_stylesheet(page)
     items = measure(page)
-    record_property("contrast_dark", lowest(items))
+    record_property("contrast_" + theme_name.split()[-1].lower(), lowest(items))
     assert missing(items, ALL) == []
     low = too_low(items)
     assert not low, "\n".join(low)
+    return nb, items
+
+
+def test_dark_theme_text_and_guides_have_contrast(dark_lab_notebook, page, record_property):
+    nb, items = theme_contrast(dark_lab_notebook, page, record_property, "JupyterLab Dark")
     # the page is dark, as are the plots: the text is light
     assert all(i["bg"] == "rgb(17,17,17)" for i in items if i["name"] == "healthy line")
     # an exported figure keeps the dark theme's values of our marks' variables
@@ -268,15 +276,7 @@ def test_dark_theme_text_and_guides_have_contrast(dark_lab_notebook, page, recor
 
 
 def test_light_theme_and_fallbacks_have_contrast(lab_notebook, page, record_property):
-    nb = lab_notebook(PROBLEMS_SOURCE, DIVERGED_SOURCE, PLAYGROUND_SOURCE)
-    assert page.evaluate("() => document.body.dataset.jpThemeName") == "JupyterLab Light"
-    run_problems(nb, page)
-    check_stylesheet(page)
-    items = measure(page)
-    record_property("contrast_light", lowest(items))
-    assert missing(items, ALL) == []
-    low = too_low(items)
-    assert not low, "\n".join(low)
+    theme_contrast(lab_notebook, page, record_property, "JupyterLab Light")
 
     page.evaluate(FALLBACK_JS, theme_variables())
     fallback = page.evaluate(RESOLVE_JS, re.search(r"#[0-9a-f]+", theme.CAPTION).group())
