@@ -260,3 +260,69 @@ def test_other_data_sets_and_features_fill_the_columns():
     assert f"{sizes[-1]} output" in pg.architecture.labels[-1].value
     pg.add_neuron(0)
     assert pg.trainer.model.sizes == [3, 9, 8, sizes[-1]]
+
+
+def page_shows(dash) -> None:
+    """What the page's accessibility widget says once it has shown the dashboard."""
+    dash.a11y._on_page_message(dash.a11y, {"event": "shown"}, [])
+
+
+def test_first_screen_first_adds_the_other_views_once_a_page_has_shown_it():
+    """A served page fetches every widget before it draws any: the views below the
+    columns are built only once the page has shown the rest."""
+    from ipywidgets.widgets.widget import _instances
+
+    before = len(_instances)
+    pg = nw.playground(first_screen_first=True)
+    lean = len(_instances) - before
+    dash = pg.dashboard
+    assert list(dash.views) == ["network", "boundary", "loss"]
+    assert not any("nnw-views" in classes(c) for c in dash.children)
+    assert pg.config["views"] == list(PLAYGROUND_VIEWS)  # those on their way too
+    pg.add_neuron(0)  # a rebuild before the page: still the first screen only
+    assert list(dash.views) == ["network", "boundary", "loss"]
+
+    page_shows(dash)
+    assert list(dash.views) == list(PLAYGROUND_VIEWS)
+    (grid,) = [c for c in dash.children if "nnw-views" in classes(c)]
+    assert dash.children.index(grid) == dash.children.index(pg.columns) + 1
+    assert [classes(c) for c in grid.children] == [
+        ("nnw-view-weights", "nnw-view"),
+        ("nnw-view-gradients", "nnw-view"),
+    ]
+    assert dash.views["weights"].describe(dash.look_back.snapshot(), dash.trainer.history)
+    assert set(dash.a11y.figures) == set(PLAYGROUND_VIEWS)  # their texts are there too
+    page_shows(dash)  # a second page (or a re-render) adds nothing more
+    assert len(grid.children) == 2
+    dash.step()
+    pg.add_neuron(0)  # a rebuild keeps them, in the grid under the columns
+    assert list(dash.views) == list(PLAYGROUND_VIEWS)
+    assert pg.config["views"] == list(PLAYGROUND_VIEWS)
+
+    before = len(_instances)
+    nw.playground()
+    assert lean < len(_instances) - before - 100  # the page's first fetch is that much less
+
+
+def test_add_view_and_on_shown():
+    dash = nw.Dashboard(nw.demo().trainer, views=("loss",))
+    seen = []
+    dash.on_shown(lambda: seen.append(1))
+    assert seen == []  # no page yet: never
+    page_shows(dash)
+    assert seen == [1]
+    dash.on_shown(lambda: seen.append(2))  # once shown: at once
+    assert seen == [1, 2]
+    view = dash.add_view("gradients")
+    assert dash.views["gradients"] is view and dash.view_names == ("loss", "gradients")
+    assert view.widget in dash._grid.children
+    dash.add_view("boundary")  # parts of the dashboard's around it: a rebuild
+    assert dash.view_names == ("loss", "gradients", "boundary")
+    assert dash.config["views"] == ["loss", "gradients", "boundary"]
+    with pytest.raises(ValueError, match="repeat"):
+        dash.add_view("loss")
+    with pytest.raises(ValueError, match="unknown"):
+        dash.add_view("histogram")
+    with pytest.raises(TypeError, match="name"):
+        dash.add_view(3)
+    assert dash.view_names == ("loss", "gradients", "boundary")  # nothing changed

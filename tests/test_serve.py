@@ -589,3 +589,25 @@ def test_lessons_are_listed_and_the_cap_holds_without_preheated_kernels(tmp_path
         assert status == 200 and "class is full" not in page
         status, page = _get(base + "/voila/render/sub/b.ipynb")
         assert status == 503 and "The class is full" in page and "Traceback" not in page
+
+
+def test_pages_skip_the_lab_extensions_no_dashboard_uses(app_factory, tmp_path):
+    """Voila loads every JupyterLab extension installed into every page before the
+    dashboard can appear; the Notebook 7 menu items for Lab are left out."""
+    from voila.utils import filter_extension
+
+    from nnwidgets.classroom.app import PAGE_NEEDS_NOT
+
+    nb = notebook(tmp_path / "app.ipynb")
+    app = app_factory(str(nb), "--ClassroomVoila.preheat=0")
+    installed = [{"name": n} for n in ("bqplot", "anywidget", *PAGE_NEEDS_NOT)]
+    vc = app.voila_configuration
+    loaded = filter_extension(
+        installed,
+        extension_allowlist=vc.extension_allowlist or [],
+        extension_denylist=vc.extension_denylist or [],
+    )
+    assert [e["name"] for e in loaded] == ["bqplot", "anywidget"]
+    # the user's own list wins
+    app = app_factory(str(nb), "--VoilaConfiguration.extension_denylist=bqplot")
+    assert app.voila_configuration.extension_denylist == ["bqplot"]

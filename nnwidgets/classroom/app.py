@@ -8,6 +8,7 @@ Voila's own options too. On top of Voila it sets:
 - ``preheat`` kernels per notebook started ahead (Voila's ``preheat_kernel`` pool), so a
   page appears at once; they count toward ``max_kernels``;
 - ``NNWIDGETS_MAX_SPEED`` for the kernels, which caps every dashboard's pace;
+- pages load no JupyterLab extension a dashboard never uses (``PAGE_NEEDS_NOT``);
 - Voila's executor waits ``IOPUB_TIMEOUT`` s (not 4) for a cell's outputs, so that a
   busy server still puts the dashboard in the page;
 - pages: the "class is full" page (503), an index of the lessons when several notebooks
@@ -46,6 +47,10 @@ TORNADO_DEFAULTS = {
     "websocket_ping_timeout": 30,
 }
 
+
+#: JupyterLab extensions Voila would load in every page that no dashboard uses: the
+#: Notebook 7 menu items for JupyterLab (switch to Notebook, open in a new tab)
+PAGE_NEEDS_NOT = ("@jupyter-notebook/lab-extension",)
 
 APP_IP_ENV = "VOILA_APP_IP"  # where voila.utils.get_query_string reaches the server
 
@@ -104,6 +109,10 @@ class ClassroomVoila(Voila):
         vc.preheat_kernel = self.preheat > 0
         vc.default_pool_size = max(self.preheat, 0)
         vc.show_tracebacks = False
+        if not vc.extension_denylist and not vc.extension_allowlist:
+            # Lab's own extensions mean nothing in a student's page, and their code is
+            # fetched and run before the dashboard can appear (about 0.5 s here)
+            vc.extension_denylist = list(PAGE_NEEDS_NOT)
         # the config every notebook's executor is built with (pages and preheated kernels)
         _default(self.config.VoilaExecutor, "iopub_timeout", IOPUB_TIMEOUT)
         km = self.config.ClassroomKernelManager

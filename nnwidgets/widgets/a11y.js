@@ -214,6 +214,7 @@ function render({ model, el }) {
       if (relevant(records)) update();
     });
     root.addEventListener("keydown", keepKeys);
+    model.send({ event: "shown" }); // the kernel may now add what the first screen left out
     observer.observe(root, {
       subtree: true,
       childList: true,

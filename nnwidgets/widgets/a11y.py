@@ -69,6 +69,24 @@ class Accessibility(anywidget.AnyWidget):
         kwargs.setdefault("names", NAMES)
         super().__init__(layout=Layout(display="none"), **kwargs)
         self.add_class("nnw-a11y")
+        self.shown = False  # a page has shown the dashboard around this widget
+        self._when_shown: list[Callable[[], object]] = []
+        self.on_msg(self._on_page_message)
+
+    def when_shown(self, callback: Callable[[], object]) -> None:
+        """``callback()`` once a page has shown the dashboard (at once if one has)."""
+        if self.shown:
+            callback()
+        else:
+            self._when_shown.append(callback)
+
+    def _on_page_message(self, _widget, content, _buffers) -> None:
+        if not isinstance(content, dict) or content.get("event") != "shown" or self.shown:
+            return
+        self.shown = True
+        callbacks, self._when_shown = self._when_shown, []
+        for callback in callbacks:
+            callback()
 
     def describe(self, figures: Mapping[str, Sequence[str]]) -> None:
         """Set the figures' text alternatives (one message, and none when unchanged)."""

@@ -49,6 +49,9 @@ __all__ = [
 DEFAULT_VIEWS = ("loss", "weights", "gradients", "boundary")
 CONFIG_VERSION = 1
 FIRST_ROW = ("loss", "boundary")  # views that sit side by side at the top
+#: views with parts of the dashboard's around them (the weight editor, the minibatch
+#: rings): ``add_view`` rebuilds every view for them
+NEEDS_REBUILD = ("network", "boundary")
 
 
 def check_hide(hide) -> tuple[str, ...]:
@@ -219,6 +222,7 @@ class Dashboard(VBox):
         if isinstance(boundary, BoundaryView):
             boundary.follow_pace(self.runner.speed)
         grid.add_class("nnw-views")
+        self._grid = grid
         self.children = [
             self.controls_box,
             grid,
@@ -227,6 +231,34 @@ class Dashboard(VBox):
             self.a11y,
             self._theme,
         ]
+
+    def add_view(self, name: str) -> View:
+        """Show one more view (a name of ``VIEWS``), after the others, drawn at once; it
+        stays through a rebuild and is in ``config``. ``ValueError`` for an unknown name
+        or one already shown."""
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a view name, got {type(name).__name__}")
+        _check_views((*self.view_names, name))
+        if name in NEEDS_REBUILD:  # with parts of its own around it: rebuild them all
+            self.view_names = (*self.view_names, name)
+            self._build_views()
+            self.refresh()
+            return self.views[name]
+        ctx = ViewContext.from_trainer(self.trainer, on_main=self.on_main)
+        view = VIEWS[name](ctx)
+        self.views[name] = view
+        self.view_names = (*self.view_names, name)
+        self._grid.children = (*self._grid.children, view.widget)
+        if self._grid not in self.children:  # a playground took the others to its columns
+            at = self.children.index(self._frames.widget)
+            self.children = (*self.children[:at], self._grid, *self.children[at:])
+        self._draw([view], status=False, full=True)
+        return view
+
+    def on_shown(self, callback: Callable[[], object]) -> None:
+        """``callback()`` on the main loop once a page has shown this dashboard (at once
+        if one has); never without a page (tests, nbconvert)."""
+        self.a11y.when_shown(self.on_main(callback))
 
     def set_trainer(self, trainer: TrainerProtocol) -> None:
         """Watch another trainer (views are rebuilt for its network and data)."""

@@ -34,7 +34,7 @@ from .architecture import (
     check_hidden,
 )
 from .controls import HIDEABLE as DASHBOARD_HIDEABLE
-from .dashboard import CONFIG_VERSION, Dashboard
+from .dashboard import CONFIG_VERSION, Dashboard, _check_views
 from .pace import LESSON_SPEED
 from .presets import (  # the setup's tables live with the URL presets that check them
     HIDEABLE,
@@ -50,6 +50,7 @@ from .share import ShareControl
 
 NETWORK_VIEWS = ("network",)
 OUTPUT_VIEWS = ("boundary", "loss")
+COLUMN_VIEWS = NETWORK_VIEWS + OUTPUT_VIEWS  # the first screen's views, in the columns
 CONFIG_KEYS = {
     "version",
     "dataset",
@@ -238,7 +239,10 @@ class Playground(VBox):
     n + on each) and activation around the network view in the middle; the boundary
     and the loss on the right. A setup change rebuilds the trainer (step 0, new
     weights); the learning rate, optimizer, batch size, penalties and pace carry over.
-    Play starts at ``speed`` steps per second (``LESSON_SPEED``, or ``"max"``)."""
+    Play starts at ``speed`` steps per second (``LESSON_SPEED``, or ``"max"``).
+    ``first_screen_first=True`` builds the views outside the columns (weights,
+    gradients) only once a page has shown the rest: the page fetches every widget before
+    it draws any, so a served page appears sooner (``nnwidgets serve`` does this)."""
 
     def __init__(
         self,
@@ -256,6 +260,7 @@ class Playground(VBox):
         config: dict | None = None,
         speed: float | str = LESSON_SPEED,
         max_speed: float | None = None,
+        first_screen_first: bool = False,
     ) -> None:
         optimizer = None
         settings = {"batch_size": 10, "l1": 0.0, "l2": 0.0}
@@ -353,9 +358,12 @@ class Playground(VBox):
         self._data_seed = data_seed
         trainer = self._build_trainer(hidden, lr=lr, optimizer=optimizer, settings=settings)
         dashboard_hide = [h for h in hide if h in DASHBOARD_HIDEABLE]
+        views = _check_views(views)
+        later = [n for n in views if n not in COLUMN_VIEWS] if first_screen_first else []
+        self._views, self._later = views, later
         self.dashboard = Dashboard(
             trainer,
-            views=views,
+            views=[n for n in views if n not in later],
             refresh_hz=refresh_hz,
             hide=dashboard_hide,
             speed=speed,
@@ -377,6 +385,16 @@ class Playground(VBox):
         self._arrange()
         super().__init__([self.dashboard])
         self.add_class("nnw-playground")
+        if later:
+            self.dashboard.on_shown(lambda: self._show_later(later))
+
+    def _show_later(self, names: Sequence[str]) -> None:
+        """Add the views the first screen left out (built now: a page fetches every
+        widget there is before it shows any, so these cost it nothing at first)."""
+        with self.dashboard.hold_sync():
+            for name in names:
+                if name not in self.dashboard.views:  # a rebuild may have brought it
+                    self.dashboard.add_view(name)
 
     def _setup_widgets(self) -> dict:
         return {
@@ -450,7 +468,7 @@ class Playground(VBox):
             pass
         n_outputs = self.trainer.view_context().ds.n_outputs
         self.architecture.show(sizes[0], n_outputs, size_views(views))
-        placed = set(NETWORK_VIEWS + OUTPUT_VIEWS)
+        placed = set(COLUMN_VIEWS)
         rest = [views[n].widget for n in dash.view_names if n not in placed]
         place_columns(dash, self.columns, rest)
 
@@ -461,6 +479,12 @@ class Playground(VBox):
         dashboard's (data set, per-layer widths in ``model.sizes``, optimizer, seeds,
         views), the hidden controls and the pace (``speed``)."""
         cfg = self.dashboard.config
+        # the views asked for, in their order, with those still waiting for a page
+        asked = {name: i for i, name in enumerate(self._views)}
+        waiting = [n for n in self._later if n not in self.dashboard.views]
+        cfg["views"] = sorted(
+            [*self.dashboard.view_names, *waiting], key=lambda n: asked.get(n, len(asked))
+        )
         cfg["hide"] = list(self.hidden_controls)
         cfg["speed"] = self.dashboard.speed
         return cfg
@@ -471,8 +495,9 @@ class Playground(VBox):
         """The playground a URL query asks for (``"dataset=spiral&layers=8,8&lr=0.03"``,
         see ``nnwidgets.widgets.presets`` for the keys). A bad value, an unknown or a
         repeated key is shown in the message line and left out (its default applies);
-        the query is parsed, never evaluated. ``kwargs``: ``refresh_hz``, ``max_speed``."""
-        extra = set(kwargs) - {"refresh_hz", "max_speed"}
+        the query is parsed, never evaluated. ``kwargs``: ``refresh_hz``, ``max_speed``,
+        ``first_screen_first``."""
+        extra = set(kwargs) - {"refresh_hz", "max_speed", "first_screen_first"}
         if extra:
             raise TypeError(f"from_query takes the setup from the query, not {sorted(extra)}")
         preset = parse_query(query)
@@ -684,7 +709,7 @@ def served_playground() -> Playground:
     from ipywidgets.widgets.widget import _instances
 
     before = set(_instances)
-    default = Playground()
+    default = Playground(first_screen_first=True)
     query = served_query()
     if not query.strip().removeprefix("?"):
         return default
@@ -693,7 +718,7 @@ def served_playground() -> Playground:
         widget = _instances.get(model_id)
         if widget is not None:
             widget.close()
-    return Playground.from_query(query)
+    return Playground.from_query(query, first_screen_first=True)
 
 
 def playground(query: str | None = None, **kwargs) -> Playground:

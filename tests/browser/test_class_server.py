@@ -1,10 +1,11 @@
 """``nnwidgets serve`` for real: the server on 127.0.0.1 with one place, driven by Chromium.
 
 One server for the module (``--max-kernels 1 --cull-after 5 --max-speed 500``, one kernel
-preheated), the tests in order: a student's dashboard appears quickly and steps; the next
+preheated), the tests in order: a student's dashboard appears and steps; the next
 student finds the class full while the first keeps stepping; a tab closed normally frees
 its place at once; a tab that vanishes while playing has its kernel culled, which frees
-the place. At the end the server stops and no kernel of it is left.
+the place; every newcomer's dashboard appeared quickly (the median of their waits). At the
+end the server stops and no kernel of it is left.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import os
 import re
 import signal
+import statistics
 import sys
 import time
 import urllib.error
@@ -30,6 +32,7 @@ CULL_AFTER = 5  # seconds
 PAGE_TIMEOUT = 10  # seconds: a playing dashboard pauses when its page has been silent
 MAX_SPEED = 500
 QUICK_START = 3.0  # seconds, on an idle server
+QUICK_START_SAMPLES = 3  # newcomers timed, the median judged
 STATUS = ".nnw-playground .nnw-status .widget-html-content"
 STATUS_RE = r"epoch \d+ · step \d+"
 # what Chromium's console says of the class-full page, an answer with status 503
@@ -172,15 +175,15 @@ def step_once(page) -> int:
 
 
 # ------------------------------------------------------------------ the tests
-def test_a_student_starts_quickly_and_the_next_finds_the_class_full(class_server, browser, console):
+def test_a_student_steps_and_the_next_finds_the_class_full(class_server, browser, console):
     pool_pid = wait_idle_pool(class_server)
     env = environ_of(pool_pid)
     assert env.get("NNWIDGETS_MAX_SPEED") == f"{MAX_SPEED}"  # --max-speed reaches kernels
 
-    first, page1, ids1, seconds = open_student(browser, class_server)
+    first, page1, ids1, _seconds = open_student(browser, class_server)  # timed: see the end
     try:
-        limit = quick_start_limit()
-        assert seconds < limit, f"the dashboard took {seconds:.2f} s to appear ({limit=:.1f})"
+        # the views below the first screen follow once the page has shown it
+        page1.locator(".nnw-playground .nnw-view-gradients .bqplot.figure").first.wait_for()
         step_once(page1)
 
         second = browser.new_context()
@@ -247,3 +250,20 @@ def test_a_vanished_playing_tab_is_culled_and_frees_its_place(class_server, brow
         page.close(run_before_unload=True)
     finally:
         context.close()
+
+
+def test_students_start_quickly(class_server, browser):
+    """A newcomer's dashboard appears within QUICK_START on an idle server: the median of
+    every newcomer's wait in this module (three at least, each on an idle server; one
+    page load on a shared machine is too noisy to judge alone)."""
+    while len(QUICK_STARTS) < QUICK_START_SAMPLES:
+        wait_idle_pool(class_server)
+        context, page, _ids, _seconds = open_student(browser, class_server)
+        try:
+            page.close(run_before_unload=True)
+        finally:
+            context.close()
+    limit, median = quick_start_limit(), statistics.median(QUICK_STARTS)
+    assert median < limit, (
+        f"dashboards took {QUICK_STARTS} s to appear ({median=:.2f}, {limit=:.1f})"
+    )
