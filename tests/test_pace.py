@@ -61,7 +61,7 @@ def test_a_slow_pace_draws_every_step_and_sleeps_instead_of_spinning():
     tr = small_trainer()
     drawn = []
     runner = Runner(tr, lambda: drawn.append(tr.step_count), refresh_hz=20)
-    runner.speed = 5.0  # below PACED_HZ
+    runner.speed = 4.0  # below PACED_HZ
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     wall0 = time.perf_counter()
     run_for(runner, 2.0)
@@ -69,7 +69,7 @@ def test_a_slow_pace_draws_every_step_and_sleeps_instead_of_spinning():
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     steps = tr.step_count
-    assert 6 <= steps <= 11
+    assert 5 <= steps <= 9
     # each step was drawn once, in order, and nothing was drawn twice without a step
     assert drawn[:steps] == list(range(1, steps + 1))
     assert cpu < 0.5 * wall  # a spinning loop would use the whole core

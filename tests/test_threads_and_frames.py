@@ -3,6 +3,7 @@
 import asyncio
 import threading
 
+import pytest
 from playing import play_for
 
 import nnwidgets as nw
@@ -133,18 +134,23 @@ def test_dashboard_speed_sets_the_acknowledgement_cadence():
     assert dash._frames.in_flight == FrameCounter.IN_FLIGHT + 2  # 2 refreshes a second
 
 
-def test_status_line_follows_play_at_its_own_rate():
+@pytest.mark.parametrize("speed", ["max", 60])
+def test_status_line_follows_play_at_its_own_rate(speed):
     import nnwidgets as nw
-    from nnwidgets.widgets.dashboard import STATUS_PLAY_HZ
+    from nnwidgets.widgets.dashboard import STATUS_PACED_HZ, STATUS_PLAY_HZ
 
-    dash = nw.demo()
+    dash = nw.demo(speed=speed)
+    hz = STATUS_PLAY_HZ if speed == "max" else STATUS_PACED_HZ  # slower at a set pace
     shown = []
     dash.controls.status.observe(lambda c: shown.append(c["new"]), names="value")
-    for _ in range(3):  # refreshes closer together than 1 / STATUS_PLAY_HZ
+    for _ in range(3):  # refreshes closer together than 1 / hz
         dash.trainer.step()
         dash.refresh_playing()
     assert len(shown) == 1 and "step 1 " in shown[0]
-    dash.schedule.status_drawn -= 1.0 / STATUS_PLAY_HZ  # its time has come
+    dash.schedule.status_drawn -= 0.9 / hz  # not yet
+    dash.refresh_playing()
+    assert len(shown) == 1
+    dash.schedule.status_drawn -= 0.1 / hz  # its time has come
     dash.refresh_playing()
     assert len(shown) == 2 and "step 3 " in shown[1]
     dash.trainer.step()

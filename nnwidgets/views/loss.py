@@ -11,6 +11,7 @@ from ipywidgets import HBox, Layout, ToggleButtons, VBox
 from ..core.history import History
 from ..core.snapshot import Snapshot
 from .alt_text import metric_pair, number, percent
+from .axis_ticks import plot_px
 from .base import (
     MIN_STEPS,
     View,
@@ -66,6 +67,7 @@ class LossView(View):
         # bounds set from Python in steps (see nice_ceiling), not from the data: a
         # scale whose domain moves redraws every mark and axis on it at each refresh
         self._keys: dict[int, tuple] = {}  # what each per-epoch mark shows (see _drawn)
+        self._tick_ends: tuple | None = None  # the axes' ends the ticks were laid out for
         self.x = LinearScale(min=0.0, max=1.0)
         self.y_linear = LinearScale(min=0.0, max=1.0)
         self.y_log = LogScale(min=0.1, max=1.0)
@@ -160,7 +162,20 @@ class LossView(View):
         return VBox([HBox(children), HBox([self.scale_toggle, self.legend])])
 
     def _set_ticks(self) -> None:
-        """Ticks for the axes' current ends (they move in steps: so do the ticks)."""
+        """Ticks for the axes' current ends (they move in steps: so do the ticks; laying
+        them out is skipped while the ends stay)."""
+        ends = (
+            self.x.max,
+            self.y_axis.scale is self.y_log,
+            self.y_log.min,
+            self.y_log.max,
+            self.y_linear.max,
+            plot_px(self.loss_fig),
+            None if self.acc_fig is None else (self.acc_x.max, plot_px(self.acc_fig)),
+        )
+        if ends == self._tick_ends:
+            return
+        self._tick_ends = ends
         fig = self.loss_fig
         apply_ticks(
             self.x_axis, linear_ticks(0.0, self.x.max, axis_length_px(fig, self.x_axis), whole=True)

@@ -11,7 +11,9 @@ from ..core.snapshot import Snapshot
 from ..core.view_context import ViewContext
 
 PLAY_HZ = 5.0  # default View.play_hz: still live to the eye, a fraction of the page's work
-PACED_HZ = 2.0  # default View.paced_hz: at a lesson pace the slow views change slowly too
+#: default View.paced_hz: at a lesson pace the slow views change slowly too (once a
+#: second: each refresh of the weights or gradients costs the kernel ten of the loss's)
+PACED_HZ = 1.0
 STEP_FORMAT = "~s"  # step axes: 250, 1.5k, 100k; plain integers run together past 10^5
 MIN_STEPS = 10.0  # a step (or epoch) axis spans at least this many steps, so its ticks are integers
 FIG_MARGIN = {"top": 36, "bottom": 42, "left": 58, "right": 16}

@@ -29,7 +29,7 @@ from .mainloop import MainLoop
 from .pace import LESSON_SPEED, MAX, check_speed, server_max_speed
 from .pacing import RATE_WINDOW, FrameCounter, _Acknowledgement
 from .runner import PAGE_SILENT, PAGE_TIMEOUT, Runner, page_silent_message
-from .schedule import STATUS_PLAY_HZ, RefreshSchedule
+from .schedule import STATUS_PACED_HZ, STATUS_PLAY_HZ, RefreshSchedule
 from .weight_editor import WeightEditor, weight_editor_for
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "DEFAULT_VIEWS",
     "MAX_SCRUB_POINTS",
     "RATE_WINDOW",
+    "STATUS_PACED_HZ",
     "STATUS_PLAY_HZ",
     "Dashboard",
     "FrameCounter",
@@ -101,8 +102,9 @@ class Dashboard(VBox):
     refreshes as often as the page draws, at most ``refresh_hz`` times a second
     (None, the default: up to ``runner.AUTO_HZ`` with a page that acknowledges what it
     drew, ``runner.FALLBACK_HZ`` without one); the loss view at every refresh, the
-    status line ``STATUS_PLAY_HZ`` times a second, slower views (``View.play_hz``, or
-    ``View.paced_hz`` at a set pace) one at a time, at their own rate.
+    status line ``STATUS_PLAY_HZ`` times a second (``STATUS_PACED_HZ`` at a set pace),
+    slower views (``View.play_hz``, or ``View.paced_hz`` at a set pace) one at a time,
+    at their own rate.
 
     ``speed`` is the pace of play (steps per second, or ``"max"``), capped at
     ``max_speed``. Play pauses by itself when the page that acknowledged its refreshes
@@ -483,7 +485,7 @@ class Dashboard(VBox):
         slider waits for the full refresh at the end of play."""
         paced = self.runner.speed is not None
         rates = {n: v.paced_hz if paced else v.play_hz for n, v in self.views.items()}
-        names, status = self.schedule.due(rates)
+        names, status = self.schedule.due(rates, paced)
         self._draw([self.views[n] for n in names], status=status)
 
     def _draw(self, views: Iterable[View], status: bool, full: bool = False) -> None:

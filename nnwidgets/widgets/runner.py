@@ -14,9 +14,9 @@ CHUNK_SECONDS = 0.002  # steps are run in chunks of about this long between cloc
 AUTO_HZ = 30.0  # refresh_hz=None: at most this often while a page draws and acknowledges
 FALLBACK_HZ = 20.0  # refresh_hz=None and nothing acknowledges (no page: tests, nbconvert)
 #: at most this many refreshes a second while play is paced (speed set): the story of a
-#: lesson moves at the pace, and at 10 the refreshes alone took a student's kernel
-#: over 5% of a core (bench/RESULTS-browser.md, "Pace")
-PACED_HZ = 6.0
+#: lesson moves at the pace, and at 10 (then 6) the refreshes alone took a student's
+#: kernel over 5% of a core (bench/RESULTS-browser.md, "Pace")
+PACED_HZ = 5.0
 PAGE_POLL_SECONDS = 0.01  # at a slow pace, how often a wait for the page looks again
 BACKLOG_SECONDS = 0.25  # a paced play that fell behind by more drops the backlog
 PAGE_TIMEOUT = 10.0  # seconds without an acknowledgement from the page before play pauses
