@@ -335,6 +335,10 @@ def run_class(browser, n: int, args, tmp: Path) -> dict:
                 s.play()
                 out["started"] = len(students)
                 print(f"  {s.name} joined in {s.join_s:.1f} s and plays")
+            # the pool's new kernel runs the playground once after the last join: the
+            # steady state a class plays in begins when it is done (a join's own cost
+            # shows in the newcomer's wait)
+            out["settle_s"] = wait_pool_ready(server, taken)
             time.sleep(2.0)
             out.update(play_window(server, students, args.seconds))
             print(
@@ -604,7 +608,8 @@ def markdown(results: dict) -> str:
         f"- each N: a fresh `nnwidgets serve --cull-after {results['cull_after']}` (the"
         " playground, one preheated kernel); the students join one after the other and press"
         f" Play (lesson pace, {results['lesson_speed']:g} steps/s); measured over"
-        f" {results['seconds']:g} s once all play",
+        f" {results['seconds']:g} s once all play and the kernel preheated after the last"
+        " join has run the playground (the steady state of a class at play)",
         "",
         "## Results",
         "",
@@ -649,7 +654,8 @@ def markdown(results: dict) -> str:
         "- CPU: utime + stime of each process from `/proc` over the window, as a share of one"
         " core. Student kernels are the ipykernel processes under the server whose kernel id"
         " a page's websocket used; \"Voila\" is the server's other processes; the preheated"
-        " kernel waiting for the next student is counted with the server. RSS is each"
+        " kernel waiting for the next student is counted with the server (it is idle by"
+        " then: starting it, once per join, is not part of the window). RSS is each"
         " kernel's at the end of the window.",
         f"- playing: a page whose status line moved on by at least {PLAYING_STEPS:g} steps/s"
         f" (half the lesson pace); a kernel using at least {100 * PLAYING_CPU:g}% of a core."

@@ -273,14 +273,16 @@ HIST_LABELS_JS = """
 SCALED = """\
 import dataclasses
 import numpy as np
+from nnwidgets.views.marks import RANGE_SHRINK_AFTER
 
 def show_scaled(factor):
     tr = dash.trainer
     snap = tr.snapshot()
     scaled = lambda arrays: {k: np.asarray(v) * factor for k, v in arrays.items()}
     snap = dataclasses.replace(snap, params=scaled(snap.params), grads=scaled(snap.grads))
-    for name in ("weights", "gradients"):
-        dash.views[name].update(snap, tr.history)
+    for _ in range(RANGE_SHRINK_AFTER):  # a range shrinks after this many updates
+        for name in ("weights", "gradients"):
+            dash.views[name].update(snap, tr.history)
     print("scaled", factor)"""
 FACTORS = (1e12, 5e3, 1e-4, 1e-14, 1.0)  # 2e12-like, thousands, 1e-5-like, tiny, as is
 
