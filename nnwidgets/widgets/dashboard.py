@@ -209,7 +209,7 @@ class Dashboard(VBox):
 
     # ---------------------------------------------------------------- layout
     def _build_views(self) -> None:
-        ctx = ViewContext.from_trainer(self.trainer, on_main=self.on_main)
+        ctx = self._view_context()
         self.views = {name: VIEWS[name](ctx) for name in self.view_names}
         # loss and boundary first: the two a lesson watches, side by side when they fit
         order = [n for n in FIRST_ROW if n in self.views]
@@ -234,22 +234,21 @@ class Dashboard(VBox):
             self._theme,
         ]
 
+    def _view_context(self) -> ViewContext:
+        return ViewContext.from_trainer(self.trainer, on_main=self.on_main)
+
     def add_view(self, name: str) -> View:
         """Show one more view (a name of ``VIEWS``), after the others, drawn at once; it
         stays through a rebuild and is in ``config``. ``ValueError`` for an unknown name
         or one already shown."""
         if not isinstance(name, str):
             raise TypeError(f"name must be a view name, got {type(name).__name__}")
-        _check_views((*self.view_names, name))
+        self.view_names = _check_views((*self.view_names, name))
         if name in NEEDS_REBUILD:  # with parts of its own around it: rebuild them all
-            self.view_names = (*self.view_names, name)
             self._build_views()
             self.refresh()
             return self.views[name]
-        ctx = ViewContext.from_trainer(self.trainer, on_main=self.on_main)
-        view = VIEWS[name](ctx)
-        self.views[name] = view
-        self.view_names = (*self.view_names, name)
+        view = self.views[name] = VIEWS[name](self._view_context())
         self._grid.children = (*self._grid.children, view.widget)
         if self._grid not in self.children:  # a playground took the others to its columns
             at = self.children.index(self._frames.widget)
