@@ -2,7 +2,8 @@
 
 For each N of ``--students`` (1, 4, 8, 16) a fresh ``python -m nnwidgets serve`` (the
 playground, ``--cull-after`` 15 s) runs on 127.0.0.1, and one headless Chromium opens N
-students, each in a browser context of its own (a 1000x700 page), one after the other:
+students, each in a browser context of its own (a 1366x768 page, a student's laptop),
+one after the other:
 the page opens the served playground, waits for its status line and presses Play (the
 playground plays at the lesson pace, ``LESSON_SPEED`` steps/s). Once all play:
 
@@ -61,7 +62,7 @@ PLAYING_STEPS = LESSON_SPEED / 2  # steps/s of a page that counts as playing
 PLAYING_CPU = 0.01  # of a core: a kernel below it had stopped playing
 CLOSED_WAIT = 30.0  # seconds after every tab closed when the kernels are counted
 WATCH_MORE = 30.0  # and at most this much longer, to say when the last one went
-VIEWPORT = {"width": 1000, "height": 700}
+VIEWPORT = {"width": 1366, "height": 768}  # a student's laptop (the views in sight count)
 FIRST_WAIT = 45.0  # seconds for a dashboard before the student reloads the page
 RELOAD_WAIT = 60.0  # ... and after the reload, before the student gives up
 GIVE_UP = 2  # students who could not join before no more are let in (this N)
@@ -71,6 +72,14 @@ STATUS = ".nnw-playground .nnw-status .widget-html-content"
 PLAY = ".nnw-playground button.nnw-play"
 STATUS_RE = r"epoch \d+ · step \d+"
 KERNEL_WS_RE = re.compile(r"/api/kernels/([0-9a-f-]{36})/channels")
+
+# the views a page shows inside its window (those play redraws: see widgets/sight.py)
+IN_SIGHT_JS = """
+() => Array.from(document.querySelectorAll('.nnw-playground .nnw-view')).filter((v) => {
+  const r = v.getBoundingClientRect();
+  return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth;
+}).map((v) => Array.from(v.classList).find((c) => c.startsWith('nnw-view-')).slice(9))
+"""
 
 STATUS_JS = f"""
 () => {{ const el = document.querySelector({STATUS!r}); return el ? el.textContent : ''; }}
@@ -272,6 +281,7 @@ def play_window(server, students: list[Student], seconds: float) -> dict:
             other_cpu += delta("kernels", pid) / wall  # the preheated kernel
     voila_cpu = sum(delta("rest", pid) for pid in procs1["rest"]) / wall
     return {
+        "in_sight": [s.page.evaluate(IN_SIGHT_JS) for s in students],
         "renders_per_s": [c["changed"] * 1000 / c["ms"] for c in counted],
         "raf_per_s": [c["ticks"] * 1000 / c["ms"] for c in counted],
         "steps_per_s": [
@@ -411,6 +421,12 @@ def measure(args) -> dict:
 def server_cores(run: dict) -> float:
     """The server's CPU while the students played, in cores: kernels and Voila."""
     return sum(run["kernel_cpu"]) + run["pool_cpu"] + run["voila_cpu"]
+
+
+def views_in_sight(runs: list[dict]) -> str:
+    """The views the pages showed inside their windows, as one text ('' if unknown)."""
+    seen = {", ".join(v) for r in runs for v in r.get("in_sight", [])}
+    return "; ".join(sorted(seen))
 
 
 def joined(run: dict) -> int:
@@ -610,6 +626,11 @@ def markdown(results: dict) -> str:
         f" Play (lesson pace, {results['lesson_speed']:g} steps/s); measured over"
         f" {results['seconds']:g} s once all play and the kernel preheated after the last"
         " join has run the playground (the steady state of a class at play)",
+        *(
+            [f"- views inside each page's window (play redraws these): {sight}"]
+            if (sight := views_in_sight(runs))
+            else []
+        ),
         "",
         "## Results",
         "",

@@ -30,6 +30,7 @@ from .pace import LESSON_SPEED, MAX, check_speed, server_max_speed
 from .pacing import RATE_WINDOW, FrameCounter, _Acknowledgement
 from .runner import PAGE_SILENT, PAGE_TIMEOUT, Runner, page_silent_message
 from .schedule import STATUS_PACED_HZ, STATUS_PLAY_HZ, RefreshSchedule
+from .sight import Sight
 from .weight_editor import WeightEditor, weight_editor_for
 
 __all__ = [
@@ -144,6 +145,7 @@ class Dashboard(VBox):
         self.controls_box = self.controls.widget()  # built once: rebuilt views keep it
         self.a11y = Accessibility()  # names, figure texts and the live status for the page
         self.announcer = Announcer(self.a11y)
+        self.sight = Sight()  # which views the page shows: play redraws only those
         self._frames = FrameCounter()
         self._theme = stylesheet()  # the colours of our captions, warnings and errors
         self.schedule = RefreshSchedule()
@@ -231,6 +233,7 @@ class Dashboard(VBox):
             self._frames.widget,
             self.files.exports.page,
             self.a11y,
+            self.sight,
             self._theme,
         ]
 
@@ -480,10 +483,12 @@ class Dashboard(VBox):
     def refresh_playing(self) -> None:
         """One refresh while playing: the views that follow every step (``play_hz`` None),
         and of the slower ones at most one, the most overdue, when its time has come;
-        the status line when its time has come (see ``RefreshSchedule``). The look-back
+        the status line when its time has come (see ``RefreshSchedule``). Views no page
+        shows (``sight``: scrolled away, a hidden tab) wait until one does. The look-back
         slider waits for the full refresh at the end of play."""
         paced = self.runner.speed is not None
-        rates = {n: v.paced_hz if paced else v.play_hz for n, v in self.views.items()}
+        shows = self.sight.shows
+        rates = {n: v.paced_hz if paced else v.play_hz for n, v in self.views.items() if shows(n)}
         names, status = self.schedule.due(rates, paced)
         self._draw([self.views[n] for n in names], status=status)
 

@@ -145,11 +145,53 @@ def test_gradients_view_does_not_grow_while_playing(dashboard, page):
     before = page.evaluate(GRADIENT_MARKS_JS)
     page.evaluate(COUNT_RATIO_REDRAWS_JS)
     play_toggle(page).click()
+    # watched (clicking Play scrolled to it): play redraws only the views a page shows
+    page.locator(".nnw-view-gradients").first.evaluate("(e) => e.scrollIntoView()")
     page.wait_for_function("() => window.__nnwRatioRedraws >= 8", timeout=60_000)
     pause_or_xfail(page)
     after = page.evaluate(GRADIENT_MARKS_JS)
     redraws = page.evaluate("() => window.__nnwRatioRedraws")
     assert after == before, f"{after - before:+d} SVG elements after {redraws} redraws"
+    assert page_errors(page) == []
+
+
+# Counts the redraws (new `d` of a path) of the first figure of a view, from now on.
+COUNT_VIEW_REDRAWS_JS = """(name) => {
+  const fig = document.querySelector('.nnw-view-' + name + ' .bqplot.figure');
+  window.__nnwViewRedraws = window.__nnwViewRedraws || {};
+  window.__nnwViewRedraws[name] = 0;
+  new MutationObserver(() => { window.__nnwViewRedraws[name] += 1; })
+    .observe(fig, {subtree: true, attributes: true, attributeFilter: ['d']});
+}"""
+IN_WINDOW_JS = """(el) => { const r = el.getBoundingClientRect();
+  return r.bottom > 0 && r.top < innerHeight; }"""
+
+
+def redraws(page, name: str) -> int:
+    return page.evaluate(f"() => window.__nnwViewRedraws[{name!r}]")
+
+
+def test_play_redraws_only_the_views_in_sight(dashboard, page):
+    """A view scrolled out of the window is not redrawn while playing; scrolled back
+    into sight it follows play again (``widgets/sight.py``)."""
+    dash = page.locator(".nnw-dashboard").first
+    gradients = page.locator(".nnw-view-gradients").first
+    loss = page.locator(".nnw-view-loss").first
+    dash.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+    assert loss.evaluate(IN_WINDOW_JS)
+    assert not gradients.evaluate(IN_WINDOW_JS), "the gradients view should start below"
+    page.evaluate(COUNT_VIEW_REDRAWS_JS, "gradients")
+    page.evaluate(COUNT_VIEW_REDRAWS_JS, "loss")
+    play_toggle(page).click()
+    wait_status(page, r"steps/s")
+    page.wait_for_function("() => window.__nnwViewRedraws.loss >= 10", timeout=60_000)
+    assert redraws(page, "gradients") == 0, "a view out of sight was redrawn while playing"
+
+    gradients.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+    assert gradients.evaluate(IN_WINDOW_JS)
+    page.wait_for_function("() => window.__nnwViewRedraws.gradients >= 3", timeout=60_000)
+    assert not loss.evaluate(IN_WINDOW_JS)
+    pause_or_xfail(page)
     assert page_errors(page) == []
 
 
