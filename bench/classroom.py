@@ -84,6 +84,8 @@ IN_SIGHT_JS = """
 STATUS_JS = f"""
 () => {{ const el = document.querySelector({STATUS!r}); return el ? el.textContent : ''; }}
 """
+MESSAGE = ".nnw-playground .nnw-message .widget-html-content"  # why play stopped, if it did
+MESSAGE_JS = STATUS_JS.replace(repr(STATUS), repr(MESSAGE))
 
 
 # ----------------------------------------------------------------- processes (/proc)
@@ -230,6 +232,10 @@ class Student:
     def status(self) -> str:
         return self.page.evaluate(STATUS_JS) or ""
 
+    def message(self) -> str:
+        """The dashboard's message line (a pause's reason, a refused input)."""
+        return (self.page.evaluate(MESSAGE_JS) or "").strip()
+
     def step(self) -> int:
         return step_of(self.status())
 
@@ -296,6 +302,11 @@ def play_window(server, students: list[Student], seconds: float) -> dict:
         "load": load_average(),
         "stopped_status": [
             t for (t, _), (a, _), (b, _) in zip(statuses, steps0, steps1, strict=True) if b == a
+        ],
+        "stopped_message": [
+            s.message()
+            for s, (a, _), (b, _) in zip(students, steps0, steps1, strict=True)
+            if b == a
         ],
     }
 
@@ -567,13 +578,19 @@ def problems(runs: list[dict]) -> list[str]:
         stopped = joined(r) - playing(r) if measured(r) else 0
         if stopped:
             said = sorted(set(r.get("stopped_status", [])))
+            why = sorted({m for m in r.get("stopped_message", []) if m})
             lines.append(
                 f"- N = {r['students']}: {stopped} of {joined(r)} students' play stopped before"
-                f" or during the window (under {PLAYING_STEPS:g} steps/s, their kernels idle):"
-                " their status lines froze where the status below shows (no pause reason"
-                " in it, which a pause after `page_timeout` would give), while the pages"
-                " starved for CPU on this machine; they count as not playing"
+                f" or during the window (under {PLAYING_STEPS:g} steps/s, their kernels idle)"
+                " while the pages starved for CPU on this machine; they count as not playing"
                 + (f" (status: {'; '.join(f'`{t[:120]}`' for t in said)})" if said else "")
+                + (
+                    f"; their message line said: {'; '.join(f'`{m[:160]}`' for m in why)}"
+                    if why
+                    else "; their message lines were empty (no pause after `page_timeout`)"
+                    if "stopped_message" in r
+                    else ""
+                )
             )
         if r.get("newcomer_failure"):
             lines.append(

@@ -57,7 +57,10 @@ class NetworkView(View):
 
     name = "network"
     title = "Network"
-    paced_hz = 3.0  # the playground's centrepiece: its weights change as the boundary does
+    #: the playground's centrepiece, its weights changing as the boundary does; twice a
+    #: second at a lesson pace (a redraw is six messages and 2 ms of a student's kernel),
+    #: so that the boundary, the picture the lesson watches, gets most of the turns
+    paced_hz = 2.0
 
     on_select_neuron: Callable[[int, int] | None, None] | None = None
     on_select_edge: Callable[[int, int, int], None] | None = None
