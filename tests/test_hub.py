@@ -35,7 +35,7 @@ import servers  # tests/browser, put on sys.path above
 from pages import dashboard_rendered, page_errors, status_text, step_of, wait_status
 from processes import cpu_seconds, environ_of, rss_mb
 
-from nnwidgets.classroom.options import IOPUB_TIMEOUT, PLAYGROUND_APP
+from nnwidgets.classroom.options import IOPUB_TIMEOUT, PAGE_NEEDS_NOT, PLAYGROUND_APP
 
 pytestmark = pytest.mark.hub
 
@@ -354,11 +354,20 @@ def load_deploy_config(monkeypatch, lesson: str | None):
 
 
 def test_config_opens_the_playground_or_a_chosen_lesson(monkeypatch):
+    from traitlets.config import Application
+    from voila.configuration import VoilaConfiguration
+
     c = load_deploy_config(monkeypatch, None)
     assert c.Spawner.default_url == "/voila/render/playground.ipynb"
     assert c.Spawner.environment == {"NNWIDGETS_MAX_SPEED": "2000"}
     assert "--MappingKernelManager.cull_idle_timeout=300" in c.Spawner.args
     assert f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}" in c.Spawner.args  # as serve's
+    # its pages skip the same Lab extensions as serve's; the student's server reads the
+    # option as deferred text, as VoilaConfiguration then gets it
+    denied = [a for a in c.Spawner.args if a.startswith("--VoilaConfiguration.extension_deny")]
+    server = Application()
+    server.parse_command_line(denied)
+    assert VoilaConfiguration(config=server.config).extension_denylist == list(PAGE_NEEDS_NOT)
     assert [s["name"] for s in c.JupyterHub.services] == ["jupyterhub-idle-culler"]
     c = load_deploy_config(monkeypatch, "02_learning_rate")
     assert c.Spawner.default_url == "/voila/render/nnwidgets-lessons/02_learning_rate.ipynb"

@@ -611,3 +611,21 @@ def test_pages_skip_the_lab_extensions_no_dashboard_uses(app_factory, tmp_path):
     # the user's own list wins
     app = app_factory(str(nb), "--VoilaConfiguration.extension_denylist=bqplot")
     assert app.voila_configuration.extension_denylist == ["bqplot"]
+
+
+def test_other_voilas_skip_the_same_lab_extensions(tmp_path):
+    """``nnwidgets demo --voila`` and the hub's student servers leave the same
+    extensions out of their pages as the class server (the flags Voila reads)."""
+    from voila.app import Voila
+    from voila.configuration import VoilaConfiguration
+
+    from nnwidgets.__main__ import _voila_command, build_parser
+    from nnwidgets.classroom.options import PAGE_NEEDS_NOT, page_needs_not_flags
+
+    args = build_parser().parse_args(["demo", "--voila", "--port", "8999"])
+    cmd = _voila_command(tmp_path / "playground.ipynb", args)
+    flags = page_needs_not_flags()
+    assert flags and all(f in cmd for f in flags)
+    app = Voila()
+    app.parse_command_line(flags)
+    assert VoilaConfiguration(config=app.config).extension_denylist == list(PAGE_NEEDS_NOT)

@@ -33,6 +33,7 @@ from nnwidgets.classroom.options import (
     DEFAULT_MAX_KERNELS,
     DEFAULT_MAX_SPEED,
     IOPUB_TIMEOUT,
+    PAGE_NEEDS_NOT,
     PLAYGROUND_PREHEAT,
 )
 from nnwidgets.classroom.pages import ClassroomVoilaHandler, LessonIndexHandler
@@ -46,11 +47,6 @@ TORNADO_DEFAULTS = {
     "websocket_ping_interval": 30,
     "websocket_ping_timeout": 30,
 }
-
-
-#: JupyterLab extensions Voila would load in every page that no dashboard uses: the
-#: Notebook 7 menu items for JupyterLab (switch to Notebook, open in a new tab)
-PAGE_NEEDS_NOT = ("@jupyter-notebook/lab-extension",)
 
 APP_IP_ENV = "VOILA_APP_IP"  # where voila.utils.get_query_string reaches the server
 
@@ -110,8 +106,7 @@ class ClassroomVoila(Voila):
         vc.default_pool_size = max(self.preheat, 0)
         vc.show_tracebacks = False
         if not vc.extension_denylist and not vc.extension_allowlist:
-            # Lab's own extensions mean nothing in a student's page, and their code is
-            # fetched and run before the dashboard can appear (about 0.5 s here)
+            # Lab's own extensions mean nothing in a student's page (PAGE_NEEDS_NOT)
             vc.extension_denylist = list(PAGE_NEEDS_NOT)
         # the config every notebook's executor is built with (pages and preheated kernels)
         _default(self.config.VoilaExecutor, "iopub_timeout", IOPUB_TIMEOUT)

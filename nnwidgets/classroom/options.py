@@ -25,8 +25,19 @@ PLAYGROUND_PREHEAT = 1  # kernels kept ready for the playground
 # default, 4, is too short on a server busy with a class: the output, i.e. the
 # dashboard, was then missing from the page until a reload)
 IOPUB_TIMEOUT = 30
+#: JupyterLab extensions Voila would load in every page that no dashboard uses: the
+#: Notebook 7 menu items for JupyterLab (switch to Notebook, open in a new tab). Their
+#: code is fetched and run before the dashboard can appear (about 0.5 s here)
+PAGE_NEEDS_NOT = ("@jupyter-notebook/lab-extension",)
 NOTEBOOK_PREHEAT = 0  # ... and for each lesson: a lesson may train for long when it runs
 APP_MODULE = "nnwidgets.classroom.app"
+
+
+def page_needs_not_flags() -> list[str]:
+    """Voila's command-line flags that keep ``PAGE_NEEDS_NOT`` out of its pages (for a
+    Voila that is not the class server, e.g. ``nnwidgets demo --voila``)."""
+    return [f"--VoilaConfiguration.extension_denylist={name}" for name in PAGE_NEEDS_NOT]
+
 
 # The playground notebook of a class (``nnwidgets serve``, and each student's
 # playground.ipynb under JupyterHub): it takes its setup from the page's URL
