@@ -91,3 +91,34 @@ def test_dashboard_with_landscape_view():
     dash = nw.Dashboard(tr, views=("loss", "landscape"))
     dash.step_epoch()
     assert "nnw-view-landscape" in dash.views["landscape"].widget._dom_classes
+
+
+def test_a_network_started_at_zero_gets_a_landscape():
+    """``init="zeros"``: every neuron's weights have norm 0. Its directions keep unit
+    norm (a plane, not a point), and the view draws and follows training."""
+    from nnwidgets.core.landscape import project, random_directions
+
+    params = {"W0": np.zeros((2, 3)), "b0": np.zeros(3), "W1": np.zeros((3, 1))}
+    keys = ["W0", "b0", "W1"]
+    d = random_directions(params, keys, seed=0)
+    assert np.linalg.matrix_rank(d) == 2
+    np.testing.assert_allclose(np.linalg.norm(d[0][:6].reshape(2, 3), axis=0), 1.0)
+    centre = flatten(params, keys)
+    points = centre + np.array([[0.5, -2.0]]) @ d
+    np.testing.assert_allclose(project(points, centre, d), [[0.5, -2.0]], atol=1e-9)
+
+    ds = nw.datasets.moons(n_samples=120, noise=0.2, seed=0)
+    tr = nw.Trainer(nw.MLP([2, 6, 1], init="zeros", seed=0), ds, optimizer=nw.optim.SGD(lr=0.2))
+    dash = nw.Dashboard(tr, views=("loss", "landscape"))
+    view = dash.views["landscape"]
+    tr.run(epochs=2)
+    finish(view, tr)
+    assert np.isfinite(np.asarray(view.heat.color)).all()
+
+
+def test_parallel_directions_project_to_the_smallest_solution():
+    from nnwidgets.core.landscape import project
+
+    d = np.array([[1.0, 0.0], [2.0, 0.0]])  # one direction twice
+    xy = project(np.array([[5.0, 0.0]]), np.zeros(2), d)
+    np.testing.assert_allclose(xy @ d, [[5.0, 0.0]])

@@ -55,9 +55,11 @@ def filter_normalised_direction(params: Params, rng: np.random.Generator) -> dic
             out[key] = np.zeros_like(W)
             continue
         d = rng.normal(size=W.shape)
-        d *= np.linalg.norm(W, axis=0, keepdims=True) / (
-            np.linalg.norm(d, axis=0, keepdims=True) + 1e-12
-        )
+        norms = np.linalg.norm(W, axis=0, keepdims=True)
+        # a neuron whose weights are all zero (init="zeros") has no scale of its own: its
+        # direction keeps unit norm, so that the two directions still span a plane
+        norms = np.where(norms > 0, norms, 1.0)
+        d *= norms / (np.linalg.norm(d, axis=0, keepdims=True) + 1e-12)
         out[key] = d
     return out
 
@@ -85,9 +87,10 @@ def pca_directions(path: np.ndarray, centre: np.ndarray) -> np.ndarray | None:
 
 def project(points: np.ndarray, centre: np.ndarray, directions: np.ndarray) -> np.ndarray:
     """Coordinates (m, 2) of the points (m, P) in the plane through ``centre`` spanned by
-    ``directions`` (2, P): the least-squares solution, exact for points in the plane."""
-    D = directions
-    return np.linalg.solve(D @ D.T, D @ (np.asarray(points) - centre).T).T
+    ``directions`` (2, P): the least-squares solution, exact for points in the plane
+    (and the smallest one should the directions be parallel)."""
+    offsets = (np.asarray(points, dtype=float) - centre).T
+    return np.linalg.lstsq(np.asarray(directions, dtype=float).T, offsets, rcond=None)[0].T
 
 
 def losses_at(
