@@ -81,11 +81,8 @@ IN_SIGHT_JS = """
 }).map((v) => Array.from(v.classList).find((c) => c.startsWith('nnw-view-')).slice(9))
 """
 
-STATUS_JS = f"""
-() => {{ const el = document.querySelector({STATUS!r}); return el ? el.textContent : ''; }}
-"""
+TEXT_JS = "(sel) => { const el = document.querySelector(sel); return el ? el.textContent : ''; }"
 MESSAGE = ".nnw-playground .nnw-message .widget-html-content"  # why play stopped, if it did
-MESSAGE_JS = STATUS_JS.replace(repr(STATUS), repr(MESSAGE))
 
 
 # ----------------------------------------------------------------- processes (/proc)
@@ -230,11 +227,11 @@ class Student:
             self.kernel_ids.add(m.group(1))
 
     def status(self) -> str:
-        return self.page.evaluate(STATUS_JS) or ""
+        return self.page.evaluate(TEXT_JS, STATUS) or ""
 
     def message(self) -> str:
         """The dashboard's message line (a pause's reason, a refused input)."""
-        return (self.page.evaluate(MESSAGE_JS) or "").strip()
+        return (self.page.evaluate(TEXT_JS, MESSAGE) or "").strip()
 
     def step(self) -> int:
         return step_of(self.status())

@@ -124,16 +124,36 @@ def test_play_redraws_then_pause_freezes(dashboard, page, record_property):
     assert play_toggle(page).inner_text().strip() == "Play"
 
 
-# SVG elements of the gradients view outside its axes (whose ticks may change), and a
-# count of the redraws of its update/weight ratio figure (the second figure).
+# SVG elements of the gradients view outside its axes (whose ticks may change).
 GRADIENT_MARKS_JS = """() => [...document.querySelectorAll('.nnw-view-gradients svg *')]
     .filter((e) => !e.closest('.axis')).length"""
-COUNT_RATIO_REDRAWS_JS = """() => {
-  const fig = document.querySelectorAll('.nnw-view-gradients .bqplot.figure')[1];
-  window.__nnwRatioRedraws = 0;
-  new MutationObserver(() => { window.__nnwRatioRedraws += 1; })
+# Counts the redraws (a new `d` of a path) of one figure of a view, from now on, under
+# "NAME/INDEX" (the figure's place in the view, 0 for its first).
+COUNT_VIEW_REDRAWS_JS = """([name, index]) => {
+  const fig = document.querySelectorAll('.nnw-view-' + name + ' .bqplot.figure')[index];
+  const key = name + '/' + index;
+  window.__nnwViewRedraws = window.__nnwViewRedraws || {};
+  window.__nnwViewRedraws[key] = 0;
+  new MutationObserver(() => { window.__nnwViewRedraws[key] += 1; })
     .observe(fig, {subtree: true, attributes: true, attributeFilter: ['d']});
 }"""
+IN_WINDOW_JS = """(el) => { const r = el.getBoundingClientRect();
+  return r.bottom > 0 && r.top < innerHeight; }"""
+
+
+def count_redraws(page, name: str, index: int = 0) -> None:
+    """From now on, count the redraws of the view's figure ``index``."""
+    page.evaluate(COUNT_VIEW_REDRAWS_JS, [name, index])
+
+
+def redraws(page, name: str, index: int = 0) -> int:
+    return page.evaluate(f"() => window.__nnwViewRedraws['{name}/{index}']")
+
+
+def wait_redraws(page, name: str, at_least: int, index: int = 0) -> None:
+    page.wait_for_function(
+        f"() => window.__nnwViewRedraws['{name}/{index}'] >= {at_least}", timeout=60_000
+    )
 
 
 def test_gradients_view_does_not_grow_while_playing(dashboard, page):
@@ -143,32 +163,16 @@ def test_gradients_view_does_not_grow_while_playing(dashboard, page):
     wait_status(page, r"· step 1 ·")
     wait_settled(page, quiet=0.5)
     before = page.evaluate(GRADIENT_MARKS_JS)
-    page.evaluate(COUNT_RATIO_REDRAWS_JS)
+    count_redraws(page, "gradients", 1)  # its update/weight ratio figure
     play_toggle(page).click()
     # watched (clicking Play scrolled to it): play redraws only the views a page shows
     page.locator(".nnw-view-gradients").first.evaluate("(e) => e.scrollIntoView()")
-    page.wait_for_function("() => window.__nnwRatioRedraws >= 8", timeout=60_000)
+    wait_redraws(page, "gradients", 8, index=1)
     pause_or_xfail(page)
     after = page.evaluate(GRADIENT_MARKS_JS)
-    redraws = page.evaluate("() => window.__nnwRatioRedraws")
-    assert after == before, f"{after - before:+d} SVG elements after {redraws} redraws"
+    drawn = redraws(page, "gradients", 1)
+    assert after == before, f"{after - before:+d} SVG elements after {drawn} redraws"
     assert page_errors(page) == []
-
-
-# Counts the redraws (new `d` of a path) of the first figure of a view, from now on.
-COUNT_VIEW_REDRAWS_JS = """(name) => {
-  const fig = document.querySelector('.nnw-view-' + name + ' .bqplot.figure');
-  window.__nnwViewRedraws = window.__nnwViewRedraws || {};
-  window.__nnwViewRedraws[name] = 0;
-  new MutationObserver(() => { window.__nnwViewRedraws[name] += 1; })
-    .observe(fig, {subtree: true, attributes: true, attributeFilter: ['d']});
-}"""
-IN_WINDOW_JS = """(el) => { const r = el.getBoundingClientRect();
-  return r.bottom > 0 && r.top < innerHeight; }"""
-
-
-def redraws(page, name: str) -> int:
-    return page.evaluate(f"() => window.__nnwViewRedraws[{name!r}]")
 
 
 def test_play_redraws_only_the_views_in_sight(dashboard, page):
@@ -180,16 +184,16 @@ def test_play_redraws_only_the_views_in_sight(dashboard, page):
     dash.evaluate("(e) => e.scrollIntoView({block: 'start'})")
     assert loss.evaluate(IN_WINDOW_JS)
     assert not gradients.evaluate(IN_WINDOW_JS), "the gradients view should start below"
-    page.evaluate(COUNT_VIEW_REDRAWS_JS, "gradients")
-    page.evaluate(COUNT_VIEW_REDRAWS_JS, "loss")
+    count_redraws(page, "gradients")
+    count_redraws(page, "loss")
     play_toggle(page).click()
     wait_status(page, r"steps/s")
-    page.wait_for_function("() => window.__nnwViewRedraws.loss >= 10", timeout=60_000)
+    wait_redraws(page, "loss", 10)
     assert redraws(page, "gradients") == 0, "a view out of sight was redrawn while playing"
 
     gradients.evaluate("(e) => e.scrollIntoView({block: 'start'})")
     assert gradients.evaluate(IN_WINDOW_JS)
-    page.wait_for_function("() => window.__nnwViewRedraws.gradients >= 3", timeout=60_000)
+    wait_redraws(page, "gradients", 3)
     assert not loss.evaluate(IN_WINDOW_JS)
     pause_or_xfail(page)
     assert page_errors(page) == []
