@@ -123,7 +123,9 @@ time `tr.run_steps(n)`.
 
 The other targets have their verdicts in their own reports, also written by `make bench`:
 dashboard overhead, refresh cost and scale in `RESULTS-dashboard.md`; click to render and
-renders per second in the browser in `RESULTS-browser.md` (its Targets section).
+renders per second in the browser in `RESULTS-browser.md` (its Targets section), and there
+too the kernel's CPU at the lesson pace and renders per second at "max" (its Pace section);
+students per core on one class server in `RESULTS-classroom.md`.
 
 ## Steps per second
 
