@@ -4,6 +4,7 @@ values are not sent again, and play keeps pace with the page's acknowledgements.
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import statistics
 import time
@@ -11,9 +12,10 @@ import time
 import numpy as np
 import pytest
 from ipywidgets import Widget
-from playing import run_for
+from playing import play_for, run_for
 
 import nnwidgets as nw
+from nnwidgets.views import loss as loss_view
 from nnwidgets.views.base import (
     PLAY_HZ,
     SHRINK_AFTER,
@@ -211,9 +213,9 @@ def test_play_refresh_updates_the_loss_every_time_and_slow_views_in_turn():
     for name, view in dash.views.items():
         original = view.update
 
-        def spy(snapshot, history, name=name, original=original):
+        def spy(snapshot, history, name=name, original=original, **how):
             updated.append(name)
-            original(snapshot, history)
+            original(snapshot, history, **how)
 
         view.update = spy
     turns = []
@@ -242,7 +244,7 @@ def test_paced_play_draws_the_boundary_more_often_than_the_other_slow_views(monk
     assert dash.runner.speed is not None
     counts = dict.fromkeys(dash.views, 0)
     for name, view in dash.views.items():
-        view.update = lambda snapshot, history, name=name: counts.__setitem__(
+        view.update = lambda snapshot, history, name=name, **how: counts.__setitem__(
             name, counts[name] + 1
         )
     refreshes = round(10 * PACED_HZ)  # 10 s of refreshes at the paced rate
@@ -359,3 +361,63 @@ def test_a_refresh_slower_than_the_interval_still_leaves_time_to_train():
     gaps = [t1 - t0 - 0.06 for (t0, _), (t1, _) in itertools.pairwise(marks)]
     assert min(gaps) >= 0.025 * 0.9
     assert all(b > a for (_, a), (_, b) in itertools.pairwise(marks))
+
+
+def test_playing_sends_the_per_epoch_lines_at_most_epoch_play_hz(monkeypatch):
+    """Flat out, hundreds of epochs end between two refreshes: the batch line follows
+    every refresh, the per-epoch lines and the accuracy figure 5 times a second, and a
+    plain update (a click, the end of play) draws them at once."""
+    now = [100.0]
+    monkeypatch.setattr(loss_view, "clock", lambda: now[0])
+    dash = nw.demo(speed="max")
+    tr, view = dash.trainer, dash.views["loss"]
+    assert view.epoch_play_hz == PLAY_HZ
+    sent = collections.Counter()
+    for mark in ("batch_line", "epoch_lines", "acc_lines"):
+        getattr(view, mark).observe(lambda _, m=mark: sent.update([m]), names="y")
+
+    def refresh_playing_at(t: float) -> None:
+        now[0] = t
+        tr.run_steps(3 * tr.batches_per_epoch)  # three epochs end between two refreshes
+        view.update_playing(dash.look_back.snapshot(), tr.history)
+
+    def last_train_loss(mark) -> float:
+        return float(np.asarray(mark.y)[0][-1])
+
+    refresh_playing_at(101.0)  # the dashboard drew the lines when built, at 100.0
+    assert sent == {"batch_line": 1, "epoch_lines": 1, "acc_lines": 1}
+    shown = last_train_loss(view.epoch_lines)
+    for t in (101.05, 101.10, 101.15):  # within a fifth of a second: the batch line only
+        refresh_playing_at(t)
+        assert last_train_loss(view.epoch_lines) == shown
+    assert sent == {"batch_line": 4, "epoch_lines": 1, "acc_lines": 1}
+    # what the axis shows still covers the per-epoch losses on the page
+    assert view.y_linear.max >= float(np.nanmax(np.asarray(view.epoch_lines.y)))
+    refresh_playing_at(101.2)  # a fifth of a second later: all of it, up to this step
+    assert sent == {"batch_line": 5, "epoch_lines": 2, "acc_lines": 2}
+    assert last_train_loss(view.epoch_lines) == pytest.approx(
+        tr.history.series("train_loss")[1][-1], rel=1e-6
+    )
+    refresh_playing_at(101.25)
+    assert sent["epoch_lines"] == 2
+    view.update(dash.look_back.snapshot(), tr.history)  # a full refresh: at once
+    assert sent["epoch_lines"] == 3
+    assert last_train_loss(view.epoch_lines) == pytest.approx(
+        tr.history.series("train_loss")[1][-1], rel=1e-6
+    )
+    assert float(np.asarray(view.acc_lines.y)[0][-1]) == pytest.approx(
+        tr.history.series("train_acc")[1][-1], rel=1e-6
+    )
+
+
+def test_the_end_of_play_draws_the_last_epochs():
+    dash = nw.demo(speed="max")
+    play_for(dash, 0.5)
+    history, view = dash.trainer.history, dash.views["loss"]
+    assert dash.trainer.epoch > 20
+    assert float(np.asarray(view.epoch_lines.y)[0][-1]) == pytest.approx(
+        history.series("train_loss")[1][-1], rel=1e-6
+    )
+    assert float(np.asarray(view.acc_lines.y)[1][-1]) == pytest.approx(
+        history.series("test_acc")[1][-1], rel=1e-6
+    )

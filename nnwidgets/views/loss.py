@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from bqplot import LinearScale, Lines, LogScale
@@ -14,6 +15,7 @@ from .alt_text import metric_pair, number, percent
 from .axis_ticks import plot_px
 from .base import (
     MIN_STEPS,
+    PLAY_HZ,
     View,
     apply_ticks,
     axis,
@@ -41,6 +43,7 @@ BATCH, BATCH_OPACITY = TRAIN, 0.4
 MAX_POINTS = 700
 ACC_POINTS = 460
 MARKER_MAX = 50  # epochs shown with a dot each; more would be thousands of SVG dots a refresh
+clock = time.perf_counter  # when the per-epoch lines were sent (a seam for tests)
 
 
 def epoch_steps(history: History, *epochs: np.ndarray) -> list[np.ndarray]:
@@ -62,12 +65,20 @@ class LossView(View):
     name = "loss"
     title = "Loss"
     play_hz = paced_hz = None  # every refresh: the curve is what moves while playing
+    #: while playing, the per-epoch lines and the accuracy figure are sent at most this
+    #: often. Flat out, hundreds of epochs end between two refreshes: those lines then
+    #: change at every refresh by a pixel or two, and each is a path the page rebuilds
+    #: (about one render a second in five, bench/RESULTS-browser.md). The batch line
+    #: follows every refresh, and the refresh that ends play draws everything.
+    epoch_play_hz: float = PLAY_HZ
 
     def build(self):
         # bounds set from Python in steps (see nice_ceiling), not from the data: a
         # scale whose domain moves redraws every mark and axis on it at each refresh
         self._keys: dict[int, tuple] = {}  # what each per-epoch mark shows (see _drawn)
         self._tick_ends: tuple | None = None  # the axes' ends the ticks were laid out for
+        self._epochs_at = -math.inf  # clock() when the per-epoch series were last read
+        self._epoch_losses: list[np.ndarray] = []  # the train and test losses drawn
         self.x = LinearScale(min=0.0, max=1.0)
         self.y_linear = LinearScale(min=0.0, max=1.0)
         self.y_log = LogScale(min=0.1, max=1.0)
@@ -221,19 +232,40 @@ class LossView(View):
         self._keys[id(mark)] = key
         return True
 
-    def update(self, snapshot: Snapshot, history: History) -> None:
+    def update_playing(self, snapshot: Snapshot, history: History) -> None:
+        """The batch line at every refresh; the per-epoch lines and the accuracy figure
+        at most ``epoch_play_hz`` times a second."""
+        due = clock() - self._epochs_at >= 1.0 / self.epoch_play_hz
+        self.update(snapshot, history, epochs=due)
+
+    def update(self, snapshot: Snapshot, history: History, *, epochs: bool = True) -> None:
+        """Draw the batch loss and, with ``epochs``, the per-epoch losses and accuracies
+        (left as they are otherwise: the axes' bounds still cover them)."""
+        log = self.scale_toggle.value == "log"  # a log axis cannot show zeros: left out
         sx, sy = history.series("batch_loss", MAX_POINTS)
-        # each series keeps its own x: min/max decimation keeps different points per series
-        ex, train = history.series("train_loss", MAX_POINTS)
-        tx, test = history.series("test_loss", MAX_POINTS)
-        ex_steps, tx_steps = epoch_steps(history, ex, tx)
-        if self.scale_toggle.value == "log":  # a log axis cannot show zeros: left out
-            sy, train, test = (np.where(v > 0, v, np.nan) for v in (sy, train, test))
-        self._set_bounds(sx, [sy, train, test])
+        if log:
+            sy = np.where(sy > 0, sy, np.nan)
+        if epochs:
+            self._epochs_at = clock()
+            # each series keeps its own x: min/max decimation keeps different points per series
+            ex, train = history.series("train_loss", MAX_POINTS)
+            tx, test = history.series("test_loss", MAX_POINTS)
+            if log:
+                train, test = (np.where(v > 0, v, np.nan) for v in (train, test))
+            self._epoch_losses = [train, test]
+        self._set_bounds(sx, [sy, *self._epoch_losses])
         draw_line(self.batch_line, sx, sy)
+        if epochs:
+            self._draw_epochs(history, ex, tx)
+        self._set_ticks()
+
+    def _draw_epochs(self, history: History, ex: np.ndarray, tx: np.ndarray) -> None:
+        """The per-epoch loss lines (at the steps their epochs ended) and the accuracy
+        figure, each sent only when it differs from what the page shows: a message for
+        the kernel to serialise and a path for the page to redo."""
+        train, test = self._epoch_losses
+        ex_steps, tx_steps = epoch_steps(history, ex, tx)
         marker = "circle" if len(ex) <= MARKER_MAX else None
-        # the per-epoch lines change a few times a second at most: sent only then (each
-        # send is a message for the kernel to serialise and a path for the page to redo);
         # on a log axis the zeros are left out, so the axis is part of what is shown
         shown = (marker, self.scale_toggle.value)
         if self._drawn(self.epoch_lines, ex_steps, tx_steps, train, test, shown):
@@ -262,7 +294,6 @@ class LossView(View):
                         colors=[TRAIN, TEST],
                         labels=["train", "test"],
                     )
-        self._set_ticks()
 
     def describe(self, snapshot: Snapshot, history: History) -> list[str]:
         """``loss: train 0.23, test 0.17 at epoch 31 (step 500, batch loss 0.25)``, and

@@ -58,6 +58,12 @@ class View:
         """Show ``snapshot`` and ``history``: assign new arrays to existing marks."""
         raise NotImplementedError
 
+    def update_playing(self, snapshot: Snapshot, history: History) -> None:
+        """One refresh while the dashboard plays (``update`` by default). A view may leave
+        out here a part that changes too fast to follow; the refresh that ends play is a
+        plain ``update``, so nothing stays behind."""
+        self.update(snapshot, history)
+
     def describe(self, snapshot: Snapshot, history: History) -> list[str]:
         """A short text alternative for each of the view's figures, in page order (a
         screen reader's "image" description); by default each figure's title."""

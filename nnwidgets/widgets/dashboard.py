@@ -496,7 +496,10 @@ class Dashboard(VBox):
         snap = self.look_back.snapshot()
         history = self.trainer.history
         for view in views:
-            view.update(snap, history)
+            if full:
+                view.update(snap, history)
+            else:
+                view.update_playing(snap, history)
         if status:
             self._set_status(snap, self.viewing_step, announce_now=full)
         if full:  # not while playing: a screen reader reads them when asked, not live
