@@ -205,8 +205,8 @@ _bf = dash._frames
 _bsent, _back = {}, []
 _bf.__dict__.pop('sent', None)
 _bsend = _bf.sent
-def _btimed():
-    _bsend()
+def _btimed(*args, **kwargs):
+    _bsend(*args, **kwargs)
     _bsent[_bf.count] = _bt.perf_counter()
 _bf.sent = _btimed
 def _bdrawn(change):

@@ -213,9 +213,9 @@ def test_play_refresh_updates_the_loss_every_time_and_slow_views_in_turn():
     for name, view in dash.views.items():
         original = view.update
 
-        def spy(snapshot, history, name=name, original=original, **how):
+        def spy(snapshot, history, name=name, original=original):
             updated.append(name)
-            original(snapshot, history, **how)
+            original(snapshot, history)
 
         view.update = spy
     turns = []
@@ -244,7 +244,7 @@ def test_paced_play_draws_the_boundary_more_often_than_the_other_slow_views(monk
     assert dash.runner.speed is not None
     counts = dict.fromkeys(dash.views, 0)
     for name, view in dash.views.items():
-        view.update = lambda snapshot, history, name=name, **how: counts.__setitem__(
+        view.update = lambda snapshot, history, name=name: counts.__setitem__(
             name, counts[name] + 1
         )
     refreshes = round(10 * PACED_HZ)  # 10 s of refreshes at the paced rate

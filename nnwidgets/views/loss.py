@@ -79,6 +79,7 @@ class LossView(View):
         self._tick_ends: tuple | None = None  # the axes' ends the ticks were laid out for
         self._epochs_at = -math.inf  # clock() when the per-epoch series were last read
         self._epoch_losses: list[np.ndarray] = []  # the train and test losses drawn
+        self._epochs_wait = False  # set by update_playing while they are not due
         self.x = LinearScale(min=0.0, max=1.0)
         self.y_linear = LinearScale(min=0.0, max=1.0)
         self.y_log = LogScale(min=0.1, max=1.0)
@@ -235,12 +236,18 @@ class LossView(View):
     def update_playing(self, snapshot: Snapshot, history: History) -> None:
         """The batch line at every refresh; the per-epoch lines and the accuracy figure
         at most ``epoch_play_hz`` times a second."""
-        due = clock() - self._epochs_at >= 1.0 / self.epoch_play_hz
-        self.update(snapshot, history, epochs=due)
+        # a flag, not an argument: ``update`` keeps the signature every view has, for
+        # subclasses and wrappers of it
+        self._epochs_wait = clock() - self._epochs_at < 1.0 / self.epoch_play_hz
+        try:
+            self.update(snapshot, history)
+        finally:
+            self._epochs_wait = False
 
-    def update(self, snapshot: Snapshot, history: History, *, epochs: bool = True) -> None:
-        """Draw the batch loss and, with ``epochs``, the per-epoch losses and accuracies
-        (left as they are otherwise: the axes' bounds still cover them)."""
+    def update(self, snapshot: Snapshot, history: History) -> None:
+        """Draw the batch loss, and the per-epoch losses and accuracies unless
+        ``update_playing`` holds them back (the axes' bounds still cover them then)."""
+        epochs = not self._epochs_wait
         log = self.scale_toggle.value == "log"  # a log axis cannot show zeros: left out
         sx, sy = history.series("batch_loss", MAX_POINTS)
         if log:
