@@ -18,6 +18,7 @@ if _ROOT not in sys.path:
 
 from bench import classroom, pace, report, tables  # noqa: E402
 from bench.rows import Row, StepRow  # noqa: E402
+from nnwidgets.widgets.pacing import FrameCounter  # noqa: E402
 
 
 def measured(rate: float, click_ms: float, floor: float | None = 24.3) -> dict:
@@ -39,9 +40,15 @@ def test_a_missed_render_rate_comes_with_its_gap_and_the_floor():
     assert "renders per second while playing the demo: **not met** (22.7 /s" in text
     assert "The gap is 2.3 renders a second" in text
     assert "reached the kernel 116 ms after it was sent" in text
-    assert "allows at most 25.9 refreshes a second" in text  # 3 in flight / 116 ms
+    bound = FrameCounter.IN_FLIGHT * 1000 / 116  # refreshes in flight over the round trip
+    assert f"allows at most {bound:.1f} refreshes a second" in text
     assert "drew 24.3 a second (plays: 21.0, 24.3)" in text
     assert "about 33 ms of renderer CPU per render" in text
+    assert "below the goal too, whatever the views draw" in text  # the floor: 24.3
+    text = "\n".join(browser.targets_markdown(measured(22.7, 31.0, floor=26.0)))
+    assert "drew 26.0 a second" in text
+    assert "The whole dashboard's page is the bottleneck, at about 33 ms" in text
+    assert "whatever the views draw" not in text
 
 
 def test_met_targets_say_so_without_a_gap():
