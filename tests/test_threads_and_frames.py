@@ -7,6 +7,7 @@ import pytest
 from playing import play_for
 
 import nnwidgets as nw
+from nnwidgets.widgets.compare import Compare
 from nnwidgets.widgets.dashboard import FrameCounter
 from nnwidgets.widgets.mainloop import MainLoop
 
@@ -134,6 +135,27 @@ def test_dashboard_speed_sets_the_acknowledgement_cadence():
     assert dash._frames.in_flight == FrameCounter.IN_FLIGHT
     dash.speed = 2
     assert dash._frames.in_flight == FrameCounter.IN_FLIGHT + 2  # 2 refreshes a second
+
+
+def test_a_race_speed_sets_the_acknowledgement_cadence_too(monkeypatch):
+    """A paced race asks its page by the clock, often enough for its page timeout: by
+    the count (every third refresh), a race at 1 step a second would ask every 3 s."""
+    clock = [100.0]
+    monkeypatch.setattr("nnwidgets.widgets.pacing.time.perf_counter", lambda: clock[0])
+    trainers = [nw.Trainer(nw.MLP([2, 4, 1], seed=s), nw.datasets.moons(seed=0)) for s in (0, 1)]
+    race = Compare(trainers, speed=1, page_timeout=2.0)
+    frames = race._frames
+    asked = []
+    frames.out._send = lambda msg, buffers=None: asked.append(msg["state"]["value"])
+    for _ in range(6):  # 6 refreshes, 0.6 s apart
+        clock[0] += 0.6
+        race.refresh_playing()
+    # each asks: page_timeout / 4 had passed (by the count: every third; by the paced
+    # default of once a second: every second one)
+    assert len(asked) == 6
+    assert asked == list(range(asked[0], asked[0] + 6))
+    race.speed = "max"
+    assert frames.in_flight == FrameCounter.IN_FLIGHT
 
 
 @pytest.mark.parametrize("speed", ["max", 60])

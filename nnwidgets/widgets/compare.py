@@ -140,6 +140,8 @@ class Compare(VBox):
     def speed(self, value: float | str) -> None:
         pace = check_speed(value, server_max_speed())
         self.runner.speed = pace
+        # as the Dashboard: a paced race asks the page by the clock, not by the count
+        self._frames.pace(None if pace is None else min(pace, self.runner.target_hz))
         with self.controls.quietly():
             self.controls.speed.value = MAX if pace is None else pace
 
@@ -309,7 +311,7 @@ class Compare(VBox):
                 f"<b>{html.escape(name)}</b>: {html.escape(snap.status_line())}"
                 for name, snap in zip(self.names, snaps, strict=True)
             )
-        self._frames.sent()
+        self._frames.sent(self.runner.page_timeout)
 
     def _draw_race(self) -> None:
         bx, by, tx, ty = [], [], [], []
