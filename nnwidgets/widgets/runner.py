@@ -20,6 +20,11 @@ PACED_HZ = 5.0
 PAGE_POLL_SECONDS = 0.01  # at a slow pace, how often a wait for the page looks again
 BACKLOG_SECONDS = 0.25  # a paced play that fell behind by more drops the backlog
 PAGE_TIMEOUT = 10.0  # seconds without an acknowledgement from the page before play pauses
+#: turns of the event loop play gives at each yield: ipykernel takes about five to receive
+#: and handle a message from the page (an acknowledgement, a click), which waited a refresh
+#: or two with one turn; eight drew 21.7 against 19.2 renders/s at "max" (6 of 7 plays in
+#: pairs, bench/RESULTS-browser.md)
+LOOP_TURNS = 8
 PAGE_SILENT = "page silent"  # the stop reason when the page went away
 
 
@@ -283,7 +288,8 @@ class Runner:
                         if self._speed is not None:  # paced: look again soon, do not spin
                             await asyncio.sleep(PAGE_POLL_SECONDS)
                             continue
-                        await asyncio.sleep(0)
+                        for _ in range(LOOP_TURNS):
+                            await asyncio.sleep(0)
                         if not (self.playing and self._task is me):
                             break
                     want = self._chunk
@@ -310,7 +316,8 @@ class Runner:
                     refreshed_at = time.perf_counter()
                     self.refresh()
                     self.refreshes += 1
-                await asyncio.sleep(0)
+                for _ in range(LOOP_TURNS):
+                    await asyncio.sleep(0)
         except Exception as exc:  # shown in the dashboard, never as a traceback
             self.error = exc
             reason = f"error: {type(exc).__name__}: {exc}"
