@@ -654,9 +654,10 @@ def targets_markdown(r: dict) -> list[str]:
                     "of renderer CPU per render.",
                 ]
             ),
-            "  Of the cuts to the page's work and the pacing tried, two drew more and are",
+            "  Of the cuts to the page's work and the pacing tried, three drew more and are",
             "  the defaults (every third refresh acknowledged, with four in flight; the loss",
-            "  view's per-epoch lines at 5 Hz); the others did not: see the last section.",
+            "  view's per-epoch lines at 5 Hz; eight turns of the kernel's event loop at each",
+            "  yield of play); the others did not: see the last section.",
         ]
     lines += [
         "- `refresh_hz` defaults to what the browser can draw: **met**. `refresh_hz=None`",
