@@ -68,8 +68,8 @@ class LossView(View):
     #: while playing, the per-epoch lines and the accuracy figure are sent at most this
     #: often. Flat out, hundreds of epochs end between two refreshes: those lines then
     #: change at every refresh by a pixel or two, and each is a path the page rebuilds
-    #: (about one render a second in five, bench/RESULTS-browser.md). The batch line
-    #: follows every refresh, and the refresh that ends play draws everything.
+    #: (17.0 against 15.3 renders/s at "max" with this, bench/RESULTS-browser.md). The
+    #: batch line follows every refresh, and the refresh that ends play draws everything.
     epoch_play_hz: float = PLAY_HZ
 
     def build(self):
@@ -263,14 +263,15 @@ class LossView(View):
         self._set_bounds(sx, [sy, *self._epoch_losses])
         draw_line(self.batch_line, sx, sy)
         if epochs:
-            self._draw_epochs(history, ex, tx)
+            self._draw_epochs(history, ex, tx, train, test)
         self._set_ticks()
 
-    def _draw_epochs(self, history: History, ex: np.ndarray, tx: np.ndarray) -> None:
+    def _draw_epochs(
+        self, history: History, ex: np.ndarray, tx: np.ndarray, train: np.ndarray, test: np.ndarray
+    ) -> None:
         """The per-epoch loss lines (at the steps their epochs ended) and the accuracy
         figure, each sent only when it differs from what the page shows: a message for
         the kernel to serialise and a path for the page to redo."""
-        train, test = self._epoch_losses
         ex_steps, tx_steps = epoch_steps(history, ex, tx)
         marker = "circle" if len(ex) <= MARKER_MAX else None
         # on a log axis the zeros are left out, so the axis is part of what is shown

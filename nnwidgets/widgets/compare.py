@@ -141,7 +141,7 @@ class Compare(VBox):
         pace = check_speed(value, server_max_speed())
         self.runner.speed = pace
         # as the Dashboard: a paced race asks the page by the clock, not by the count
-        self._frames.pace(None if pace is None else min(pace, self.runner.target_hz))
+        self._frames.pace(self.runner.paced_refresh_hz)
         with self.controls.quietly():
             self.controls.speed.value = MAX if pace is None else pace
 

@@ -184,7 +184,7 @@ class Dashboard(VBox):
     def speed(self, value: float | str) -> None:
         pace = check_speed(value, self.max_speed)
         self.runner.speed = pace
-        self._frames.pace(None if pace is None else min(pace, self.runner.target_hz))
+        self._frames.pace(self.runner.paced_refresh_hz)
         with self.controls.quietly():
             self.controls.speed.value = MAX if pace is None else pace
         self._mark_batches()

@@ -28,6 +28,12 @@ LOOP_TURNS = 8
 PAGE_SILENT = "page silent"  # the stop reason when the page went away
 
 
+async def _give_turns() -> None:
+    """Let the event loop run ``LOOP_TURNS`` times (messages from the page, clicks)."""
+    for _ in range(LOOP_TURNS):
+        await asyncio.sleep(0)
+
+
 def page_silent_message(page_timeout: float) -> str:
     """What a dashboard says when play paused for ``PAGE_SILENT``: why, and what to do."""
     return (
@@ -170,6 +176,12 @@ class Runner:
         # a paced play is watched, not raced: fewer refreshes keep a student's kernel cheap
         return hz if self._speed is None else min(hz, PACED_HZ)
 
+    @property
+    def paced_refresh_hz(self) -> float | None:
+        """Refreshes per second while playing at the pace: one per step below the cap in
+        use (``target_hz``), the cap above it; None when play is flat out."""
+        return None if self._speed is None else min(self._speed, self.target_hz)
+
     async def _paced_turn(self, now: float, deadline: float, stop_epoch) -> int | None:
         """One turn of a paced play: run the steps due by ``now`` all at once, or, with
         none due before the refresh deadline, sleep until the next is due (every step
@@ -288,8 +300,7 @@ class Runner:
                         if self._speed is not None:  # paced: look again soon, do not spin
                             await asyncio.sleep(PAGE_POLL_SECONDS)
                             continue
-                        for _ in range(LOOP_TURNS):
-                            await asyncio.sleep(0)
+                        await _give_turns()
                         if not (self.playing and self._task is me):
                             break
                     want = self._chunk
@@ -316,8 +327,7 @@ class Runner:
                     refreshed_at = time.perf_counter()
                     self.refresh()
                     self.refreshes += 1
-                for _ in range(LOOP_TURNS):
-                    await asyncio.sleep(0)
+                await _give_turns()
         except Exception as exc:  # shown in the dashboard, never as a traceback
             self.error = exc
             reason = f"error: {type(exc).__name__}: {exc}"
