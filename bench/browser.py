@@ -553,8 +553,18 @@ def breakdown_markdown(b: dict) -> list[str]:
             "changed at every refresh, hundreds of epochs ending between two, and drew 17.0",
             "against 15.3 alone. Both together, against neither: 18.9 against 15.5 renders/s",
             "(8 of 8 pairs), the kernel sending 26.7 instead of 23.3 refreshes a second. Both",
-            "are the defaults now. A cap of 40 refreshes a second instead of 30 then drew",
+            "became the defaults (the first changed again below). A cap of 40 refreshes a second instead of 30 then drew",
             "fewer (15.3 against 17.2).",
+            "",
+            "Later still (2026-12-07, 15:20-15:35 UTC, the same interleaved plays, after the",
+            "eight loop turns): every fifth refresh acknowledged with six in flight, against",
+            "every third with four, drew 25.1 against 21.6 renders/s (medians of 4, above in",
+            "4 of 4 pairs) and 24.1 against 20.9 (medians of 6, 4 of 6), and 19.9 against",
+            "18.2 in a run whose machine got busy (2 of 4). Both leave play three refreshes",
+            "to hear back, as before; the page and JupyterLab handle 6 acknowledgements a",
+            "second at 30 refreshes instead of 10, and the kernel sent 29.3 instead of 28.9",
+            "refreshes a second. Every sixth with eight in flight drew no more (24.2) and",
+            "queues more refreshes behind a Pause; every fifth with six is the default now.",
             "",
         ]
     floor = plays.get(FLOOR)
@@ -655,7 +665,8 @@ def targets_markdown(r: dict) -> list[str]:
                 ]
             ),
             "  Of the cuts to the page's work and the pacing tried, three drew more and are",
-            "  the defaults (every third refresh acknowledged, with four in flight; the loss",
+            f"  the defaults (every {FrameCounter.ACK_EVERY}th refresh acknowledged, with "
+            f"{FrameCounter.IN_FLIGHT} in flight; the loss",
             "  view's per-epoch lines at 5 Hz; eight turns of the kernel's event loop at each",
             "  yield of play); the others did not: see the last section.",
         ]
@@ -700,8 +711,10 @@ def markdown(rows, info, r, command: str, started: datetime.datetime, elapsed: f
         "",
         "The notebook is the quickstart's five lines (moons, 2-8-8-1 tanh, SGD lr 0.1, batch",
         "10, `nw.Dashboard(tr)` with the default views and the default `refresh_hz=None`:",
-        "play refreshes as soon as the page has drawn, with four refreshes in flight and",
-        "every third one acknowledged, at most 30 times a second; the loss view's batch line",
+        "play refreshes as soon as the page has drawn, with "
+        f"{FrameCounter.IN_FLIGHT} refreshes in flight and",
+        f"every {FrameCounter.ACK_EVERY}th one acknowledged, at most 30 times a second; "
+        "the loss view's batch line",
         "at every refresh and its per-epoch lines, the status line 5 times a second, the",
         "weights, gradients and boundary",
         "views in turn, each at most `View.play_hz` (5) times a second). Times are",

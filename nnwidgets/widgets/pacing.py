@@ -31,13 +31,14 @@ class FrameCounter:
     #: trip through the server and the kernel is hidden), few enough that a Pause is
     #: only a few refreshes behind; more than ACK_EVERY, so that play never waits for
     #: the acknowledgement of a refresh the page has not been sent yet
-    IN_FLIGHT = 4
+    IN_FLIGHT = 6
     #: refreshes per acknowledgement. Each acknowledgement is a request to the kernel,
-    #: which JupyterLab answers with busy and idle messages and a toolbar update: one
-    #: per two refreshes drew 22 instead of 16 refreshes a second in the browser
-    #: benchmark (bench/RESULTS-browser.md), and one per three (with 4 in flight, not 3)
-    #: 16.1 instead of 13.5 at "max", at or above in 8 of 12 plays in pairs
-    ACK_EVERY = 3
+    #: which JupyterLab answers with busy and idle messages and a re-render of the
+    #: notebook's toolbar and status bar: fewer drew more at "max" each time they were
+    #: measured (bench/RESULTS-browser.md). One per five, with 6 in flight, drew 24.1
+    #: against 20.9 renders/s with one per three and 4 in flight (above in 8 of 10 plays
+    #: in pairs); one per six with 8 in flight drew no more (24.2) and queues more
+    ACK_EVERY = 5
     #: while play is paced (a speed is set), at most one acknowledgement this often:
     #: at a lesson pace each one cost the kernel about as much as a refresh, and a slow
     #: refresh rate needs no close watch of the page (it still shows a closed tab in time)
