@@ -278,13 +278,23 @@ def cell_value(nb, expr: str) -> float:
     return float(out.strip().splitlines()[-1].split()[-1])
 
 
+def stop_message(page) -> str:
+    """The dashboard's message line (why play stopped), '' when it has none."""
+    box = page.locator(".nnw-dashboard .nnw-message").first
+    return box.inner_text().strip() if box.count() else ""
+
+
 def pause(page) -> tuple[float, float, int]:
     """Click Pause until the status shows the stopped state (a click the kernel ignores
     is retried: see pages.LOST_PAUSE). Returns the page times of the last click and of
-    the stopped status, and how many clicks were lost."""
+    the stopped status, and how many clicks were lost. A play that stopped by itself
+    before the click is an error that names the dashboard's message."""
     import pages
 
     play = page.locator("button.nnw-play")
+    if play.inner_text().strip() != "Pause":
+        # play stopped by itself (an error, a divergence): a click would start it again
+        raise RuntimeError(f"play had stopped before Pause: {stop_message(page)!r}")
     for lost in range(3):
         t_click = page.evaluate("() => performance.now()")
         play.click()
@@ -553,8 +563,8 @@ def breakdown_markdown(b: dict) -> list[str]:
             "changed at every refresh, hundreds of epochs ending between two, and drew 17.0",
             "against 15.3 alone. Both together, against neither: 18.9 against 15.5 renders/s",
             "(8 of 8 pairs), the kernel sending 26.7 instead of 23.3 refreshes a second. Both",
-            "became the defaults (the first changed again below). A cap of 40 refreshes a second instead of 30 then drew",
-            "fewer (15.3 against 17.2).",
+            "became the defaults (the first changed again below). A cap of 40 refreshes a",
+            "second instead of 30 then drew fewer (15.3 against 17.2).",
             "",
             "Later still (2026-12-07, 15:20-15:35 UTC, the same interleaved plays, after the",
             "eight loop turns): every fifth refresh acknowledged with six in flight, against",

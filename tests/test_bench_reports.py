@@ -5,6 +5,8 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 # bench/browser.py by its path: "browser" is also the name of tests/browser
 _PATH = Path(__file__).resolve().parent.parent / "bench" / "browser.py"
 _SPEC = importlib.util.spec_from_file_location("bench_browser", _PATH)
@@ -290,3 +292,37 @@ def test_the_class_report_counts_the_students_who_could_not_join():
     assert "no more were let in" in text and "the newcomer got no dashboard" in text
     assert "server log: `[ClassroomVoila] WARNING | Timeout waiting for IOPub output`" in text
     assert "the largest N whose students all joined and played: 4" in text
+
+
+class _Element:
+    def __init__(self, text: str, present: bool = True) -> None:
+        self.text, self.present, self.clicks = text, present, 0
+
+    def inner_text(self) -> str:
+        return self.text
+
+    def count(self) -> int:
+        return int(self.present)
+
+    def click(self) -> None:
+        self.clicks += 1
+
+    @property
+    def first(self) -> "_Element":
+        return self
+
+
+class _Page:
+    def __init__(self, button: str, message: str) -> None:
+        self.elements = {"button.nnw-play": _Element(button)}
+        self.elements[".nnw-dashboard .nnw-message"] = _Element(message)
+
+    def locator(self, selector: str) -> _Element:
+        return self.elements[selector]
+
+
+def test_pause_names_a_play_that_had_stopped_by_itself_and_clicks_nothing():
+    page = _Page("Play", "Play stopped: error: ValueError: broken view")
+    with pytest.raises(RuntimeError, match=r"had stopped before Pause.*ValueError: broken view"):
+        browser.pause(page)
+    assert page.elements["button.nnw-play"].clicks == 0  # Play would have started it again
