@@ -152,12 +152,19 @@ def test_follow_picker_follows_the_weight_it_shows():
     view = dash.views["weights"]
     picker = view.picker
     assert "nnw-follow" in picker._dom_classes
-    assert [picker.row.max, picker.column.max] == [1, 5]  # W0 is 2 -> 6
-    picker.row.value, picker.column.value = 1, 5
-    picker.layer.value = 2  # W2 is 5 -> 1: the fields keep to its shape
-    assert [picker.row.max, picker.column.max] == [4, 0]
-    assert [picker.row.value, picker.column.value] == [1, 0]
-    picker.row.value = 3
+    shapes = [w.shape for w in (dash.trainer.model.params[f"W{i}"] for i in range(3))]
+    assert shapes == [(2, 6), (6, 5), (5, 1)]
+    # the fields' bounds are the largest layer's whatever the layer: bounds sent after a
+    # layer change would reach the page after a row typed at once, and clamp it
+    assert [picker.row.max, picker.column.max] == [5, 5]
+    picker.row.value, picker.column.value = 3, 2
+    picker.layer.value = 2  # W2 is 5 -> 1: column 2 is outside it
+    assert [picker.row.max, picker.column.max] == [5, 5]
+    assert [picker.row.value, picker.column.value] == [3, 2]  # nothing clamped
+    picker.button.click()
+    assert view.followed == []
+    assert picker.note.value == "W2 has rows 0 to 4 and columns 0 to 0: [3,2] is not in it"
+    picker.column.value = 0
     picker.button.click()
     assert view.followed == [(2, 3, 0)]
     assert picker.note.value == "following W2[3,0]" and "nnw-live" in picker.note._dom_classes

@@ -12,8 +12,11 @@ class FollowPicker(HBox):
     """Pick weight ``[row, column]`` of one weight layer and follow it.
 
     ``shapes`` are the layers' (rows, columns), ``names`` their names; ``follow(layer,
-    row, column)`` is called on Follow. The row and column are bounded by the chosen
-    layer's shape. CSS class ``nnw-follow``.
+    row, column)`` is called on Follow when the row and column are inside the chosen
+    layer's shape; otherwise the note says which rows and columns it has. The fields'
+    own bounds are the largest layer's, the same for every layer: bounds that changed
+    with the layer would arrive from the kernel after a row typed at once, and the page
+    would clamp that row to the previous layer's. CSS class ``nnw-follow``.
     """
 
     def __init__(
@@ -38,7 +41,7 @@ class FollowPicker(HBox):
         self.row = BoundedIntText(
             value=0,
             min=0,
-            max=self.shapes[0][0] - 1,
+            max=max(r for r, _ in self.shapes) - 1,
             description="row",
             style={"description_width": "30px"},
             layout=Layout(width="100px"),
@@ -46,7 +49,7 @@ class FollowPicker(HBox):
         self.column = BoundedIntText(
             value=0,
             min=0,
-            max=self.shapes[0][1] - 1,
+            max=max(c for _, c in self.shapes) - 1,
             description="column",
             style={"description_width": "50px"},
             layout=Layout(width="120px"),
@@ -62,7 +65,6 @@ class FollowPicker(HBox):
         self.note.add_class("nnw-live")
         self.names = list(names)
         self._follow = follow
-        self.layer.observe(on_main(self._on_layer), names="value")
         self.button.on_click(on_main(lambda _: self.pick()))
         super().__init__(
             [self.layer, self.row, self.column, self.button, self.note],
@@ -70,12 +72,15 @@ class FollowPicker(HBox):
         )
         self.add_class("nnw-follow")
 
-    def _on_layer(self, change) -> None:
-        rows, columns = self.shapes[change["new"]]
-        self.row.max, self.column.max = rows - 1, columns - 1
-
     def pick(self) -> None:
-        """Follow the weight the fields show (as the Follow button)."""
+        """Follow the weight the fields show (as the Follow button), or say why not."""
         layer, row, column = self.layer.value, self.row.value, self.column.value
+        rows, columns = self.shapes[layer]
+        if not (0 <= row < rows and 0 <= column < columns):
+            self.note.value = (
+                f"{self.names[layer]} has rows 0 to {rows - 1} and columns 0 to "
+                f"{columns - 1}: [{row},{column}] is not in it"
+            )
+            return
         self._follow(layer, row, column)
         self.note.value = f"following {self.names[layer]}[{row},{column}]"
