@@ -62,6 +62,47 @@ def test_selecting_a_neuron_shows_it_in_the_boundary_view():
     assert boundary.neuron is None and "Decision boundary" in boundary.widget.title
 
 
+def test_the_neuron_list_does_what_a_click_on_a_node_does():
+    dash = make_dash()  # 2-5-3-1 on moons, with a boundary view
+    net, boundary = dash.views["network"], dash.views["boundary"]
+    picker = net.picker
+    assert "nnw-neuron-pick" in picker._dom_classes and picker.layout.display == "flex"
+    assert picker in net.widget.children  # under the diagram, inside the view
+    labels = [label for label, _ in picker.choice.options]
+    assert labels[:2] == ["prediction", "hidden layer 1, neuron 0"]
+    assert labels[-1] == "output, neuron 0" and len(labels) == 1 + 5 + 3 + 1  # no inputs
+    assert picker.choice.index == 0 and picker.neurons[0] is None  # never blank
+    # choosing a neuron selects its node and the boundary shows it
+    picker.choice.value = picker.neurons.index((2, 1))
+    assert list(net.nodes.selected) == [net.node_keys.index((2, 1))]
+    assert boundary.neuron == (2, 1) and "neuron 1 in layer 2" in boundary.widget.title
+    # a click on a node shows in the list, and picks once
+    picked = []
+    net.on_select_neuron = lambda key: (picked.append(key), boundary.show_neuron(key))
+    net.nodes.selected = [net.node_keys.index((1, 4))]
+    assert picker.neurons[picker.choice.value] == (1, 4) and picked == [(1, 4)]
+    # a click on an input: the prediction again, in the view and in the list
+    net.nodes.selected = [net.node_keys.index((0, 1))]
+    assert picker.choice.value == 0 and boundary.neuron is None  # "prediction"
+    picker.choice.value = picker.neurons.index((1, 0))
+    picker.choice.value = 0
+    assert net.nodes.selected is None and boundary.neuron is None
+    assert "Decision boundary" in boundary.widget.title
+
+
+def test_the_neuron_list_stays_hidden_where_nothing_would_show_the_neuron():
+    ds = nw.datasets.moons(n_samples=60, noise=0.2, seed=0)
+    tr = nw.Trainer(nw.MLP([2, 4, 1], seed=0), ds, optimizer=nw.optim.SGD(lr=0.1))
+    alone = nw.Dashboard(tr, views=("network",))  # no boundary view to show it
+    assert alone.views["network"].picker.layout.display == "none"
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    three = nw.Dataset.from_arrays(X, (X.sum(axis=1) > 0).astype(int), seed=0)
+    tr3 = nw.Trainer(nw.MLP([3, 4, 1], seed=0), three, optimizer=nw.optim.SGD(lr=0.1))
+    no_plane = nw.Dashboard(tr3, views=("network", "boundary"))  # 3 inputs: no plane
+    assert no_plane.views["network"].picker is None
+
+
 def test_clicking_an_edge_lets_a_student_set_that_weight():
     dash = make_dash()
     net = dash.views["network"]

@@ -2,7 +2,8 @@
 
 For 2-D inputs every neuron carries a thumbnail of its output over the input
 plane, so one sees features being built layer by layer. Selecting a neuron (a
-click on its node) calls ``on_select_neuron``; selecting an edge (a click on its
+click on its node, or its name in the list under the diagram, ``nnw-neuron-pick``)
+calls ``on_select_neuron``; selecting an edge (a click on its
 midpoint marker) calls ``on_select_edge`` — the Dashboard wires those to the
 boundary view and to a hand-edit of that weight.
 """
@@ -13,12 +14,14 @@ from collections.abc import Callable
 
 import numpy as np
 from bqplot import ColorScale, HeatMap, LinearScale, Lines, Scatter
+from ipywidgets import VBox
 
 from ..core.features import expand
 from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import View, figure, nice_ceiling, not_available, plot_array, set_changed
 from .boundary import prediction_grid
+from .neuron_picker import NeuronPicker
 from .theme import BACKGROUND, GUIDE, STRONG, TEXT
 
 MAX_UNITS = 16  # nodes drawn per layer; wider layers show their first units
@@ -64,6 +67,7 @@ class NetworkView(View):
 
     on_select_neuron: Callable[[int, int] | None, None] | None = None
     on_select_edge: Callable[[int, int, int], None] | None = None
+    picker: NeuronPicker | None = None  # 2-D inputs only: thumbnails and a boundary plane
 
     def build(self):
         if not self.context.chain:
@@ -152,7 +156,7 @@ class NetworkView(View):
         self.on_select_neuron = None
         self.on_select_edge = None
         self._drawn_edges = np.zeros((0, 3), dtype=int)
-        return figure(
+        fig = figure(
             "Network: edges red < 0 < blue, thin and faint = small; click a neuron or an edge",
             marks,
             [],
@@ -160,6 +164,14 @@ class NetworkView(View):
             height=f"{height}px",
             margin={"left": 20, "right": 20, "bottom": 20},
         )
+        if not self.plane:
+            self.picker = None
+            return fig
+        # the keyboard's way to what a click on a node does (hidden until enabled)
+        self.picker = NeuronPicker(
+            self.node_keys, self.context.n_layers, self.pick_neuron, self.context.on_main
+        )
+        return VBox([fig, self.picker])
 
     def _all_edges(self) -> np.ndarray:
         rows = []
@@ -171,6 +183,11 @@ class NetworkView(View):
         return np.vstack(rows)
 
     # ------------------------------------------------------------ selection
+    def pick_neuron(self, neuron: tuple[int, int] | None) -> None:
+        """Select ``neuron`` (layer, unit) as a click on its node does; None: none."""
+        index = self.node_keys.index(neuron) if neuron in self.node_keys else None
+        self.nodes.selected = None if index is None else [index]
+
     def _on_node(self, change) -> None:
         selected = change["new"]
         key = None
@@ -178,6 +195,8 @@ class NetworkView(View):
             key = self.node_keys[int(np.asarray(selected).ravel()[-1])]
             if key[0] == 0:
                 key = None  # an input: show the prediction again
+        if self.picker is not None:
+            self.picker.show(key)
         if self.on_select_neuron is not None:
             self.on_select_neuron(key)
 

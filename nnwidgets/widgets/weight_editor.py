@@ -37,13 +37,15 @@ class WeightEditor(HBox):
 
 
 def weight_editor_for(dash: DashboardHost, network) -> WeightEditor:
-    """A WeightEditor wired to the Dashboard's network view (and a click on a neuron
-    to the boundary view, when there is one); a ``WeightEditable`` trainer takes the
-    new value."""
+    """A WeightEditor wired to the Dashboard's network view (and a click on a neuron,
+    or its name in the network view's list, to the boundary view, when there is one);
+    a ``WeightEditable`` trainer takes the new value."""
     m = dash.on_main
     boundary = dash.views.get("boundary")
     if boundary is not None:
         network.on_select_neuron = m(boundary.show_neuron)
+        if network.picker is not None and boundary.mode == "plane":
+            network.picker.enable()
 
     def apply(layer: int, i: int, j: int, value: float) -> None:
         dash.trainer.set_param(f"W{layer}", (i, j), value)

@@ -130,4 +130,27 @@ def test_voila_plus_widens_one_layer_and_redraws_the_network(small_app):
     net = column.locator(".nnw-view-network").first.bounding_box()
     counts = column.locator(".nnw-neurons").first.bounding_box()
     assert counts["x"] + counts["width"] <= net["x"] + net["width"] + 1, (counts, net)
+    # the rebuilt network's neuron list shows the prediction, not a blank choice
+    assert column.locator(".nnw-neuron-pick select").evaluate("(s) => s.selectedIndex") == 0
+    assert page_errors(page) == []
+
+
+def test_voila_a_neuron_picked_by_keyboard_fills_the_boundary(small_app):
+    page, root = small_app
+    title = root.locator(".nnw-view-boundary .mainheading").first
+    pick = root.locator(f"{COLUMNS[1]} .nnw-neuron-pick select")
+    pick.focus()
+    page.keyboard.type("h")  # type-ahead: the first hidden neuron
+    page.wait_for_function(
+        "(el) => /neuron 0 in layer 1/.test(el.textContent)", arg=title.element_handle()
+    )
+    # the list names it (ipywidgets writes its options' spaces as no-break spaces)
+    shown = pick.evaluate("(s) => s.options[s.selectedIndex].text").replace("\xa0", " ")
+    assert shown == "hidden layer 1, neuron 0"
+    page.wait_for_timeout(1200)  # type-ahead starts a new word after a pause
+    page.keyboard.type("p")  # "prediction": the decision boundary again
+    page.wait_for_function(
+        "(el) => /Decision boundary/.test(el.textContent)", arg=title.element_handle()
+    )
+    assert outside_viewport(page, root, MUST_SEE) == []
     assert page_errors(page) == []
