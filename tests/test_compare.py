@@ -89,3 +89,26 @@ def test_every_path_is_drawn_on_one_landscape():
 
         here = view.project(flatten(t.model.params, race._keys)[None, :])[0]
         assert np.allclose([np.asarray(p.x)[-1], np.asarray(p.y)[-1]], here, atol=1e-4)
+
+
+def test_the_race_speaks_as_the_dashboard_does():
+    from nnwidgets.widgets.a11y import Accessibility, plain_text
+
+    race = make_race()
+    assert isinstance(race.a11y, Accessibility) and race.a11y in race.children
+    race.step_button.click()
+    figures = race.a11y.figures
+    # the race's curves: each trainer's loss at the step shown
+    (race_text,) = figures["race"]
+    assert race_text.startswith(race.loss_fig.title + ". At step 1: SGD test loss ")
+    assert "; momentum test loss " in race_text and "; Adam test loss " in race_text
+    # one text per boundary, each its own trainer's (distinct classes in the page)
+    for i, (name, view) in enumerate(zip(OPTIMIZERS, race.boundaries, strict=True)):
+        assert f"nnw-view-boundary-{i}" in view.widget._dom_classes
+        (text,) = figures[f"boundary-{i}"]
+        assert text.startswith(f"{name}: accuracy ") and text.endswith("at epoch 0")
+    assert figures["landscape"] and all(figures["landscape"])
+    # the status is announced at once after a click: a sentence per trainer
+    said = race.a11y.announcement
+    assert said == plain_text(race.status.value.replace("<br>", "; "))
+    assert said.startswith("SGD: epoch 0 · step 1") and "; Adam: epoch 0 · step 1" in said

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -16,6 +17,7 @@ from ..views.base import PALETTE, axis, draw_lines, figure, figures, plot_array
 from ..views.landscape import MAX_TRAJECTORY, flatten
 from ..views.loss import epoch_steps
 from ..views.theme import stylesheet
+from .a11y import Accessibility, Announcer
 from .cells import replace_in_cell
 from .controls import HIDEABLE, Controls
 from .mainloop import MainLoop
@@ -62,7 +64,9 @@ class Compare(VBox):
     """Trainers raced side by side: one Step/Epoch/Play/Reset for all (and one learning
     rate while they share one), their loss curves overlaid (one colour each), each
     one's decision boundary, and every path on one loss landscape. Play is paced by
-    the page as the Dashboard's, and the slower views take turns (``View.play_hz``)."""
+    the page as the Dashboard's, and the slower views take turns (``View.play_hz``).
+    As the Dashboard's, its controls have accessible names, its figures short texts
+    and its status line a polite live region (``a11y``)."""
 
     runner: Runner | None = None  # set by __init__; close() may run before (ipywidgets' __del__)
 
@@ -113,10 +117,13 @@ class Compare(VBox):
         self._build_race(colors)
         self.boundaries = []
         if boundaries:
-            for ctx, name in zip(contexts, names, strict=True):
+            for i, (ctx, name) in enumerate(zip(contexts, names, strict=True)):
                 view = BoundaryView(ctx)
                 view.widget.title = name
+                view.widget.add_class(f"nnw-view-boundary-{i}")  # its own figure text
                 self.boundaries.append(view)
+        self.a11y = Accessibility()  # names, figure texts and the live status for the page
+        self.announcer = Announcer(self.a11y)
         children = [self.controls.widget(), self.loss_fig]
         self.landscape = None
         if landscape and _one_chain(contexts):
@@ -126,7 +133,7 @@ class Compare(VBox):
             children.append(
                 HBox([v.widget for v in self.boundaries], layout=Layout(flex_flow="row wrap"))
             )
-        super().__init__([*children, self._frames.widget, stylesheet()])
+        super().__init__([*children, self._frames.widget, self.a11y, stylesheet()])
         self.add_class("nnw-compare")
         self.refresh()
         replace_in_cell(self, Compare.pause)
@@ -284,8 +291,9 @@ class Compare(VBox):
 
     # -------------------------------------------------------------- drawing
     def refresh(self) -> None:
-        """Redraw the loss curves, boundaries, landscape and status."""
-        self._draw(range(len(self.boundaries)), landscape=True, status=True)
+        """Redraw the loss curves, boundaries, landscape and status (announced at
+        once), and the figures' texts."""
+        self._draw(range(len(self.boundaries)), landscape=True, status=True, full=True)
 
     def refresh_playing(self) -> None:
         """One refresh while playing: the loss curves every time, of the boundaries and
@@ -299,7 +307,7 @@ class Compare(VBox):
         boundaries = [n for n in names if isinstance(n, int)]
         self._draw(boundaries, landscape="landscape" in names, status=status)
 
-    def _draw(self, boundaries, landscape: bool, status: bool) -> None:
+    def _draw(self, boundaries, landscape: bool, status: bool, full: bool = False) -> None:
         self._draw_race()
         snaps = [t.snapshot() for t in self.trainers]
         for i in boundaries:
@@ -311,7 +319,29 @@ class Compare(VBox):
                 f"<b>{html.escape(name)}</b>: {html.escape(snap.status_line())}"
                 for name, snap in zip(self.names, snaps, strict=True)
             )
+            # one sentence per trainer when spoken: "; " where the page breaks lines
+            self.announcer.say(self.status.value.replace("<br>", "; "), now=full)
+        if full:  # not while playing: a screen reader reads them when asked, not live
+            self.a11y.describe(self._describe(snaps))
         self._frames.sent(self.runner.page_timeout)
+
+    def _describe(self, snaps) -> dict[str, list[str]]:
+        """A short text for each figure: the race's losses, each boundary's accuracy,
+        the landscape's slice."""
+        losses = []
+        for name, snap in zip(self.names, snaps, strict=True):
+            test = snap.metrics.get("test_loss")
+            kind, loss = ("test", test) if test is not None else ("batch", snap.batch_loss)
+            losses.append(
+                f"{name} {kind} loss {loss:.3g}" if math.isfinite(loss) else f"{name}: no loss yet"
+            )
+        step = self.lockstep.step_count
+        texts = {RACE: [f"{self.loss_fig.title}. At step {step}: {'; '.join(losses)}"]}
+        for i, view in enumerate(self.boundaries):
+            texts[f"boundary-{i}"] = view.describe(snaps[i], self.trainers[i].history)
+        if self.landscape is not None:
+            texts["landscape"] = self.landscape.describe(snaps[0], self.trainers[0].history)
+        return texts
 
     def _draw_race(self) -> None:
         bx, by, tx, ty = [], [], [], []

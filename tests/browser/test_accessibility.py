@@ -147,3 +147,40 @@ def test_names_roles_and_keyboard_in_voila(voila_server, page, request):
         for kernel_id in kernels:
             with contextlib.suppress(OSError):
                 voila_server.api("DELETE", f"/api/kernels/{kernel_id}")
+
+
+RACE = ".nnw-compare"
+RACE_SOURCE = """import nnwidgets as nw
+ds = nw.datasets.moons(n_samples=120, noise=0.2, seed=0)
+race = nw.compare(lambda: nw.MLP([2, 8, 1], seed=0), ds,
+                  optimizers={"SGD": nw.optim.SGD(lr=0.1), "Adam": nw.optim.Adam(lr=0.01)})
+race"""
+
+
+def test_the_race_is_named_described_and_spoken_in_jupyterlab(lab_notebook, page):
+    nb = lab_notebook(RACE_SOURCE)
+    nb.run_all_and_wait()
+    page.locator(f"{RACE} .nnw-lr [role=slider][aria-label]").wait_for(state="attached")
+    assert unnamed_controls(page, RACE) == []
+    # every figure an image with its own text: the curves, each boundary, the landscape
+    labels = {}
+    for css in ("nnw-view-race", "nnw-view-boundary-0", "nnw-view-boundary-1"):
+        fig = page.locator(f"{RACE} .{css}").first
+        page.wait_for_function("(el) => el.getAttribute('aria-label')", arg=fig.element_handle())
+        assert fig.get_attribute("role") == "img"
+        labels[css] = fig.get_attribute("aria-label")
+    assert labels["nnw-view-race"].startswith("Loss: batch (faint) and test (bold)")
+    assert labels["nnw-view-boundary-0"].startswith("SGD: accuracy ")
+    assert labels["nnw-view-boundary-1"].startswith("Adam: accuracy ")
+    landscape = page.locator(f"{RACE} .nnw-view-landscape .bqplot.figure").first
+    assert landscape.get_attribute("role") == "img" and landscape.get_attribute("aria-label")
+    # the status line's polite live region says what a Step did, for each trainer
+    regions = [n for n in ax_nodes(page, f"{RACE} .nnw-status") if n.properties.get("live")]
+    assert [(n.role, n.properties["live"]) for n in regions] == [("status", "polite")]
+    page.locator(f"{RACE} button.nnw-step").click()
+    page.wait_for_function(
+        "(root) => /^SGD: epoch 0 · step 1\\b.*; Adam: epoch 0 · step 1\\b/.test("
+        "document.querySelector(root + ' .nnw-status-live').textContent)",
+        arg=RACE,
+    )
+    assert page_errors(page) == []
