@@ -119,6 +119,42 @@ def test_clicking_an_edge_lets_a_student_set_that_weight():
     assert dash.trainer.step_count == 1
 
 
+def test_an_edge_picked_by_its_layer_and_units_opens_the_same_editor():
+    dash = make_dash()  # 2-5-3-1
+    net, editor = dash.views["network"], dash.weight_editor
+    picker = net.edge_picker
+    assert "nnw-edge-pick" in picker._dom_classes and picker.layout.display == "flex"
+    assert picker in net.widget.children and editor.layout.display == "none"
+    assert [label for label, _ in picker.layer.options] == ["W0", "W1", "W2"]
+    assert (picker.row.description, picker.column.description) == ("from", "to")
+    picker.layer.value, picker.row.value, picker.column.value = 1, 4, 2
+    picker.button.click()
+    assert editor.layout.display == "flex" and "W1[4,2]" in editor.label.value
+    assert editor.value.value == pytest.approx(dash.trainer.model.params["W1"][4, 2])
+    assert picker.note.value == "editing W1[4,2]"
+    editor.value.value = -0.5
+    editor.button.click()
+    assert dash.trainer.model.params["W1"][4, 2] == -0.5
+    # W2 is 3 -> 1: unit 2 to unit 1 is not in it, and nothing changes
+    picker.layer.value, picker.row.value, picker.column.value = 2, 2, 1
+    picker.button.click()
+    assert picker.note.value == "W2 has rows 0 to 2 and columns 0 to 0: [2,1] is not in it"
+    assert "W1[4,2]" in editor.label.value
+
+
+def test_without_a_weight_editor_the_edge_picker_stays_hidden():
+    net = nw.Dashboard(moons_trainer_small(), views=("network",)).views["network"]
+    assert net.edge_picker.layout.display == "flex"  # the dashboard always edits weights
+    ctx = ViewContext.from_trainer(moons_trainer_small())
+    alone = NetworkView(ctx)  # a view on its own: nothing to edit the weight with
+    assert alone.edge_picker.layout.display == "none" and alone.picker.layout.display == "none"
+
+
+def moons_trainer_small():
+    ds = nw.datasets.moons(n_samples=60, noise=0.2, seed=0)
+    return nw.Trainer(nw.MLP([2, 4, 1], seed=0), ds, optimizer=nw.optim.SGD(lr=0.1))
+
+
 def test_set_param_refuses_bad_input_without_change():
     tr = make_dash().trainer
     before = tr.model.params["W0"].copy()

@@ -1,5 +1,6 @@
-"""The weights view's "follow a weight" by keyboard: a layer, a row and a column, and a
-Follow button (clicking a heatmap cell does the same with the mouse)."""
+"""One weight by keyboard: a layer, a row and a column, and a button. The weights view
+follows it (``FollowPicker``: clicking a heatmap cell does the same with the mouse); the
+network view edits it (clicking an edge's midpoint does the same)."""
 
 from __future__ import annotations
 
@@ -8,29 +9,38 @@ from collections.abc import Callable, Sequence
 from ipywidgets import HTML, BoundedIntText, Button, Dropdown, HBox, Layout
 
 
-class FollowPicker(HBox):
-    """Pick weight ``[row, column]`` of one weight layer and follow it.
+class WeightPicker(HBox):
+    """Pick weight ``[row, column]`` of one weight layer and act on it.
 
-    ``shapes`` are the layers' (rows, columns), ``names`` their names; ``follow(layer,
-    row, column)`` is called on Follow when the row and column are inside the chosen
-    layer's shape; otherwise the note says which rows and columns it has. The fields'
-    own bounds are the largest layer's, the same for every layer: bounds that changed
-    with the layer would arrive from the kernel after a row typed at once, and the page
-    would clamp that row to the previous layer's. CSS class ``nnw-follow``.
+    ``shapes`` are the layers' (rows, columns), ``names`` their names; ``act(layer, row,
+    column)`` is called on the button (``action``, with ``tooltip``) when the row and
+    column are inside the chosen layer's shape, and the note then says ``done`` and the
+    weight; otherwise the note says which rows and columns the layer has. ``axes`` name
+    the two fields. The fields' own bounds are the largest layer's, the same for every
+    layer: bounds that changed with the layer would arrive from the kernel after a row
+    typed at once, and the page would clamp that row to the previous layer's. CSS class
+    ``css``, its button ``css``-button.
     """
 
     def __init__(
         self,
         names: Sequence[str],
         shapes: Sequence[tuple[int, int]],
-        follow: Callable[[int, int, int], None],
+        act: Callable[[int, int, int], None],
         on_main: Callable[[Callable], Callable] = lambda f: f,
+        *,
+        action: str,
+        tooltip: str,
+        done: str,
+        css: str,
+        axes: tuple[str, str] = ("row", "column"),
     ) -> None:
         if len(names) != len(shapes) or not shapes:
             raise ValueError(
                 f"names and shapes must be one per weight layer, got {len(names)} and {len(shapes)}"
             )
         self.shapes = [(int(r), int(c)) for r, c in shapes]
+        label_px = [8 * len(axes[0]) + 6, 8 * len(axes[1]) + 2]  # "row" 30, "column" 50
         self.layer = Dropdown(
             options=[(name, i) for i, name in enumerate(names)],
             value=0,
@@ -42,38 +52,34 @@ class FollowPicker(HBox):
             value=0,
             min=0,
             max=max(r for r, _ in self.shapes) - 1,
-            description="row",
-            style={"description_width": "30px"},
-            layout=Layout(width="100px"),
+            description=axes[0],
+            style={"description_width": f"{label_px[0]}px"},
+            layout=Layout(width=f"{label_px[0] + 70}px"),
         )
         self.column = BoundedIntText(
             value=0,
             min=0,
             max=max(c for _, c in self.shapes) - 1,
-            description="column",
-            style={"description_width": "50px"},
-            layout=Layout(width="120px"),
+            description=axes[1],
+            style={"description_width": f"{label_px[1]}px"},
+            layout=Layout(width=f"{label_px[1] + 70}px"),
         )
-        self.button = Button(
-            description="Follow",
-            tooltip="follow this weight over the steps",
-            layout=Layout(width="auto"),
-        )
-        self.button.add_class("nnw-follow-button")
-        # says what a Follow did (a screen reader hears it: class nnw-live)
+        self.button = Button(description=action, tooltip=tooltip, layout=Layout(width="auto"))
+        self.button.add_class(f"{css}-button")
+        # says what the button did (a screen reader hears it: class nnw-live)
         self.note = HTML(value="", layout=Layout(margin="0 0 0 8px"))
         self.note.add_class("nnw-live")
         self.names = list(names)
-        self._follow = follow
+        self._act, self._done = act, done
         self.button.on_click(on_main(lambda _: self.pick()))
         super().__init__(
             [self.layer, self.row, self.column, self.button, self.note],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         )
-        self.add_class("nnw-follow")
+        self.add_class(css)
 
     def pick(self) -> None:
-        """Follow the weight the fields show (as the Follow button), or say why not."""
+        """Act on the weight the fields show (as the button does), or say why not."""
         layer, row, column = self.layer.value, self.row.value, self.column.value
         rows, columns = self.shapes[layer]
         if not (0 <= row < rows and 0 <= column < columns):
@@ -82,5 +88,28 @@ class FollowPicker(HBox):
                 f"{columns - 1}: [{row},{column}] is not in it"
             )
             return
-        self._follow(layer, row, column)
-        self.note.value = f"following {self.names[layer]}[{row},{column}]"
+        self._act(layer, row, column)
+        self.note.value = f"{self._done} {self.names[layer]}[{row},{column}]"
+
+
+class FollowPicker(WeightPicker):
+    """The weights view's picker: ``follow(layer, row, column)`` on Follow. CSS class
+    ``nnw-follow``."""
+
+    def __init__(
+        self,
+        names: Sequence[str],
+        shapes: Sequence[tuple[int, int]],
+        follow: Callable[[int, int, int], None],
+        on_main: Callable[[Callable], Callable] = lambda f: f,
+    ) -> None:
+        super().__init__(
+            names,
+            shapes,
+            follow,
+            on_main,
+            action="Follow",
+            tooltip="follow this weight over the steps",
+            done="following",
+            css="nnw-follow",
+        )

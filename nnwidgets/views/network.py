@@ -4,12 +4,14 @@ For 2-D inputs every neuron carries a thumbnail of its output over the input
 plane, so one sees features being built layer by layer. Selecting a neuron (a
 click on its node, or its name in the list under the diagram, ``nnw-neuron-pick``)
 calls ``on_select_neuron``; selecting an edge (a click on its
-midpoint marker) calls ``on_select_edge`` — the Dashboard wires those to the
+midpoint marker, or its layer and units under the diagram, ``nnw-edge-pick``) calls
+``on_select_edge`` — the Dashboard wires those to the
 boundary view and to a hand-edit of that weight.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -21,6 +23,7 @@ from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import View, figure, nice_ceiling, not_available, plot_array, set_changed
 from .boundary import prediction_grid
+from .follow_picker import WeightPicker
 from .neuron_picker import NeuronPicker
 from .theme import BACKGROUND, GUIDE, STRONG, TEXT
 
@@ -68,6 +71,7 @@ class NetworkView(View):
     on_select_neuron: Callable[[int, int] | None, None] | None = None
     on_select_edge: Callable[[int, int, int], None] | None = None
     picker: NeuronPicker | None = None  # 2-D inputs only: thumbnails and a boundary plane
+    edge_picker: WeightPicker | None = None  # None where the network is not a chain
 
     def build(self):
         if not self.context.chain:
@@ -164,14 +168,26 @@ class NetworkView(View):
             height=f"{height}px",
             margin={"left": 20, "right": 20, "bottom": 20},
         )
-        if not self.plane:
-            self.picker = None
-            return fig
-        # the keyboard's way to what a click on a node does (hidden until enabled)
-        self.picker = NeuronPicker(
-            self.node_keys, self.context.n_layers, self.pick_neuron, self.context.on_main
+        # the keyboard's ways to what a click on a node or an edge does (hidden until the
+        # dashboard has a view to show the neuron in, and an editor for the weight)
+        self.picker = None
+        if self.plane:
+            self.picker = NeuronPicker(
+                self.node_keys, self.context.n_layers, self.pick_neuron, self.context.on_main
+            )
+        self.edge_picker = WeightPicker(
+            [f"W{layer}" for layer in range(len(sizes) - 1)],
+            list(itertools.pairwise(sizes)),
+            self.pick_edge,
+            self.context.on_main,
+            action="Edit weight",
+            tooltip="set this weight by hand",
+            done="editing",
+            css="nnw-edge-pick",
+            axes=("from", "to"),
         )
-        return VBox([fig, self.picker])
+        self.edge_picker.layout.display = "none"
+        return VBox([w for w in (fig, self.picker, self.edge_picker) if w is not None])
 
     def _all_edges(self) -> np.ndarray:
         rows = []
@@ -187,6 +203,11 @@ class NetworkView(View):
         """Select ``neuron`` (layer, unit) as a click on its node does; None: none."""
         index = self.node_keys.index(neuron) if neuron in self.node_keys else None
         self.nodes.selected = None if index is None else [index]
+
+    def pick_edge(self, layer: int, i: int, j: int) -> None:
+        """Edit weight ``W{layer}[i, j]`` as a click on its edge's midpoint does."""
+        if self.on_select_edge is not None:
+            self.on_select_edge(layer, i, j)
 
     def _on_node(self, change) -> None:
         selected = change["new"]

@@ -59,4 +59,6 @@ def weight_editor_for(dash: DashboardHost, network) -> WeightEditor:
         editor.show(layer, i, j, value, editable=isinstance(dash.trainer, WeightEditable))
 
     network.on_select_edge = m(select)
+    if network.edge_picker is not None:
+        network.edge_picker.layout.display = "flex"
     return editor

@@ -152,5 +152,18 @@ def test_voila_a_neuron_picked_by_keyboard_fills_the_boundary(small_app):
     page.wait_for_function(
         "(el) => /Decision boundary/.test(el.textContent)", arg=title.element_handle()
     )
+    # an edge by its layer and units: the weight editor opens on it, as a click would
+    edge = root.locator(f"{COLUMNS[1]} .nnw-edge-pick")
+    edge.locator("select").focus()
+    page.keyboard.type("W1")
+    for value in ("3", "4"):  # from unit 3 to unit 4
+        page.keyboard.press("Tab")
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # Edit weight
+    editor = root.locator(".nnw-weight-editor").first
+    editor.filter(has_text="W1[3,4]").wait_for()
+    assert editor.locator("input").first.is_visible()
     assert outside_viewport(page, root, MUST_SEE) == []
     assert page_errors(page) == []
