@@ -227,6 +227,31 @@ def test_png_export_is_drawn_by_the_page_and_sent_back(dash, page):
     assert called == [export]
 
 
+def test_a_png_arrives_in_parts_under_the_servers_message_limit(dash, page):
+    from nnwidgets.widgets.export import PNG_PART_BYTES
+
+    assert PNG_PART_BYTES < 10 * 1024 * 1024  # tornado's limit on a message from a page
+    export = dash.export_png()
+    page.send_figures({0: (0, 0)})
+    request, _ = page.last("rasterize")
+    assert request["part_bytes"] == PNG_PART_BYTES
+    png = tiny_png(300, 200)
+    parts = [png[:20], png[20:41], png[41:]]
+    for i, part in enumerate(parts):
+        assert not export.done
+        page.say({"event": "png-part", "job": request["job"], "part": i, "parts": 3}, [part])
+    assert export.result() == png and (export.size.width, export.size.height) == (300, 200)
+    # a part out of order fails that export with a message, and nothing is half-written
+    second = dash.export_png()
+    page.send_figures({0: (0, 0)})
+    job = page.last("rasterize")[0]["job"]
+    page.say({"event": "png-part", "job": job, "part": 0, "parts": 2}, [png[:30]])
+    page.say({"event": "png-part", "job": job, "part": 0, "parts": 2}, [png[30:]])
+    assert second.done and second.data is None
+    assert "part 0 of 2 of the PNG came unexpected" in str(second.error)
+    assert dash.files.exports.page._parts == {}
+
+
 def test_buttons_ask_for_one_download_named_as_the_file(dash, page):
     dash.controls.path.value = "runs/lesson3.npz"
     dash.controls.export_svg.click()

@@ -10,7 +10,8 @@ How an export (a "job") goes:
    (``composite.compose_svg``: string work, tested headless).
 3. SVG: that document is the export. PNG: the page draws it on one canvas, at the
    screen's pixel ratio unless ``scale`` says otherwise (as bqplot's ``save_png`` draws
-   one figure), and sends the PNG back.
+   one figure), and sends the PNG back (in parts of ``PNG_PART_BYTES``, which the
+   page widget joins again).
 4. The export is written to ``path`` in the kernel when one is given, and the browser
    saves it as one download when asked (the PNG and SVG buttons): one Blob URL, one
    click, so no browser caps or questions a burst of downloads.
@@ -49,6 +50,10 @@ __all__ = ["DEFAULT_NAME", "EXPORT_TIMEOUT", "FORMATS", "Export", "ExportError",
 FORMATS = ("png", "svg")
 DEFAULT_NAME = "dashboard"  # the download's name when none is given
 EXPORT_TIMEOUT = 30.0  # seconds the page has to answer
+#: the page sends a PNG back in parts of at most this many bytes: Jupyter's server takes
+#: no websocket message from a page over 10 MiB (tornado's limit) and closes the
+#: connection instead, so a large export at a high scale would never arrive
+PNG_PART_BYTES = 4 * 1024 * 1024
 MAX_SCALE = 8.0
 NO_PAGE = (
     "No page shows this dashboard, so there is nothing to export: the browser draws the "
@@ -302,6 +307,7 @@ class ImageExports:
             height=size.height,
             scale=job.scale,
             filename=export.filename,
+            part_bytes=PNG_PART_BYTES,
         )
 
     def _finish(self, job_id: int, data: bytes, views: tuple[str, ...], size: Size) -> None:

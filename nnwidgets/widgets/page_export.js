@@ -88,7 +88,14 @@ async function rasterize(model, msg, svg) {
   const png = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
   if (png === null) throw new Error(`the browser could not encode a ${width}×${height} PNG`);
   if (msg.filename) download(png, msg.filename);
-  model.send({ event: "png", job: msg.job }, undefined, [await png.arrayBuffer()]);
+  // in parts: the server closes a websocket whose message from the page is over 10 MiB
+  const bytes = await png.arrayBuffer();
+  const size = msg.part_bytes > 0 ? msg.part_bytes : bytes.byteLength || 1;
+  const parts = Math.max(1, Math.ceil(bytes.byteLength / size));
+  for (let part = 0; part < parts; part++) {
+    const slice = bytes.slice(part * size, (part + 1) * size);
+    model.send({ event: "png-part", job: msg.job, part, parts }, undefined, [slice]);
+  }
 }
 
 function download(blob, filename) {

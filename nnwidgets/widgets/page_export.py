@@ -33,6 +33,7 @@ class PageExporter(anywidget.AnyWidget):
         super().__init__(layout=Layout(display="none"))
         self.add_class("nnw-page-export")
         self.pages: list[str] = []  # ids of the page views that said "ready", newest last
+        self._parts: dict[int, list[bytes]] = {}  # job -> the PNG's parts so far
         self._on_answer = on_answer
         self.on_msg(wrap(self._message))
 
@@ -44,8 +45,26 @@ class PageExporter(anywidget.AnyWidget):
             self.pages.append(view)
         elif event == "gone" and isinstance(view, str):
             self.forget(view)
+        elif event == "png-part" and isinstance(content.get("job"), int):
+            self._png_part(content, buffers)
         elif isinstance(content.get("job"), int):
             self._on_answer(content, [bytes(b) for b in buffers or ()])
+
+    def _png_part(self, content: dict, buffers: list) -> None:
+        """Join a PNG sent in parts (in order, as a comm delivers them); the whole goes
+        on as one "png" answer, a part out of order as a failed one."""
+        job, part, parts = content["job"], content.get("part"), content.get("parts")
+        got = self._parts.setdefault(job, [])
+        valid = isinstance(part, int) and isinstance(parts, int) and part == len(got) < parts
+        if not valid or len(buffers or ()) != 1:
+            self._parts.pop(job, None)
+            message = f"part {part!r} of {parts!r} of the PNG came unexpected"
+            self._on_answer({"event": "failed", "job": job, "message": message}, [])
+            return
+        got.append(bytes(buffers[0]))
+        if len(got) == parts:
+            del self._parts[job]
+            self._on_answer({"event": "png", "job": job}, [b"".join(got)])
 
     @property
     def page(self) -> str | None:

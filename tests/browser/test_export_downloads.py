@@ -206,6 +206,30 @@ def test_python_api_writes_the_image_without_a_download(lab_dashboard, lab_serve
     assert seen == []  # the Python API downloads nothing unless asked
 
 
+def test_a_png_sent_back_in_parts_is_whole_in_the_kernel(lab_dashboard, lab_server, page):
+    figures = page.evaluate(FIGURES_JS, ".nnw-dashboard")
+    # parts far smaller than the image: the page sends many, the kernel joins them
+    lab_dashboard.add_and_run_cell(
+        "import nnwidgets.widgets.export as _export\n_export.PNG_PART_BYTES = 20_000\n"
+        "_pe, _seen = dash.files.exports.page, []\n_join = _pe._png_part\n"
+        "_pe._png_part = lambda c, b: (_seen.append(c['part']), _join(c, b))\n"
+        "parts = dash.export_png('parts.png')\nprint('asked', parts.done)",
+        expect="asked False",
+    )
+    written = lab_server.root_dir / "parts.png"
+    deadline = time.monotonic() + 30
+    while not written.exists() and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    out = lab_dashboard.add_and_run_cell(
+        "_export.PNG_PART_BYTES = 4 * 1024 * 1024\n"
+        "print('arrived', parts.done, parts.error, len(_seen) > 1,\n"
+        "      len(_seen) == -(-len(parts.data) // 20_000))",
+        expect="arrived",
+    )
+    assert "arrived True None True True" in out, out  # as many parts as 20 kB slices
+    check_png(page, written.read_bytes(), figures)
+
+
 def test_png_button_downloads_one_image_in_notebook7(notebook7, page):
     nb = notebook7(servers.QUICKSTART_SOURCE)
     nb.run_all_and_wait()
