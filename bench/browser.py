@@ -655,6 +655,7 @@ def targets_markdown(r: dict) -> list[str]:
         ack_ms = default.get("ack_ms", float("nan"))
         bound = pacing_bound(ack_ms)
         page_ms = default["cpu_ms_per_render"].get("renderer", 0)
+        floor_ms = floor.get("cpu_ms_per_render", {}).get("renderer", float("nan"))
         floors = ", ".join(f"{v:.1f}" for v in floor.get("all", [floor["renders_per_s"]]))
         lines += [
             f"  The gap is {RENDER_TARGET - rate:.1f} renders a second. Play keeps at most "
@@ -669,8 +670,9 @@ def targets_markdown(r: dict) -> list[str]:
                 [
                     "  That is below the goal too, whatever the views draw: with the kernel",
                     "  training flat out, JupyterLab, its server and the browser share what",
-                    "  is left of the machine. The whole dashboard's page adds",
-                    f"  about {page_ms:.0f} ms of renderer CPU per render.",
+                    "  is left of the machine. The whole dashboard's page takes",
+                    f"  about {page_ms:.0f} ms of renderer CPU per render, the floor's "
+                    f"{floor_ms:.0f} ms.",
                 ]
                 if floor["renders_per_s"] < RENDER_TARGET
                 else [

@@ -26,7 +26,12 @@ from nnwidgets.widgets.pacing import FrameCounter  # noqa: E402
 def measured(rate: float, click_ms: float, floor: float | None = 24.3) -> dict:
     plays = {browser.DEFAULT_PLAY: {"cpu_ms_per_render": {"renderer": 33.0}, "ack_ms": 116.0}}
     if floor is not None:
-        plays[browser.FLOOR] = {"renders_per_s": floor, "ack_ms": 118.0, "all": [21.0, floor]}
+        plays[browser.FLOOR] = {
+            "renders_per_s": floor,
+            "ack_ms": 118.0,
+            "all": [21.0, floor],
+            "cpu_ms_per_render": {"renderer": 21.0},
+        }
     return {
         "click_ms": [click_ms - 1, click_ms, click_ms + 1],
         "renders_per_s": rate,
@@ -47,6 +52,7 @@ def test_a_missed_render_rate_comes_with_its_gap_and_the_floor():
     assert "drew 24.3 a second (plays: 21.0, 24.3)" in text
     assert "about 33 ms of renderer CPU per render" in text
     assert "below the goal too, whatever the views draw" in text  # the floor: 24.3
+    assert "page takes\n  about 33 ms of renderer CPU per render, the floor's 21 ms." in text
     text = "\n".join(browser.targets_markdown(measured(22.7, 31.0, floor=26.0)))
     assert "drew 26.0 a second" in text
     assert "The whole dashboard's page is the bottleneck, at about 33 ms" in text
