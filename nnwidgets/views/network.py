@@ -3,10 +3,9 @@
 For 2-D inputs every neuron carries a thumbnail of its output over the input
 plane, so one sees features being built layer by layer. Selecting a neuron (a
 click on its node, or its name in the list under the diagram, ``nnw-neuron-pick``)
-calls ``on_select_neuron``; selecting an edge (a click on its
-midpoint marker, or its layer and units under the diagram, ``nnw-edge-pick``) calls
-``on_select_edge`` — the Dashboard wires those to the
-boundary view and to a hand-edit of that weight.
+calls ``on_select_neuron``; selecting an edge (a click on its midpoint marker, or
+its layer and units under the diagram, ``nnw-edge-pick``) calls ``on_select_edge``.
+The Dashboard wires those to the boundary view and to a hand-edit of that weight.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ def neuron_label(neuron: Neuron, n_layers: int) -> str:
 class NeuronPicker(HBox):
     """Pick the neuron whose output the boundary view shows, or the prediction.
 
-    ``neurons`` are the (layer, unit) pairs drawn, inputs left out; ``pick(neuron)``
-    (None for the prediction) is called when the list's choice changes in the page.
+    ``neurons`` are the (layer, unit) pairs drawn; the inputs (layer 0) are left out
+    of the list. ``pick(neuron)`` (None for the prediction) is called when the list's
+    choice changes in the page.
     ``show`` follows a click on a node without calling ``pick`` again. CSS class
     ``nnw-neuron-pick``; hidden until ``enable`` (the dashboard has a boundary view).
     """
