@@ -250,6 +250,17 @@ def test_a_png_arrives_in_parts_under_the_servers_message_limit(dash, page):
     assert second.done and second.data is None
     assert "part 0 of 2 of the PNG came unexpected" in str(second.error)
     assert dash.files.exports.page._parts == {}
+    # a PNG cut off half-way: the timeout fails the export and lets its parts go
+    third = dash.export_png(timeout=0.05)
+    page.send_figures({0: (0, 0)})
+    job = page.last("rasterize")[0]["job"]
+    page.say({"event": "png-part", "job": job, "part": 0, "parts": 2}, [png[:30]])
+    assert dash.files.exports.page._parts == {job: [png[:30]]}
+    deadline = time.monotonic() + 5
+    while not third.done and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert third.done and third.error is not None
+    assert dash.files.exports.page._parts == {}
 
 
 def test_buttons_ask_for_one_download_named_as_the_file(dash, page):

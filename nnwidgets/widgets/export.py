@@ -327,6 +327,7 @@ class ImageExports:
         self._say(f"Exported {name} ({count}).")
 
     def _fail(self, job_id: int, message: str) -> None:
+        self.page.drop_parts(job_id)  # a PNG cut off half-way (a timeout) is let go
         job = self.jobs.pop(job_id, None)
         if job is None:
             return

@@ -50,6 +50,10 @@ class PageExporter(anywidget.AnyWidget):
         elif isinstance(content.get("job"), int):
             self._on_answer(content, [bytes(b) for b in buffers or ()])
 
+    def drop_parts(self, job: int) -> None:
+        """Forget the parts of job ``job``'s PNG received so far (the job has failed)."""
+        self._parts.pop(job, None)
+
     def _png_part(self, content: dict, buffers: list) -> None:
         """Join a PNG sent in parts (in order, as a comm delivers them); the whole goes
         on as one "png" answer, a part out of order as a failed one."""
