@@ -167,13 +167,16 @@ class NetworkView(View):
             height=f"{height}px",
             margin={"left": 20, "right": 20, "bottom": 20},
         )
-        # the keyboard's ways to what a click on a node or an edge does (hidden until the
-        # dashboard has a view to show the neuron in, and an editor for the weight)
-        self.picker = None
-        if self.plane:
-            self.picker = NeuronPicker(
+        # the keyboard's ways to what a click on a node or an edge does (hidden until
+        # show_pickers: the dashboard has a view to show the neuron in, an editor for
+        # the weight)
+        self.picker = (
+            NeuronPicker(
                 self.node_keys, self.context.n_layers, self.pick_neuron, self.context.on_main
             )
+            if self.plane
+            else None
+        )
         self.edge_picker = WeightPicker(
             [f"W{layer}" for layer in range(len(sizes) - 1)],
             list(itertools.pairwise(sizes)),
@@ -185,8 +188,10 @@ class NetworkView(View):
             css="nnw-edge-pick",
             axes=("from", "to"),
         )
-        self.edge_picker.layout.display = "none"
-        return VBox([w for w in (fig, self.picker, self.edge_picker) if w is not None])
+        pickers = [w for w in (self.picker, self.edge_picker) if w is not None]
+        for picker in pickers:
+            picker.layout.display = "none"
+        return VBox([fig, *pickers])
 
     def _all_edges(self) -> np.ndarray:
         rows = []
@@ -202,6 +207,14 @@ class NetworkView(View):
         """Select ``neuron`` (layer, unit) as a click on its node does; None: none."""
         index = self.node_keys.index(neuron) if neuron in self.node_keys else None
         self.nodes.selected = None if index is None else [index]
+
+    def show_pickers(self, neurons: bool) -> None:
+        """Show the keyboard pickers once their clicks are wired: the edge picker, and
+        the neuron picker when ``neurons`` (a boundary plane shows the neuron picked)."""
+        if self.edge_picker is not None:
+            self.edge_picker.layout.display = "flex"
+        if neurons and self.picker is not None:
+            self.picker.layout.display = "flex"
 
     def pick_edge(self, layer: int, i: int, j: int) -> None:
         """Edit weight ``W{layer}[i, j]`` as a click on its edge's midpoint does."""

@@ -24,7 +24,7 @@ class NeuronPicker(HBox):
     of the list. ``pick(neuron)`` (None for the prediction) is called when the list's
     choice changes in the page.
     ``show`` follows a click on a node without calling ``pick`` again. CSS class
-    ``nnw-neuron-pick``; hidden until ``enable`` (the dashboard has a boundary view).
+    ``nnw-neuron-pick``.
     """
 
     def __init__(
@@ -49,12 +49,8 @@ class NeuronPicker(HBox):
         self._pick = pick
         self._quiet = False
         self.choice.observe(on_main(self._on_choice), names="value")
-        super().__init__([self.choice], layout=Layout(display="none"))
+        super().__init__([self.choice])
         self.add_class("nnw-neuron-pick")
-
-    def enable(self) -> None:
-        """Show the list (a view can show the neuron picked)."""
-        self.layout.display = "flex"
 
     def show(self, neuron: Neuron | None) -> None:
         """Show ``neuron`` as chosen (a click picked it) without picking it again."""

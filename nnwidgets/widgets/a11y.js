@@ -1,9 +1,10 @@
 // nnwidgets accessibility: one per dashboard (or race). It finds the `.nnw-dashboard`
-// (or `.nnw-compare`) that holds it and gives its ipywidgets and bqplot elements what ipywidgets cannot set itself:
-// names for sliders and readouts, value texts, icons hidden from the accessible name,
-// a keyboard-operable "More settings" header, text alternatives for the figures, and a
-// persistent live region in the status line. A MutationObserver applies it again to
-// whatever ipywidgets re-renders (new views, a slider moved, a button's icon changed).
+// (or `.nnw-compare`) that holds it and gives its ipywidgets and bqplot elements what
+// ipywidgets cannot set itself: names for sliders and readouts, value texts, icons
+// hidden from the accessible name, a keyboard-operable "More settings" header, text
+// alternatives for the figures, and a persistent live region in the status line. A
+// MutationObserver applies it again to whatever ipywidgets re-renders (new views, a
+// slider moved, a button's icon changed).
 
 const ROOT = ".nnw-dashboard, .nnw-compare";
 const LIVE = "nnw-status-live";

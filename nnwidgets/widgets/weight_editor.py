@@ -44,8 +44,6 @@ def weight_editor_for(dash: DashboardHost, network) -> WeightEditor:
     boundary = dash.views.get("boundary")
     if boundary is not None:
         network.on_select_neuron = m(boundary.show_neuron)
-        if network.picker is not None and boundary.mode == "plane":
-            network.picker.enable()
 
     def apply(layer: int, i: int, j: int, value: float) -> None:
         dash.trainer.set_param(f"W{layer}", (i, j), value)
@@ -59,6 +57,5 @@ def weight_editor_for(dash: DashboardHost, network) -> WeightEditor:
         editor.show(layer, i, j, value, editable=isinstance(dash.trainer, WeightEditable))
 
     network.on_select_edge = m(select)
-    if network.edge_picker is not None:
-        network.edge_picker.layout.display = "flex"
+    network.show_pickers(neurons=boundary is not None and boundary.mode == "plane")
     return editor
