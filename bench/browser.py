@@ -748,6 +748,16 @@ def markdown(rows, info, r, command: str, started: datetime.datetime, elapsed: f
     return "\n".join(lines)
 
 
+def keep_pace_section(report: str, path: Path) -> str:
+    """``report`` with the pace section that ``bench/pace.py`` wrote into ``path`` kept
+    (this benchmark rewrites the rest of the file)."""
+    from bench import pace  # pace imports this module
+
+    old = path.read_text() if path.exists() else ""
+    section = pace.section_of(old)
+    return report if section is None else pace.replace_section(report, section)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", metavar="PATH", help="write a markdown report")
@@ -789,7 +799,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         command = shlex.join([Path(sys.executable).name, *sys.argv])
         info.append(("load average after", ", ".join(f"{v:.2f}" for v in os.getloadavg())))
-        Path(args.write).write_text(markdown(rows, info, r, command, started, elapsed))
+        report = markdown(rows, info, r, command, started, elapsed)
+        Path(args.write).write_text(keep_pace_section(report, Path(args.write)))
         print(f"wrote {args.write}")
     return 0
 

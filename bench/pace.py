@@ -404,14 +404,29 @@ def busy_note(load_before: str, nproc: int, flat_out: dict | None) -> list[str]:
     ]
 
 
+def section_span(text: str) -> tuple[int, int] | None:
+    """Where the pace section sits in ``text`` (start, end), or None."""
+    start = text.find(HEADING + "\n")
+    if start < 0:
+        return None
+    nxt = re.search(r"^## ", text[start + len(HEADING) :], flags=re.M)
+    return start, len(text) if nxt is None else start + len(HEADING) + nxt.start()
+
+
+def section_of(text: str) -> str | None:
+    """The pace section of a report ``text``, or None: ``bench/browser.py`` keeps it when
+    it rewrites the rest of the report."""
+    span = section_span(text)
+    return None if span is None else text[span[0] : span[1]].rstrip("\n") + "\n"
+
+
 def replace_section(text: str, section: str) -> str:
     """``text`` with the pace section replaced by ``section`` (appended when absent);
     the rest of the file untouched."""
-    start = text.find(HEADING + "\n")
-    if start < 0:
+    span = section_span(text)
+    if span is None:
         return text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
-    nxt = re.search(r"^## ", text[start + len(HEADING) :], flags=re.M)
-    end = len(text) if nxt is None else start + len(HEADING) + nxt.start()
+    start, end = span
     tail = text[end:]
     return text[:start] + section.rstrip("\n") + "\n" + ("\n" + tail if tail else "")
 
