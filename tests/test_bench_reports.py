@@ -210,7 +210,6 @@ def test_the_pace_section_replaces_its_old_self_and_leaves_the_rest():
     assert pace.replace_section(replaced, new) == replaced
 
 
-
 def test_the_browser_report_keeps_the_pace_section_it_does_not_write(tmp_path):
     path = tmp_path / "RESULTS-browser.md"
     new_report = "# Browser benchmark\n\n## Results\n\nnew browser numbers\n"
@@ -222,6 +221,7 @@ def test_the_browser_report_keeps_the_pace_section_it_does_not_write(tmp_path):
     assert pace.section_of(kept) == section
     path.write_text(new_report)  # a report without a pace section stays without one
     assert browser.keep_pace_section(new_report, path) == new_report
+
 
 # ------------------------------------------------------------------ bench/classroom.py
 
