@@ -57,7 +57,7 @@ def test_selecting_a_neuron_shows_it_in_the_boundary_view():
     dash.step()
     hidden = dash.trainer.model.hidden_outputs(boundary.grid)[0][:, 2]
     expected = 0.5 + 0.5 * hidden / np.abs(hidden).max()
-    np.testing.assert_allclose(np.asarray(boundary.heat.color).ravel(), expected, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(boundary.field.values).ravel(), expected, atol=1e-6)
     net.nodes.selected = [net.node_keys.index((0, 0))]  # an input: back to the prediction
     assert boundary.neuron is None and "Decision boundary" in boundary.widget.title
 

@@ -183,7 +183,7 @@ def test_dashboard_watches_a_module_with_batchnorm_and_dropout():
     # the boundary comes from the real module in evaluation mode
     boundary = dash.views["boundary"]
     p = 1 / (1 + np.exp(-eval_output(net, boundary.grid)[:, 0]))
-    np.testing.assert_allclose(np.asarray(boundary.heat.color).ravel(), p, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(boundary.field.values).ravel(), p, rtol=1e-5, atol=1e-6)
     acts = dash.views["activations"]
     assert len(acts.hists) == 2 and "relu" in acts.widget.children[0].children[0].title
     for name in ("network", "landscape"):  # said clearly, not drawn wrong
@@ -238,7 +238,7 @@ def test_any_elementwise_activation(activation):
     dash = nw.Dashboard(tt, views=("boundary", "activations", "weights"))
     boundary = dash.views["boundary"]
     p = 1 / (1 + np.exp(-eval_output(net, boundary.grid)[:, 0]))
-    np.testing.assert_allclose(np.asarray(boundary.heat.color).ravel(), p, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(boundary.field.values).ravel(), p, rtol=1e-5, atol=1e-6)
 
 
 def test_a_custom_module_that_is_a_plain_chain_keeps_the_full_views():
@@ -307,7 +307,7 @@ def test_race_of_general_modules():
     assert race.landscape is None
     for t, view in zip(race.trainers, race.boundaries, strict=True):
         p = 1 / (1 + np.exp(-eval_output(t.module, view.grid)[:, 0]))
-        np.testing.assert_allclose(np.asarray(view.heat.color).ravel(), p, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(view.field.values).ravel(), p, rtol=1e-5, atol=1e-6)
 
 
 def test_following_a_weight_and_playing_a_general_module():

@@ -369,8 +369,8 @@ def test_activations_view_draws_each_hidden_layers_outputs():
 # -------------------------------------------------------------- boundary
 def check_plane(view, snap, ds, loss) -> None:
     gx, gy, pts = plane_grid(ds, 60)
-    same(view.heat.x, gx, atol=1e-6)
-    same(view.heat.y, gy, atol=1e-6)
+    same(view.field.x, gx, atol=1e-6)
+    same(view.field.y, gy, atol=1e-6)
     _, raw = forward(snap, pts)
     if raw.shape[1] > 1:
         want = raw.argmax(axis=1)
@@ -378,7 +378,7 @@ def check_plane(view, snap, ds, loss) -> None:
         want = sigmoid(raw[:, 0])
     else:
         want = np.clip(raw[:, 0], 0, 1)
-    same(drawn(view.heat.color).ravel(), want, atol=1e-6)
+    same(drawn(view.field.values).ravel(), want, atol=1e-6)
     for pts_mark, X, y in (
         (view.train_pts, ds.X_train, ds.y_train),
         (view.test_pts, ds.X_test, ds.y_test),
@@ -423,7 +423,7 @@ def test_boundary_shows_one_neurons_output():
         view.update(snap, hist)
         h = forward(snap, pts)[0][1][:, 1]
         peak = np.abs(h).max() or 1.0
-        same(drawn(view.heat.color).ravel(), 0.5 + 0.5 * h / peak, atol=1e-6)
+        same(drawn(view.field.values).ravel(), 0.5 + 0.5 * h / peak, atol=1e-6)
     view.show_neuron(None)
     check_plane(view, stages[-1][0], tr.ds, "bce")
 

@@ -4,7 +4,7 @@ or a confusion matrix (anything else)."""
 from __future__ import annotations
 
 import numpy as np
-from bqplot import ColorScale, GridHeatMap, HeatMap, LinearScale, Lines, OrdinalScale, Scatter
+from bqplot import ColorScale, GridHeatMap, LinearScale, Lines, OrdinalScale, Scatter
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
@@ -22,6 +22,7 @@ from .base import (
     plot_px,
     set_changed,
 )
+from .field_image import ColorRamp, FieldImage
 from .theme import BACKGROUND, GUIDE
 
 GRID = 60  # cells per side of the prediction grid
@@ -128,20 +129,14 @@ class BoundaryView(View):
         self.x = LinearScale(min=x_range[0], max=x_range[1], allow_padding=False)
         self.y = LinearScale(min=y_range[0], max=y_range[1], allow_padding=False)
         k = ds.n_classes or 2
-        if k == 2:
-            self.cs = ColorScale(
-                min=0.0, max=1.0, mid=0.5, colors=["#f8c58e", "#f4f4f4", "#93bfe3"]
-            )
-        else:
-            self.cs = ColorScale(
-                min=0.0, max=float(k - 1), colors=[LIGHT[c % len(LIGHT)] for c in range(k)]
-            )
-        self.heat = HeatMap(
-            x=self.gx,
-            y=self.gy,
-            color=np.zeros((GRID, GRID)),
-            scales={"x": self.x, "y": self.y, "color": self.cs},
+        #: P(class 1) from orange through white to blue; a neuron's scaled output too
+        self.two_sided = ColorRamp([0.0, 0.5, 1.0], ["#f8c58e", "#f4f4f4", "#93bfe3"])
+        self.ramp = (
+            self.two_sided
+            if k == 2
+            else ColorRamp(np.arange(k), [LIGHT[c % len(LIGHT)] for c in range(k)])
         )
+        self.field = FieldImage(self.gx, self.gy, {"x": self.x, "y": self.y}, self.ramp)
         pcs = ColorScale(
             min=0.0,
             max=float(max(k - 1, 1)),
@@ -193,7 +188,7 @@ class BoundaryView(View):
         ]
         fig = figure(
             self._title,
-            [self.heat, self.train_pts, self.test_pts, self.batch_ring],
+            [self.field.mark, self.train_pts, self.test_pts, self.batch_ring],
             axes,
             width=SIZE[0],
             height=SIZE[1],
@@ -252,14 +247,14 @@ class BoundaryView(View):
             values = [*hidden, out][layer - 1][:, unit]
             peak = float(np.nanmax(np.abs(values))) or 1.0
             z = 0.5 + 0.5 * values / (peak if np.isfinite(peak) else 1.0)
-            self.heat.color = plot_array(np.nan_to_num(z, nan=0.5).reshape(GRID, GRID))
+            self.field.show(np.nan_to_num(z, nan=0.5).reshape(GRID, GRID), self.two_sided)
             return
         if self.n_classes == 2:
             p = self.context.loss.proba(out)
             z = p if p.ndim == 1 else p[:, 1]  # the probability of class 1
         else:
             z = self.context.loss.labels(out).astype(float)
-        self.heat.color = plot_array(np.nan_to_num(z, nan=0.5).reshape(GRID, GRID))
+        self.field.show(np.nan_to_num(z, nan=0.5).reshape(GRID, GRID))
 
     # --------------------------------------------------- 1-D regression fit
     def _build_curve(self):

@@ -21,12 +21,15 @@ from pages import (
 pytestmark = pytest.mark.browser
 
 # Positions of the boundary view's scatter points (train dots and test triangles: bqplot
-# draws each as a g.object_grp translated to its place) and the prediction heatmap (an
-# SVG <image> holding a PNG data URL).
+# draws each as a g.object_grp translated to its place) and the prediction's picture (an
+# SVG <image> whose href is a blob: URL of the kernel's PNG, see views/field_image.py).
 DOTS_JS = """() => Array.from(document.querySelectorAll('.nnw-view-boundary g.object_grp'))
     .map(g => g.getAttribute('transform')).filter(t => t && t.startsWith('translate'))"""
 HEATMAP_JS = """() => { const im = document.querySelector('.nnw-view-boundary image');
     return im ? (im.getAttribute('href') || im.getAttribute('xlink:href')) : null; }"""
+IMAGE_SIZE_JS = """async (url) => {
+    const bitmap = await createImageBitmap(await (await fetch(url)).blob());
+    return [bitmap.width, bitmap.height]; }"""
 
 
 @pytest.fixture
@@ -64,7 +67,10 @@ def test_dataset_dropdown_rebuilds_boundary(app):
     before = page.evaluate(DOTS_JS)
     assert len(before) == 200, len(before)  # 160 train dots and 40 test triangles
     heat_before = page.evaluate(HEATMAP_JS)
-    assert heat_before and heat_before.startswith("data:image/"), str(heat_before)[:80]
+    assert heat_before and heat_before.startswith("blob:"), str(heat_before)[:80]
+    # the page decodes the kernel's PNG: one pixel per grid point
+    size = page.evaluate(IMAGE_SIZE_JS, heat_before)
+    assert size == [60, 60], size
     page.locator(".nnw-step").click()
     wait_status(page, r"· step 1 ·")
 
