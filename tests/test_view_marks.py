@@ -522,8 +522,8 @@ def check_network(view, snap, ds) -> None:
     _, _, pts = plane_grid(ds, 16)
     hidden, raw = forward(snap, pts)
     outputs = [pts, *hidden, 2 * sigmoid(raw) - 1]
-    for layer, hm in enumerate(view.thumbnails):
-        C = drawn(hm.color)
+    for layer, thumbs in enumerate(view.thumbnails):
+        C = drawn(thumbs.values)
         for unit in range(sizes[layer]):
             v = outputs[layer][:, unit]
             block = C[unit * 18 : unit * 18 + 16]

@@ -17,6 +17,22 @@ import numpy as np
 from bqplot import Image
 from ipywidgets import Image as ImageWidget
 
+#: ColorBrewer's RdBu in 11 steps, from red (negative) through white to blue (positive):
+#: the colours of bqplot's ``ColorScale(scheme="RdBu")``
+RDBU = [
+    "#67001f",
+    "#b2182b",
+    "#d6604d",
+    "#f4a582",
+    "#fddbc7",
+    "#f7f7f7",
+    "#d1e5f0",
+    "#92c5de",
+    "#4393c3",
+    "#2166ac",
+    "#053061",
+]
+
 
 def hex_rgb(color: str) -> tuple[int, int, int]:
     """``"#rrggbb"`` as three 0-255 integers."""

@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Callable
 
 import numpy as np
-from bqplot import ColorScale, HeatMap, LinearScale, Lines, Scatter
+from bqplot import ColorScale, LinearScale, Lines, Scatter
 from ipywidgets import VBox
 
 from ..core.features import expand
@@ -22,6 +22,7 @@ from ..core.history import History
 from ..core.snapshot import Snapshot
 from .base import View, figure, nice_ceiling, not_available, plot_array, set_changed
 from .boundary import prediction_grid
+from .field_image import RDBU, ColorRamp, FieldImage
 from .follow_picker import WeightPicker
 from .neuron_picker import NeuronPicker
 from .theme import BACKGROUND, GUIDE, STRONG, TEXT
@@ -34,15 +35,16 @@ THUMB = 16  # thumbnail resolution
 # draws small weights brightest on a dark one)
 EDGE_COLORS = ["#d62728", "transparent", "#1f77b4"]
 WIDE_EDGES = ((2.6, 0.4), (4.2, 0.75))  # (stroke width, |w| / max |w| from which it is used)
-THUMB_HALF = 0.4  # thumbnail half-height, in units of the spacing between neurons
 THUMB_STRIDE = THUMB + 2  # rows per unit in a layer's stacked thumbnails
+#: thumbnail half-height, in units of the spacing between neurons: the rows of a layer's
+#: thumbnails and of the two blank rows between them all one cell apart (one image)
+THUMB_HALF = (THUMB - 1) / (2 * THUMB_STRIDE)
 
 
 def thumbnail_rows(centres: np.ndarray) -> np.ndarray:
-    """Row positions of one layer's thumbnails stacked in one HeatMap: ``THUMB`` rows
-    around each unit's centre and, between two units, two blank rows one cell away from
-    either thumbnail (a heatmap cell reaches halfway to its neighbours, so the
-    thumbnails' cells stay square and the blank ones fill the gap)."""
+    """Row positions of one layer's thumbnails stacked in one image: ``THUMB`` rows
+    around each unit's centre and, between two units, two blank rows; all one cell
+    apart."""
     cell = 2 * THUMB_HALF / (THUMB - 1)
     rows = []
     for k, c in enumerate(centres):
@@ -94,10 +96,10 @@ class NetworkView(View):
             stroke_width=1.5,
         )
         self._edge_index = self._all_edges()
-        # one HeatMap per layer holds its neurons' thumbnails: one message and one canvas
-        # per layer and refresh, not one per neuron
-        self.thumbnails: list[HeatMap] = []
-        self.thumb_scale = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
+        # one image per layer holds its neurons' thumbnails: one picture per layer and
+        # refresh, not one per neuron
+        self.thumbnails: list[FieldImage] = []
+        self.thumb_ramp = ColorRamp(np.linspace(-1.0, 1.0, len(RDBU)), RDBU)
         # bqplot gives a Lines mark one stroke width: stronger edges are drawn again, wider
         self.wide_edges = [
             Lines(
@@ -120,15 +122,14 @@ class NetworkView(View):
             y_per_px = (span + 0.4) / (height - 56)
             half_w = THUMB_HALF * x_per_px / y_per_px
             for layer in range(len(sizes)):
-                rows = thumbnail_rows(self.positions[layer])
-                hm = HeatMap(
-                    x=np.linspace(layer - half_w, layer + half_w, THUMB),
-                    y=rows,
-                    color=np.zeros((len(rows), THUMB)),
-                    scales={"x": self.x, "y": self.y, "color": self.thumb_scale},
+                thumbs = FieldImage(
+                    np.linspace(layer - half_w, layer + half_w, THUMB),
+                    thumbnail_rows(self.positions[layer]),
+                    {"x": self.x, "y": self.y},
+                    self.thumb_ramp,
                 )
-                marks.append(hm)
-                self.thumbnails.append(hm)
+                marks.append(thumbs.mark)
+                self.thumbnails.append(thumbs)
         nodes_x = np.concatenate([np.full(len(p), i) for i, p in enumerate(self.positions)])
         nodes_y = np.concatenate(self.positions)
         self.node_keys = [(i, j) for i, p in enumerate(self.positions) for j in range(len(p))]
@@ -288,11 +289,11 @@ class NetworkView(View):
         feats = self.context.features
         hidden, out = self.context.forward(snapshot, self.grid)
         outputs = [expand(self.grid, feats), *hidden, out]
-        for layer, hm in enumerate(self.thumbnails):
+        for layer, thumbs in enumerate(self.thumbnails):
             values = outputs[layer]
             last = layer == len(self.thumbnails) - 1
             n_units = len(self.positions[layer])
-            color = np.zeros((len(hm.y), THUMB), dtype=np.float32)  # gaps stay 0
+            color = np.zeros((len(thumbs.y), THUMB))  # gaps stay 0
             for unit in range(n_units):
                 v = values[:, unit]
                 if last:
@@ -301,4 +302,4 @@ class NetworkView(View):
                 v = v / peak if np.isfinite(peak) and peak > 0 else v
                 start = unit * THUMB_STRIDE
                 color[start : start + THUMB] = np.nan_to_num(v).reshape(THUMB, THUMB)
-            hm.color = color
+            thumbs.show(color)
