@@ -33,6 +33,10 @@ IOPUB_TIMEOUT = 30  # s, as nnwidgets serve (nnwidgets.classroom.options.IOPUB_T
 # JupyterLab extensions a student's page need not load, as nnwidgets serve's pages
 # (nnwidgets.classroom.options.PAGE_NEEDS_NOT): the Notebook 7 menu for JupyterLab
 PAGE_NEEDS_NOT = ["@jupyter-notebook/lab-extension"]
+# Voila's page template, as nnwidgets serve's (nnwidgets.classroom.options.VOILA_TEMPLATE):
+# Voila's lab page without the Font Awesome stylesheets from a CDN, which kept pages blank
+# for over a minute behind a firewall that drops packets to the internet
+VOILA_TEMPLATE = "nnwidgets"
 
 
 def lesson_url(lesson: str) -> str:
@@ -95,6 +99,7 @@ c.Spawner.args = [
     # The server reads Voila's options for its extension, as text evaluated later: a
     # list must be written as a Python list (a bare name would come out as None)
     f"--VoilaConfiguration.extension_denylist={PAGE_NEEDS_NOT!r}",
+    f"--VoilaConfiguration.template={VOILA_TEMPLATE}",
 ]
 c.Spawner.start_timeout = 120  # a class logging in at once starts many kernels
 c.Spawner.http_timeout = 120

@@ -128,7 +128,7 @@ def _voila_command(app: Path, args: argparse.Namespace) -> list[str]:
         "--Voila.ip=127.0.0.1",
         "--no-browser",
         f"--Voila.root_dir={app.parent}",
-        *page_needs_not_flags(),  # a faster page, as the class server's
+        *page_needs_not_flags(),  # the class server's page: faster, no CDN
     ]
 
 

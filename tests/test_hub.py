@@ -35,7 +35,12 @@ import servers  # tests/browser, put on sys.path above
 from pages import dashboard_rendered, page_errors, status_text, step_of, wait_status
 from processes import cpu_seconds, environ_of, rss_mb
 
-from nnwidgets.classroom.options import IOPUB_TIMEOUT, PAGE_NEEDS_NOT, PLAYGROUND_APP
+from nnwidgets.classroom.options import (
+    IOPUB_TIMEOUT,
+    PAGE_NEEDS_NOT,
+    PLAYGROUND_APP,
+    VOILA_TEMPLATE,
+)
 
 pytestmark = pytest.mark.hub
 
@@ -364,10 +369,13 @@ def test_config_opens_the_playground_or_a_chosen_lesson(monkeypatch):
     assert f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}" in c.Spawner.args  # as serve's
     # its pages skip the same Lab extensions as serve's; the student's server reads the
     # option as deferred text, as VoilaConfiguration then gets it
-    denied = [a for a in c.Spawner.args if a.startswith("--VoilaConfiguration.extension_deny")]
+    # and the same page template
+    voila_args = [a for a in c.Spawner.args if a.startswith("--VoilaConfiguration.")]
     server = Application()
-    server.parse_command_line(denied)
-    assert VoilaConfiguration(config=server.config).extension_denylist == list(PAGE_NEEDS_NOT)
+    server.parse_command_line(voila_args)
+    voila = VoilaConfiguration(config=server.config)
+    assert voila.extension_denylist == list(PAGE_NEEDS_NOT)
+    assert voila.template == VOILA_TEMPLATE
     assert [s["name"] for s in c.JupyterHub.services] == ["jupyterhub-idle-culler"]
     c = load_deploy_config(monkeypatch, "02_learning_rate")
     assert c.Spawner.default_url == "/voila/render/nnwidgets-lessons/02_learning_rate.ipynb"

@@ -620,7 +620,7 @@ def test_other_voilas_skip_the_same_lab_extensions(tmp_path):
     from voila.configuration import VoilaConfiguration
 
     from nnwidgets.__main__ import _voila_command, build_parser
-    from nnwidgets.classroom.options import PAGE_NEEDS_NOT, page_needs_not_flags
+    from nnwidgets.classroom.options import PAGE_NEEDS_NOT, VOILA_TEMPLATE, page_needs_not_flags
 
     args = build_parser().parse_args(["demo", "--voila", "--port", "8999"])
     cmd = _voila_command(tmp_path / "playground.ipynb", args)
@@ -628,4 +628,22 @@ def test_other_voilas_skip_the_same_lab_extensions(tmp_path):
     assert flags and all(f in cmd for f in flags)
     app = Voila()
     app.parse_command_line(flags)
-    assert VoilaConfiguration(config=app.config).extension_denylist == list(PAGE_NEEDS_NOT)
+    voila = VoilaConfiguration(config=app.config)
+    assert voila.extension_denylist == list(PAGE_NEEDS_NOT)
+    assert voila.template == VOILA_TEMPLATE  # and the same page template
+
+
+def test_pages_use_nnwidgets_template_unless_another_is_chosen(app_factory, tmp_path):
+    """The class server's pages come from ``VOILA_TEMPLATE``: Voila's lab page without
+    the stylesheets it fetched from a CDN (render-blocking: a class behind a firewall
+    that drops packets to the internet saw blank pages for over a minute)."""
+    from nnwidgets.classroom.options import VOILA_TEMPLATE
+
+    nb = notebook(tmp_path / "app.ipynb")
+    app = app_factory(str(nb), "--ClassroomVoila.preheat=0")
+    assert app.voila_configuration.template == VOILA_TEMPLATE
+    ours = [Path(p) for p in app.template_paths if Path(p).name == VOILA_TEMPLATE]
+    assert ours and (ours[0] / "index.html.j2").is_file(), app.template_paths
+    assert any(Path(p).name == "lab" for p in app.template_paths)  # the page it extends
+    page = app_factory(str(nb), "--template=classic").voila_configuration
+    assert page.template == "classic"  # the user's own choice wins

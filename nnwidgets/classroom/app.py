@@ -35,6 +35,7 @@ from nnwidgets.classroom.options import (
     IOPUB_TIMEOUT,
     PAGE_NEEDS_NOT,
     PLAYGROUND_PREHEAT,
+    VOILA_TEMPLATE,
 )
 from nnwidgets.classroom.pages import ClassroomVoilaHandler, LessonIndexHandler
 from nnwidgets.widgets.pace import MAX_SPEED_ENV
@@ -93,6 +94,12 @@ class ClassroomVoila(Voila):
         config=True,
         help="The notebooks served (paths under root_dir) when a folder is served.",
     )
+
+    def setup_template_dirs(self):
+        """Voila's template lookup, with ``VOILA_TEMPLATE`` unless one was configured."""
+        if "template" not in self.config.VoilaConfiguration:
+            self.voila_configuration.template = VOILA_TEMPLATE
+        super().setup_template_dirs()
 
     def initialize(self, argv=None):
         """Voila's initialisation, then the classroom defaults."""

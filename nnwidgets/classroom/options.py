@@ -29,14 +29,23 @@ IOPUB_TIMEOUT = 30
 #: Notebook 7 menu items for JupyterLab (switch to Notebook, open in a new tab). Their
 #: code is fetched and run before the dashboard can appear (about 0.5 s here)
 PAGE_NEEDS_NOT = ("@jupyter-notebook/lab-extension",)
+#: Voila's page template for a class's pages (``classroom/voila_template``, installed
+#: under share/jupyter/voila/templates): Voila's "lab" page without its render-blocking
+#: Font Awesome stylesheets from a CDN, which kept a class's pages blank for over a
+#: minute behind a firewall that drops packets to the internet
+VOILA_TEMPLATE = "nnwidgets"
 NOTEBOOK_PREHEAT = 0  # ... and for each lesson: a lesson may train for long when it runs
 APP_MODULE = "nnwidgets.classroom.app"
 
 
 def page_needs_not_flags() -> list[str]:
-    """Voila's command-line flags that keep ``PAGE_NEEDS_NOT`` out of its pages (for a
-    Voila that is not the class server, e.g. ``nnwidgets demo --voila``)."""
-    return [f"--VoilaConfiguration.extension_denylist={name}" for name in PAGE_NEEDS_NOT]
+    """Voila's command-line flags for the class server's pages in a Voila that is not
+    the class server (e.g. ``nnwidgets demo --voila``): ``VOILA_TEMPLATE``, and
+    ``PAGE_NEEDS_NOT`` kept out."""
+    return [
+        f"--VoilaConfiguration.template={VOILA_TEMPLATE}",
+        *(f"--VoilaConfiguration.extension_denylist={name}" for name in PAGE_NEEDS_NOT),
+    ]
 
 
 # The playground notebook of a class (``nnwidgets serve``, and each student's

@@ -25,6 +25,8 @@ import servers
 from pages import status_text, step_of, wait_status, wait_status_change
 from processes import alive, cpu_seconds, descendants, environ_of, kernel_pids, left_running
 
+from nnwidgets.classroom.options import VOILA_TEMPLATE
+
 pytestmark = pytest.mark.browser
 
 MAX_KERNELS = 1
@@ -45,6 +47,16 @@ FULL_CONSOLE = (
 )
 QUICK_STARTS: list[float] = []  # measured, reported at the end of the module
 USED: set[int] = set()  # kernels that a page has taken: not the preheated one any more
+# What students' pages asked of any other host than the class server. A class may sit
+# behind a firewall that drops packets to the internet: every such request is held
+# unanswered, as there, and none may be made (Voila's lab page had two render-blocking
+# Font Awesome stylesheets from a CDN, and its pages stayed blank for over a minute).
+OUTSIDE: list[str] = []
+# Each Font Awesome icon in the page: its class, the glyph before it, and whether the
+# icon font is loaded (from Voila's own bundle, not a CDN)
+ICONS_JS = """(root) => Array.from(document.querySelectorAll(root + ' i.fa')).map(i => [
+    i.className, getComputedStyle(i, '::before').content,
+    document.fonts.check('900 16px ' + getComputedStyle(i).fontFamily)])"""
 
 
 # ------------------------------------------------------------------ waiting
@@ -156,6 +168,10 @@ def open_student(browser, server) -> tuple[object, object, set[str], float]:
     from goto to the status line visible)."""
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     context.set_default_timeout(60_000)
+    context.route(
+        lambda url: not url.startswith(server.base),
+        lambda route: OUTSIDE.append(route.request.url),  # never answered: dropped
+    )
     page = context.new_page()
     ids = kernel_ids_of(page)
     t0 = time.monotonic()
@@ -189,6 +205,14 @@ def test_a_student_steps_and_the_next_finds_the_class_full(class_server, browser
         # the views below the first screen follow once the page has shown it
         page1.locator(".nnw-playground .nnw-view-gradients .bqplot.figure").first.wait_for()
         step_once(page1)
+        # the page came without the internet, its icons too
+        assert OUTSIDE == [], OUTSIDE
+        assert f"/voila/templates/{VOILA_TEMPLATE}/" in page1.content()
+        icons = page1.evaluate(ICONS_JS, ".nnw-playground")
+        assert len(icons) >= 5, icons  # Reset, Play, Step, Epoch, Regenerate, ...
+        assert all(
+            glyph not in ("none", "normal", '""') and loaded for _, glyph, loaded in icons
+        ), icons
 
         second = browser.new_context()
         try:
@@ -271,3 +295,4 @@ def test_students_start_quickly(class_server, browser):
     assert median < limit, (
         f"dashboards took {QUICK_STARTS} s to appear ({median=:.2f}, {limit=:.1f})"
     )
+    assert OUTSIDE == [], OUTSIDE
