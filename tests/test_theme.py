@@ -121,3 +121,29 @@ def test_guide_marks_take_theme_variables():
     nodes = dash.views["network"].nodes
     assert nodes.colors == [theme.TEXT] and nodes.stroke == theme.BACKGROUND
     dash.close()
+
+
+def wcag_contrast(a: str, b: str) -> float:
+    """WCAG 2.1's contrast ratio of two ``#rrggbb`` colours."""
+
+    def luminance(color: str) -> float:
+        channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_train_and_test_colours_stand_out_on_light_and_dark_plots():
+    """The loss curves' train and test colours (the first two of the palette) reach 3:1,
+    what a line needs against its background, on white and on JupyterLab Dark's plots
+    (tab10's orange did not: 2.5:1 on white)."""
+    from nnwidgets.views.loss import TEST, TRAIN
+    from nnwidgets.views.protocol import PALETTE
+
+    assert (TRAIN, TEST) == (PALETTE[0], PALETTE[1])
+    for color in (TRAIN, TEST):
+        for background in ("#ffffff", "#111111"):
+            assert wcag_contrast(color, background) >= 3.0, (color, background)
+    assert wcag_contrast("#ff7f0e", "#ffffff") < 3.0  # the check tells tab10's orange

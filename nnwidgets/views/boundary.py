@@ -275,7 +275,7 @@ class BoundaryView(View):
             x=ds.X_train[:, 0],
             y=ds.y_train[:, 0],
             scales={"x": self.x, "y": self.y},
-            colors=["#1f77b4"],
+            colors=[PALETTE[0]],
             default_size=20,
             labels=["train"],
             display_legend=True,
@@ -284,7 +284,7 @@ class BoundaryView(View):
             x=ds.X_test[:, 0],
             y=ds.y_test[:, 0],
             scales={"x": self.x, "y": self.y},
-            colors=["#ff7f0e"],
+            colors=[PALETTE[1]],
             marker="triangle-up",
             default_size=32,
             labels=["test"],
@@ -340,7 +340,7 @@ class BoundaryView(View):
         self.x, self.y = LinearScale(allow_padding=False), LinearScale(allow_padding=False)
         self.fit_fig = None
         self.pred_pts = Scatter(
-            x=[], y=[], scales={"x": self.x, "y": self.y}, colors=["#ff7f0e"], default_size=24
+            x=[], y=[], scales={"x": self.x, "y": self.y}, colors=[PALETTE[1]], default_size=24
         )
         t = ds.y_test[:, 0] if len(ds.y_test) else ds.y_train[:, 0]
         self.diag = Lines(

@@ -15,6 +15,7 @@ from .alt_text import metric_pair, number, percent
 from .axis_ticks import plot_px
 from .base import (
     MIN_STEPS,
+    PALETTE,
     PLAY_HZ,
     View,
     apply_ticks,
@@ -31,7 +32,7 @@ from .base import (
     set_changed,
 )
 
-TRAIN, TEST = "#1f77b4", "#ff7f0e"
+TRAIN, TEST = PALETTE[0], PALETTE[1]
 # the batch loss: the train colour, faint through opacity rather than a pale colour (a pale
 # colour would be the brightest line on a dark background)
 BATCH, BATCH_OPACITY = TRAIN, 0.4

@@ -14,12 +14,16 @@ tr = nw.Trainer(nw.MLP([2, 5, 3, 1], seed=0), ds, optimizer=nw.optim.SGD(lr=0.1)
 dash = nw.Dashboard(tr, views=("loss", "network", "boundary", "landscape"))
 dash"""
 
-# bqplot draws the edges of a Lines mark as <path class="curve"> elements, and every
-# HeatMap (a layer's thumbnails, prediction, landscape) as an SVG <image> with a PNG data URL.
+# bqplot draws the edges of a Lines mark as <path class="curve"> elements; a layer's
+# thumbnails and the prediction are kernel-made PNGs in SVG <image>s with blob: URLs
+# (views/field_image.py), the landscape a HeatMap's <image> with a PNG data URL.
 EDGES_JS = """() => Array.from(document.querySelectorAll('.nnw-view-network path.line'))
     .map(p => p.getAttribute('d')).filter(d => d && d.length > 3)"""
 IMAGES_JS = """(sel) => Array.from(document.querySelectorAll(sel + ' image'))
     .map(im => im.getAttribute('href') || im.getAttribute('xlink:href') || '')"""
+IMAGE_SIZE_JS = """async (url) => {
+    const bitmap = await createImageBitmap(await (await fetch(url)).blob());
+    return [bitmap.width, bitmap.height]; }"""
 TITLE_JS = """() => { const t = document.querySelector('.nnw-view-boundary .mainheading');
     return t ? t.textContent : null; }"""
 
@@ -37,7 +41,10 @@ def test_network_diagram_draws_edges_and_thumbnails_and_selects_neurons(dashboar
     page.wait_for_function(f"() => ({EDGES_JS})().length >= 2 * 5 + 5 * 3 + 3")
     thumbs = page.evaluate(IMAGES_JS, ".nnw-view-network")
     assert len(thumbs) == 4, len(thumbs)  # one per layer, inputs included
-    assert all(t.startswith("data:image/") for t in thumbs)
+    assert all(t.startswith("blob:") for t in thumbs), thumbs
+    # each decodes to 16 pixels across and 18 rows per neuron (two blank between neurons)
+    sizes = [page.evaluate(IMAGE_SIZE_JS, url) for url in thumbs]
+    assert sizes == [[16, 18 * n - 2] for n in (2, 5, 3, 1)], sizes
     before = page.evaluate(IMAGES_JS, ".nnw-view-network")
     page.locator(".nnw-epoch").click()
     wait_status(page, r"^epoch 1 ·")

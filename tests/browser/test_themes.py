@@ -134,6 +134,14 @@ MEASURE_JS = r"""
                     plotBackground(fig), guideMin));
     }
   }
+  // the loss view's train and test curves (the batch line is faint by design)
+  for (const fig of figures('loss')) {
+    for (const path of fig.querySelectorAll('path.line')) {
+      const cs = getComputedStyle(path);
+      if (parseFloat(cs.opacity) < 1 || cs.stroke === 'none' || !shown(path)) continue;
+      out.push(item('data line', path, parse(cs.stroke), plotBackground(fig), guideMin));
+    }
+  }
   for (const fig of figures('weights')) {
     for (const text of fig.querySelectorAll('text')) {
       if (text.textContent.trim() !== hint || !shown(text)) continue;
