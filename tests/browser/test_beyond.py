@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pages import dashboard_rendered, install, page_errors, wait_status
+from pages import dashboard_rendered, install, page_errors, pause, wait_status
 
 pytestmark = pytest.mark.browser
 
@@ -80,4 +80,33 @@ def test_landscape_fills_and_draws_the_path(dashboard, page):
     )
     info = page.locator(".nnw-view-landscape").inner_text()
     assert "slice centred on step" in info and "loss from" in info, info
+    assert page_errors(page) == []
+
+
+# The bytes of the PNG an SVG <image> shows, as base64 (fetched from its blob: URL).
+IMAGE_BASE64_JS = """async (im) => {
+    const bytes = new Uint8Array(await (await fetch(im.getAttribute('href'))).arrayBuffer());
+    let text = '';
+    for (const b of bytes) text += String.fromCharCode(b);
+    return btoa(text); }"""
+KERNEL_PICTURES = """\
+import base64
+shown = [dash.views['boundary'].field, *dash.views['network'].thumbnails]
+print('pictures', *(base64.b64encode(bytes(f.mark.image.value)).decode() for f in shown))"""
+
+
+def test_after_pause_the_page_shows_the_kernels_last_pictures(dashboard, page):
+    """The boundary and the thumbnails are two image widgets taking turns (the next
+    picture goes into the one not shown, which then replaces it): after play, each
+    picture in the page is the kernel's last, byte for byte."""
+    page.locator("button.nnw-play").click()
+    page.wait_for_timeout(2500)
+    pause(page, settle=10)  # the status stops: the last full refresh has been drawn
+    # the cell's output comes after the last refresh's messages, which the page
+    # handles in order
+    out = dashboard.add_and_run_cell(KERNEL_PICTURES, expect="pictures")
+    kernel = out.split("pictures", 1)[1].split()
+    images = page.locator(".nnw-view-boundary image, .nnw-view-network image")
+    shown = [images.nth(i).evaluate(IMAGE_BASE64_JS) for i in range(images.count())]
+    assert len(kernel) == 1 + 4 and sorted(shown) == sorted(kernel)  # any page order
     assert page_errors(page) == []
