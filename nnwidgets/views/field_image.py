@@ -2,10 +2,11 @@
 by bqplot's ``Image`` mark.
 
 bqplot's ``HeatMap`` paints every cell into a canvas in the page and re-encodes the
-canvas as a PNG data URL at each draw: for the boundary's 60 x 60 cells, about 20 ms of
-the page's CPU per draw, five times a second while playing. Here the kernel maps the
-values to colours and encodes a 60 x 60 PNG (well under a millisecond); the page only
-decodes it, and the browser scales it to the plot, smoothly.
+canvas as a PNG data URL at each draw: for the boundary's 60 x 60 cells, about 40 ms of
+the page's CPU per draw (``bench/browser.py``'s breakdown), five times a second while
+playing. Here the kernel maps the values to colours and encodes a 60 x 60 PNG (under a
+millisecond); the page only decodes it (about 6 ms a draw, all told), and the browser
+scales it to the plot, smoothly.
 """
 
 from __future__ import annotations
