@@ -769,7 +769,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", metavar="PATH", help="write a markdown report")
     ap.add_argument("--clicks", type=int, default=20, help="Step clicks timed (default 20)")
     ap.add_argument("--play-seconds", type=float, default=5.0, help="play time (default 5)")
-    ap.add_argument("--play-repeats", type=int, default=3, help="plays timed (default 3)")
+    ap.add_argument("--play-repeats", type=int, default=5, help="plays timed (default 5)")
     ap.add_argument("--cold-runs", type=int, default=3, help="Run All on fresh kernels")
     ap.add_argument("--warm-runs", type=int, default=3, help="Run All again, same kernel")
     ap.add_argument(
