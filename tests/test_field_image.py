@@ -120,3 +120,22 @@ def test_the_demo_boundary_is_an_image_of_the_prediction():
     assert pixels.shape == (60, 60, 3)
     # the top-left pixel is the grid's last row's first point
     np.testing.assert_array_equal(pixels[0, 0], view.ramp(view.field.values[-1, 0]))
+
+
+def test_field_image_moves_to_a_new_grid():
+    field = FieldImage(
+        np.arange(3.0),
+        np.arange(3.0),
+        {"x": LinearScale(), "y": LinearScale()},
+        ColorRamp([0.0, 1.0], ["#000000", "#ffffff"], nan_color="#ff0000"),
+    )
+    field.place(np.linspace(-1.0, 1.0, 5), np.linspace(0.0, 2.0, 3))
+    np.testing.assert_allclose(field.mark.x, [-1.25, 1.25])
+    np.testing.assert_allclose(field.mark.y, [-0.5, 2.5])
+    assert field.values.shape == (3, 5) and np.isnan(field.values).all()
+    values = np.full((3, 5), np.nan)
+    values[0] = 1.0  # the first row computed, the others not yet: the nan colour
+    field.show(values)
+    pixels = decode_png(field.mark.image.value)
+    assert pixels.shape == (3, 5, 3)
+    assert (pixels[-1] == 255).all() and (pixels[:-1] == [255, 0, 0]).all()

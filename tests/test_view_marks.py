@@ -545,8 +545,8 @@ def check_landscape(view, ds, loss, points, centre_step) -> None:
     sl = view.slice
     n = len(sl.alphas)
     same(sl.alphas, np.linspace(-1, 1, n))
-    same(view.heat.x, sl.alphas)
-    same(view.heat.y, sl.alphas)
+    same(view.field.x, sl.alphas)
+    same(view.field.y, sl.alphas)
     keys = sorted(points[0][1].params)
     centre = np.concatenate([np.ravel(points[0][1].params[k]) for k in keys])
     np.testing.assert_allclose(sl.centre, centre)
@@ -563,10 +563,11 @@ def check_landscape(view, ds, loss, points, centre_step) -> None:
                 start += int(np.prod(shape))
             snap = dataclasses.replace(points[0][1], params=params)
             want[i, j] = loss.value(forward(snap, ds.X_train)[1], y)
-    same(view.heat.color, np.log10(want), atol=1e-6)
+    same(view.field.values, np.log10(want), atol=1e-6)
     finite = want[np.isfinite(want)]
-    assert view.cs.min == pytest.approx(np.log10(finite.min()), rel=1e-9)
-    assert view.cs.max == pytest.approx(np.log10(finite.max()), rel=1e-9)
+    lo, hi = view.color_range
+    assert lo == pytest.approx(np.log10(finite.min()), rel=1e-9)
+    assert hi == pytest.approx(np.log10(finite.max()), rel=1e-9)
     state = "complete" if sl.row == n else f"computing rows {sl.row}/{n}…"
     assert view.info.value == (
         f"slice centred on step {centre_step}; {state}; "

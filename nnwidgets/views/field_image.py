@@ -34,6 +34,19 @@ RDBU = [
     "#053061",
 ]
 
+#: matplotlib's viridis at nine even steps, from low (dark violet) to high (yellow)
+VIRIDIS = [
+    "#440154",
+    "#472d7b",
+    "#3b528b",
+    "#2c728e",
+    "#21918c",
+    "#28ae80",
+    "#5ec962",
+    "#addc30",
+    "#fde725",
+]
+
 
 def hex_rgb(color: str) -> tuple[int, int, int]:
     """``"#rrggbb"`` as three 0-255 integers."""
@@ -115,6 +128,13 @@ class FieldImage:
             scales=scales,
             pixelated=False,
         )
+
+    def place(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Cover a new grid of cell centres ``x`` and ``y``; blank until ``show``."""
+        self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        self.values = np.full((len(self.y), len(self.x)), np.nan)
+        with self.mark.hold_sync():
+            self.mark.x, self.mark.y = self._edges(self.x), self._edges(self.y)
 
     @staticmethod
     def _edges(centres: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ numbers come from ``nnwidgets.core.landscape``; this module draws them.
 from __future__ import annotations
 
 import numpy as np
-from bqplot import ColorScale, HeatMap, LinearScale, Lines, Scatter
+from bqplot import LinearScale, Lines, Scatter
 from ipywidgets import HTML, Button, Dropdown, HBox, IntSlider, Layout, VBox
 
 from ..core.features import expand
@@ -20,8 +20,10 @@ from ..core.landscape import LandscapeSlice, filter_normalised_direction, flatte
 from ..core.snapshot import Snapshot
 from .base import View, axis, figure, not_available, plot_array
 from .boundary import set_axis_ticks
+from .field_image import VIRIDIS, ColorRamp, FieldImage
 
 MAX_TRAJECTORY = 400
+NOT_COMPUTED = "#d9d9d9"  # the slice's cells not computed yet
 TIME_BUDGET = 0.005  # seconds of grid work per refresh: a quarter of a 20 Hz interval
 
 __all__ = [
@@ -85,13 +87,10 @@ class LandscapeView(View):
         self.info = HTML()
         self.x = LinearScale(min=-1.1, max=1.1, allow_padding=False)
         self.y = LinearScale(min=-1.1, max=1.1, allow_padding=False)
-        self.cs = ColorScale(scheme="viridis")
-        self.heat = HeatMap(
-            x=np.linspace(-1, 1, 3),
-            y=np.linspace(-1, 1, 3),
-            color=np.zeros((3, 3)),
-            scales={"x": self.x, "y": self.y, "color": self.cs},
-        )
+        # log10(loss) in viridis over the range computed so far; rows not yet computed grey
+        self.color_range = (0.0, 1.0)
+        start = np.linspace(-1, 1, 3)
+        self.field = FieldImage(start, start, {"x": self.x, "y": self.y}, self._ramp())
         self.path = Lines(
             x=[], y=[], scales={"x": self.x, "y": self.y}, colors=["white"], stroke_width=2
         )
@@ -109,7 +108,7 @@ class LandscapeView(View):
         ]
         fig = figure(
             "Loss landscape: log10(loss) around the weights",
-            [self.heat, self.path, self.here],
+            [self.field.mark, self.path, self.here],
             axes,
             width="420px",
             height="400px",
@@ -184,18 +183,22 @@ class LandscapeView(View):
         if self.follow and sl.done and np.abs(coords[-1]).max() > 1.0:
             self.request()  # the weights left the slice: centre a new one on them
 
+    def _ramp(self) -> ColorRamp:
+        """Viridis over ``color_range``; a cell not yet computed (NaN) grey."""
+        lo, hi = self.color_range
+        return ColorRamp(np.linspace(lo, hi, len(VIRIDIS)), VIRIDIS, nan_color=NOT_COMPUTED)
+
     def _draw_grid(self) -> None:
         sl = self.slice
         grid = sl.grid
         finite = grid[np.isfinite(grid) & (grid > 0)]
         shown = np.log10(np.where(grid > 0, grid, np.nan))
-        with self.heat.hold_sync():
-            self.heat.x = plot_array(sl.alphas)
-            self.heat.y = plot_array(sl.alphas)
-            self.heat.color = plot_array(shown)
+        if not np.array_equal(self.field.x, sl.alphas):
+            self.field.place(sl.alphas, sl.alphas)
         if finite.size:
             lo, hi = np.log10(finite.min()), np.log10(finite.max())
-            self.cs.min, self.cs.max = float(lo), float(max(hi, lo + 1e-6))
+            self.color_range = (float(lo), float(max(hi, lo + 1e-6)))
+        self.field.show(shown, self._ramp())
         n = len(sl.alphas)
         state = "complete" if sl.done else f"computing rows {sl.row}/{n}…"
         span = f"; loss from {finite.min():.3g} to {finite.max():.3g}" if finite.size else ""

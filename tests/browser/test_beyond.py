@@ -15,8 +15,8 @@ dash = nw.Dashboard(tr, views=("loss", "network", "boundary", "landscape"))
 dash"""
 
 # bqplot draws the edges of a Lines mark as <path class="curve"> elements; a layer's
-# thumbnails and the prediction are kernel-made PNGs in SVG <image>s with blob: URLs
-# (views/field_image.py), the landscape a HeatMap's <image> with a PNG data URL.
+# thumbnails, the prediction and the landscape are kernel-made PNGs in SVG <image>s with
+# blob: URLs (views/field_image.py).
 EDGES_JS = """() => Array.from(document.querySelectorAll('.nnw-view-network path.line'))
     .map(p => p.getAttribute('d')).filter(d => d && d.length > 3)"""
 IMAGES_JS = """(sel) => Array.from(document.querySelectorAll(sel + ' image'))
@@ -65,7 +65,7 @@ def test_network_diagram_draws_edges_and_thumbnails_and_selects_neurons(dashboar
 
 def test_landscape_fills_and_draws_the_path(dashboard, page):
     page.wait_for_function(
-        f"() => ({IMAGES_JS})('.nnw-view-landscape').some(s => s.startsWith('data:image/'))",
+        f"() => ({IMAGES_JS})('.nnw-view-landscape').some(s => s.startsWith('blob:'))",
         timeout=15_000,
     )
     for _ in range(3):
