@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from nnwidgets.classroom import options as serve_options
-from nnwidgets.classroom.options import PLAYGROUND_APP, page_needs_not_flags
+from nnwidgets.classroom.options import PLAYGROUND_APP, class_page_flags
 from nnwidgets.lessons import DEFAULT_FOLDER, QUICKSTART, CopyResult, copy_lessons
 
 DESCRIPTION = """\
@@ -128,7 +128,7 @@ def _voila_command(app: Path, args: argparse.Namespace) -> list[str]:
         "--Voila.ip=127.0.0.1",
         "--no-browser",
         f"--Voila.root_dir={app.parent}",
-        *page_needs_not_flags(),  # the class server's page: faster, no CDN
+        *class_page_flags(),  # the class server's page: faster, no CDN
     ]
 
 

@@ -620,11 +620,11 @@ def test_other_voilas_skip_the_same_lab_extensions(tmp_path):
     from voila.configuration import VoilaConfiguration
 
     from nnwidgets.__main__ import _voila_command, build_parser
-    from nnwidgets.classroom.options import PAGE_NEEDS_NOT, VOILA_TEMPLATE, page_needs_not_flags
+    from nnwidgets.classroom.options import PAGE_NEEDS_NOT, VOILA_TEMPLATE, class_page_flags
 
     args = build_parser().parse_args(["demo", "--voila", "--port", "8999"])
     cmd = _voila_command(tmp_path / "playground.ipynb", args)
-    flags = page_needs_not_flags()
+    flags = class_page_flags()
     assert flags and all(f in cmd for f in flags)
     app = Voila()
     app.parse_command_line(flags)

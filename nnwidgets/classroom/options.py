@@ -38,7 +38,7 @@ NOTEBOOK_PREHEAT = 0  # ... and for each lesson: a lesson may train for long whe
 APP_MODULE = "nnwidgets.classroom.app"
 
 
-def page_needs_not_flags() -> list[str]:
+def class_page_flags() -> list[str]:
     """Voila's command-line flags for the class server's pages in a Voila that is not
     the class server (e.g. ``nnwidgets demo --voila``): ``VOILA_TEMPLATE``, and
     ``PAGE_NEEDS_NOT`` kept out."""

@@ -113,9 +113,8 @@ class FieldImage:
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, scales: dict, ramp: ColorRamp) -> None:
-        self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         self.ramp = ramp
-        self.values = np.full((len(self.y), len(self.x)), np.nan)
+        self._set_grid(x, y)
         blank = png_bytes(ramp(self.values)[::-1])
         # two images taking turns: bqplot's Image redraws when its image widget is
         # replaced, not when that widget's bytes change, so the next picture goes into the
@@ -129,10 +128,13 @@ class FieldImage:
             pixelated=False,
         )
 
-    def place(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Cover a new grid of cell centres ``x`` and ``y``; blank until ``show``."""
+    def _set_grid(self, x: np.ndarray, y: np.ndarray) -> None:
         self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         self.values = np.full((len(self.y), len(self.x)), np.nan)
+
+    def place(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Cover a new grid of cell centres ``x`` and ``y``; blank until ``show``."""
+        self._set_grid(x, y)
         with self.mark.hold_sync():
             self.mark.x, self.mark.y = self._edges(self.x), self._edges(self.y)
 
