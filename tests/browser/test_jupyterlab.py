@@ -239,10 +239,32 @@ def test_divergence_stops_play_and_keeps_weights_finite(lab_notebook, page):
     for title in limits:
         value = float(re.search(r"\|w\| ≤ (\S+)", title).group(1))
         assert math.isfinite(value), title
-    fills = page.evaluate(
-        """() => Array.from(document.querySelectorAll(
-            '.nnw-view-weights .bqplot.figure rect.heatmapcell'))
-            .map(r => r.style.fill || r.getAttribute('fill'))"""
+    # each heatmap's picture is shown, decoded and as big as its plot
+    maps = page.evaluate(
+        """() => Promise.all(Array.from(document.querySelectorAll(
+            '.nnw-weight-map image')).map(async (im) => {
+              const img = new Image();
+              img.src = im.getAttribute('href');
+              await img.decode();
+              const box = im.getBoundingClientRect();
+              return [img.naturalWidth, img.naturalHeight, box.width, box.height];
+            }))"""
     )
-    assert fills and all(f and f.startswith("rgb") for f in fills), sorted(set(fills))[:5]
+    assert len(maps) == 3, maps
+    for width, height, shown_w, shown_h in maps:
+        assert width > 0 and abs(shown_w - width) <= 1 and abs(shown_h - height) <= 1, maps
+    assert page_errors(page) == []
+
+
+def test_a_click_on_a_weight_cell_follows_that_weight(dashboard, page):
+    """W1 of the 2-8-8-1 network: a click in the middle of row 2, column 5 of its map."""
+    image = page.locator(".nnw-weight-map image").nth(1)
+    box = image.bounding_box()
+    image.click(position={"x": box["width"] * 5.5 / 8, "y": box["height"] * 2.5 / 8})
+    legend = page.locator(".nnw-view-weights .nnw-legend").last
+    legend.filter(has_text="W1[2,5]").wait_for(timeout=15_000)
+    page.locator(".nnw-step").click()
+    wait_status(page, r"· step 1 ·")
+    trace = page.locator(".nnw-view-weights .bqplot.figure").last
+    assert trace.locator("path.line").count() >= 1
     assert page_errors(page) == []
