@@ -28,13 +28,20 @@ async function collect(model, el, msg) {
     throw new Error("this anywidget gives the page module no widget_manager (anywidget >= 0.9)");
   }
   const root = el.closest(".nnw-dashboard") || document.body;
+  const views = [];
+  for (const fig of msg.figures) {
+    views.push(await figureView(model.widget_manager, fig.id, root));
+  }
+  // Every box in one go, before any SVG is asked for: the page may scroll or lay out
+  // again while get_svg works (it loads each image of a figure), which would move the
+  // boxes measured after it.
+  const boxes = views.map((view) => (view === null ? null : view.el.getBoundingClientRect()));
   const found = [];
   const buffers = [];
   let hidden = 0;
-  for (const [index, fig] of msg.figures.entries()) {
-    const view = await figureView(model.widget_manager, fig.id, root);
+  for (const [index, view] of views.entries()) {
+    const box = boxes[index];
     if (view === null) continue;
-    const box = view.el.getBoundingClientRect();
     if (box.width < 1 || box.height < 1) {
       hidden += 1; // not on screen: a collapsed box, or a tab in the background
       continue;
