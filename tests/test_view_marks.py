@@ -16,7 +16,6 @@ import functools
 
 import numpy as np
 import pytest
-from pngs import decode_png
 
 import nnwidgets as nw
 from nnwidgets.views import (
@@ -37,7 +36,6 @@ from nnwidgets.views.base import (
     nice_ceiling,
     shown_labels,
 )
-from nnwidgets.views.field_image import RDBU, ColorRamp
 
 ACT = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
 
@@ -241,12 +239,11 @@ def check_weights(view, snap) -> None:
     for i, hm in enumerate(view.heatmaps):
         W = np.asarray(snap.params[f"W{i}"])
         n_in, n_out = W.shape
-        same(hm.values, W)
-        lim = view.limits[i]
-        png = decode_png(hm.mark.image.value)  # the picture: W's colours at its cells
-        mid = [(edges[:-1] + edges[1:]) // 2 for edges in (hm.row_edges, hm.col_edges)]
-        ramp = ColorRamp(np.linspace(-lim, lim, len(RDBU)), RDBU)
-        np.testing.assert_array_equal(png[np.ix_(*mid)][..., :3], ramp(W))
+        C = drawn(hm.color)
+        same(C[:n_in, :n_out], W)
+        assert not C[n_in:].any() and not C[:, n_out:].any()  # blank padding only
+        lim = view.color_scales[i].max
+        assert view.color_scales[i].min == -lim
         assert 1.0 <= lim / np.abs(W).max() <= 1.25 + 1e-9  # a round range just covering |W|
         assert view.heat_figs[i].title == f"W{i} ({n_in}→{n_out}), |w| ≤ {lim:.2g}"
         check_histogram(view.hists[i], W)
@@ -617,13 +614,14 @@ def test_weights_view_fixed_range_is_shared_and_holds():
     view.update(s1, h1)
     view.fixed.value = True
     biggest = max(np.abs(s1.params[f"W{i}"]).max() for i in range(3))
-    limits = set(view.limits)
+    limits = {cs.max for cs in view.color_scales}
     assert len(limits) == 1 and 1.0 <= limits.pop() / biggest <= 1.25 + 1e-9
-    held = view.limits[0]
+    held = view.color_scales[0].max
     view.update(s2, h2)  # the weights grew: the fixed range holds, the maps clip
-    assert all(limit == held for limit in view.limits)
+    assert all(cs.max == held for cs in view.color_scales)
     for i, hm in enumerate(view.heatmaps):
-        same(hm.values, s2.params[f"W{i}"])
+        W = np.asarray(s2.params[f"W{i}"])
+        same(drawn(hm.color)[: W.shape[0], : W.shape[1]], W)
         assert view.heat_figs[i].title.endswith(f"|w| ≤ {held:.2g}")
     view.fixed.value = False
     check_weights(view, s2)

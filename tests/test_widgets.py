@@ -12,6 +12,7 @@ from ipywidgets import Widget
 import nnwidgets as nw
 from nnwidgets.views import VIEWS, ViewContext
 from nnwidgets.views.base import figures
+from nnwidgets.views.weights import padded
 
 
 def make_trainer(**kw):
@@ -56,7 +57,8 @@ def test_step_button_steps_and_refreshes_every_view(dash):
     np.testing.assert_array_equal(loss.batch_line.y, np.float32(tr.history.series("batch_loss")[1]))
     weights = dash.views["weights"]
     for i, hm in enumerate(weights.heatmaps):
-        np.testing.assert_allclose(hm.values, tr.model.params[f"W{i}"])
+        W = tr.model.params[f"W{i}"]
+        np.testing.assert_allclose(np.asarray(hm.color)[: W.shape[0], : W.shape[1]], W)
     grads = dash.views["gradients"]
     assert np.asarray(grads.flow.y).shape == (3, 5)
 
@@ -165,17 +167,17 @@ def test_views_update_from_hand_made_snapshot():
         assert f"nnw-view-{name}" in classes(view.widget)
 
 
-def click_map(weights, layer: int, x: float, y: float) -> None:
-    """A click on a weights heatmap at data coordinates (x, y), as bqplot's Image sends it."""
-    content = {"event": "element_click", "data": {"click_x": x, "click_y": y}}
-    weights.heatmaps[layer].mark._handle_custom_msgs(None, content)
+def click_cell(weights, layer: int, row: int, col: int) -> None:
+    """A click on a heatmap cell, as bqplot's page sends it (the cell's numbers)."""
+    content = {"event": "element_click", "data": {"rowNum": row, "columnNum": col}}
+    weights.heatmaps[layer]._handle_custom_msgs(None, content)
 
 
 def test_weight_following_records_values(dash):
     weights = dash.views["weights"]
-    click_map(weights, 1, 3.4, 2.7)  # column 3, row 2
+    click_cell(weights, 1, 2, 3)
     assert weights.followed == [(1, 2, 3)]
-    assert weights.heatmaps[1].marked == ((2, 3),)  # framed in its heatmap
+    assert np.asarray(weights.heatmaps[1].selected).tolist() == [[2, 3]]  # framed
     assert weights.trace_lines.marker == "circle"  # one point so far: drawn as a dot
     for _ in range(4):
         dash.step()
@@ -183,25 +185,37 @@ def test_weight_following_records_values(dash):
     assert np.isfinite(xs).all() and np.isfinite(ys).all()
     assert xs.size == 5  # at selection time, then four steps
     assert ys.ravel()[-1] == pytest.approx(dash.trainer.model.params["W1"][2, 3], rel=1e-6)
-    click_map(weights, 2, 1.5, 0.5)  # right of the one column of a 5x1 matrix
-    click_map(weights, 2, 0.5, -0.1)  # above its first row
+    click_cell(weights, 2, 0, 1)  # the blank padding cell of a 5x1 matrix
+    weights.heatmaps[2]._handle_custom_msgs(None, {"event": "element_click", "data": None})
     assert len(weights.followed) == 1
+    click_cell(weights, 1, 0, 0)
+    assert np.asarray(weights.heatmaps[1].selected).tolist() == [[2, 3], [0, 0]]
     weights.unfollow_all()
-    assert weights.heatmaps[1].marked == ()
+    assert weights.heatmaps[1].selected is None and weights.followed == []
+
+
+def test_the_page_s_cell_selection_is_not_what_follows(dash):
+    """bqplot's click selection reaches the kernel as lists of plain ints, which bqplot
+    cannot serialize back (ValueError before any observer runs): the view takes clicks
+    as element clicks instead and sets ``selected`` itself, as int32."""
+    weights = dash.views["weights"]
+    assert "click" not in weights.heatmaps[0].interactions
+    weights.follow(0, 1, 2)
+    assert np.asarray(weights.heatmaps[0].selected).dtype == np.int32
 
 
 def test_one_wide_weight_matrix_is_drawn_without_a_blank_column(dash):
-    """W2 of a 5->1 layer: one column, labelled 0 at its centre, the full width of its
-    heatmap."""
+    """W2 of a 5->1 layer: one column, labelled 0, the full width of its heatmap (the
+    padding bqplot needs has cell boundaries 1 and 1, so no width)."""
+    from bqplot import LinearScale
+
     weights = dash.views["weights"]
     hm = weights.heatmaps[2]
-    assert hm.shape == (5, 1) and (hm.x_scale.min, hm.x_scale.max) == (0.0, 1.0)
-    col_axis = next(a for a in weights.heat_figs[2].axes if a.scale is hm.x_scale)
+    assert isinstance(hm.scales["column"], LinearScale)
+    assert list(hm.column) == [0.0, 1.0, 1.0]
+    col_axis = next(a for a in weights.heat_figs[2].axes if a.scale is hm.scales["column"])
     assert list(col_axis.tick_values) == [0.5] and col_axis.tick_labels == {"0.5": "0"}
-    row_axis = next(a for a in weights.heat_figs[2].axes if a.scale is hm.y_scale)
-    assert list(row_axis.tick_values) == [0.5, 1.5, 2.5, 3.5, 4.5]
-    assert row_axis.tick_labels["2.5"] == "2" and hm.y_scale.reverse  # row 0 at the top
-    click_map(weights, 2, 0.9, 3.1)  # its cells still select by index
+    click_cell(weights, 2, 3, 0)  # its cells still follow by index
     assert weights.followed == [(2, 3, 0)]
 
 
@@ -220,6 +234,12 @@ def test_followed_weight_step_axis_has_whole_step_ticks(dash):
     assert all(t == int(t) for t in ticks) and len(ticks) >= 3
     assert weights.trace_x.min <= ticks[0] and ticks[-1] <= weights.trace_x.max
     assert whole_ticks(120, 220, most=5) == [120, 140, 160, 180, 200, 220]
+
+
+def test_padded_keeps_matrix_shape_two_dimensional():
+    assert padded(np.ones((5, 1))).shape == (5, 2)
+    assert padded(np.ones((1, 5))).shape == (2, 5)
+    assert padded(np.ones((3, 4))).shape == (3, 4)
 
 
 def test_gradient_warning_names_the_layer():

@@ -25,7 +25,6 @@ ours, including custom (anywidget) controls:
   many dead or saturated units;
 - ``nnw-placeholder``: the note of a view that cannot draw this network, in a dashed
   ``--jp-border-color1`` box;
-- ``nnw-weight-map``: a weights heatmap's figure; its picture takes clicks (a pointer);
 - ``nnw-swatch``: a small square showing a data colour beside its name, outlined;
 - ``nnw-status`` and ``nnw-message`` (the classes of the status and message lines) get
   the ordinary text colour.
@@ -83,7 +82,6 @@ CSS = f"""
 }}
 .nnw-status, .jupyter-widgets.nnw-status,
 .nnw-message, .jupyter-widgets.nnw-message {{ color: {TEXT}; }}
-.nnw-weight-map image {{ cursor: pointer; }}
 .bqplot .svg-figure {{ --nnw-mark-colours: {" ".join(MARK_COLOURS)}; }}
 """
 

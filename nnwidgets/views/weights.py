@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from bqplot import Label, LinearScale, Lines
+from bqplot import ColorScale, GridHeatMap, Label, LinearScale, Lines, OrdinalScale
 from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
 from .alt_text import number, spread
-from .axis_ticks import js_number
 from .base import (
     MIN_STEPS,
     PALETTE,
@@ -28,11 +27,8 @@ from .base import (
     set_changed,
     update_symmetric_histogram,
 )
-from .cell_image import CellImage
-from .field_image import RDBU, ColorRamp
 from .follow_picker import FollowPicker
-from .protocol import FIG_MARGIN
-from .theme import CAPTION
+from .theme import BACKGROUND, CAPTION
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
@@ -104,8 +100,8 @@ class WeightsView(View):
         self.fixed.add_class("nnw-weights-fixed")
         self.fixed.observe(self.context.on_main(lambda _: self._on_fixed()), names="value")
         self._fixed_limit: float | None = None
-        self.heatmaps: list[CellImage] = []
-        self.limits: list[float] = []  # each map's colour range, -limit to +limit
+        self.heatmaps: list[GridHeatMap] = []
+        self.color_scales: list[ColorScale] = []
         self.hists: list[StepHistogram] = []
         self.hist_axes = []
         self._last_params: dict[str, np.ndarray] = {}
@@ -113,32 +109,37 @@ class WeightsView(View):
         self.heat_figs = []
         for i, layer in enumerate(self.context.weight_layers):
             n_in, n_out = layer.shape
-            width, height = self._heatmap_size(n_in, n_out)
-            width = max(width, 8 * len(self._heat_title(i, 0.55)) + 30)  # the title fits
-            plot_px = (
-                width - FIG_MARGIN["left"] - FIG_MARGIN["right"],
-                height - FIG_MARGIN["top"] - FIG_MARGIN["bottom"],
+            cs = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
+            (row_scale, rows, row_ticks), (col_scale, cols, col_ticks) = (
+                heatmap_side(n_in, self._ticks),
+                heatmap_side(n_out, self._ticks),
             )
-            hm = CellImage((n_in, n_out), plot_px)
-            hm.mark.on_element_click(
+            hm = GridHeatMap(
+                color=padded(np.zeros((n_in, n_out))),
+                scales={"row": row_scale, "column": col_scale, "color": cs},
+                **({} if rows is None else {"row": rows}),
+                **({} if cols is None else {"column": cols}),
+                # the followed cells are framed; the kernel sets ``selected`` (bqplot's
+                # own click selection reaches the kernel as lists it cannot send back)
+                selected_style={"stroke": "black", "stroke-width": "3"},
+                stroke=BACKGROUND if n_in * n_out <= 400 else None,  # gaps between cells
+                null_color=BACKGROUND,
+            )
+            hm.on_element_click(
                 self.context.on_main(lambda _mark, content, i=i: self._on_click(i, content))
             )
+            width, height = self._heatmap_size(n_in, n_out)
+            width = max(width, 8 * len(self._heat_title(i, 0.55)) + 30)  # the title fits
             hm_fig = figure(
                 self._heat_title(i, 1.0),
-                [hm.mark],
+                [hm],
                 [
-                    axis(hm.x_scale, layer.columns, **cell_ticks(n_out, self._ticks)),
-                    axis(
-                        hm.y_scale,
-                        layer.rows,
-                        orientation="vertical",
-                        **cell_ticks(n_in, self._ticks),
-                    ),
+                    axis(col_scale, layer.columns, **col_ticks),
+                    axis(row_scale, layer.rows, orientation="vertical", **row_ticks),
                 ],
                 width=f"{width}px",
                 height=f"{height}px",
             )
-            hm_fig.add_class("nnw-weight-map")
             hist_fig, hist, hist_x_axis = histogram(
                 f"{layer.name} values",
                 "weight",
@@ -149,7 +150,7 @@ class WeightsView(View):
             )
             self.hist_axes.append(hist_x_axis)
             self.heatmaps.append(hm)
-            self.limits.append(1.0)
+            self.color_scales.append(cs)
             self.hists.append(hist)
             self.heat_figs.append(hm_fig)
             heat_figs.append(hm_fig)
@@ -247,22 +248,31 @@ class WeightsView(View):
         if self._last_params and self._last_step is not None:
             self._record(key, self._last_step, self._matrix(layer, self._last_params))
         self._draw_traces()
-        self._redraw_maps()
+        self._frame_followed()
 
     def unfollow_all(self) -> None:
         """Stop following every weight."""
         self.followed.clear()
         self._traces.clear()
+        self._frame_followed()
         self._draw_traces()
-        self._redraw_maps()
 
     def _on_click(self, layer: int, content: dict) -> None:
-        """A click on heatmap ``layer`` (bqplot's ``Image`` sends its data coordinates):
-        follow the weight under it."""
+        """A click on a cell of heatmap ``layer`` (bqplot sends the cell's row and
+        column numbers): follow that weight."""
+        n_in, n_out = self.context.weight_layers[layer].shape
         data = content.get("data") or {}
-        cell = self.heatmaps[layer].cell_at(data.get("click_x"), data.get("click_y"))
-        if cell is not None:
-            self.follow(layer, *cell)
+        row, col = data.get("rowNum"), data.get("columnNum")
+        if isinstance(row, int) and isinstance(col, int) and 0 <= row < n_in and 0 <= col < n_out:
+            self.follow(layer, row, col)  # not the blank padding of a one-wide matrix
+
+    def _frame_followed(self) -> None:
+        """Frame the followed cells in their heatmaps (``selected_style``)."""
+        for i, hm in enumerate(self.heatmaps):
+            cells = [(row, col) for layer, row, col in self.followed if layer == i]
+            selected = np.array(cells, dtype=np.int32) if cells else None
+            if not np.array_equal(hm.selected, selected):
+                hm.selected = selected
 
     def _record(self, key, step: int, W: np.ndarray) -> None:
         xs, ys = self._traces[key]
@@ -334,21 +344,14 @@ class WeightsView(View):
             if self._fixed_limit is None:
                 self._fixed_limit = max(limits)
             limits = [self._fixed_limit] * len(limits)
-        for i, W in enumerate(mats):
-            self.limits[i] = limits[i]
-            self._draw_map(i, np.nan_to_num(W, nan=0.0, posinf=limits[i], neginf=-limits[i]))
-            self.heat_figs[i].title = self._heat_title(i, limits[i])
-
-    def _draw_map(self, i: int, W: np.ndarray) -> None:
-        limit = self.limits[i]
-        ramp = ColorRamp(np.linspace(-limit, limit, len(RDBU)), RDBU)
-        marked = [(row, col) for layer, row, col in self.followed if layer == i]
-        self.heatmaps[i].show(W, ramp, marked)
-
-    def _redraw_maps(self) -> None:
-        """Draw the maps again as they are (a followed cell's frame came or went)."""
         for i, hm in enumerate(self.heatmaps):
-            self._draw_map(i, hm.values)
+            W = mats[i]
+            with self.color_scales[i].hold_sync():
+                self.color_scales[i].min = -limits[i]
+                self.color_scales[i].max = limits[i]
+            with hm.hold_sync():
+                hm.color = padded(np.nan_to_num(W, nan=0.0, posinf=limits[i], neginf=-limits[i]))
+            self.heat_figs[i].title = self._heat_title(i, limits[i])
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         self._last_params = dict(snapshot.params)
@@ -386,9 +389,26 @@ class WeightsView(View):
         return [*heat, *hist, trace]
 
 
-def cell_ticks(n: int, ticks) -> dict:
-    """Axis ticks of a heatmap side of ``n`` cells, each labelled with its index at the
-    cell's centre (``i + 0.5``); ``ticks(n)`` picks the labelled cells."""
-    values = [i + 0.5 for i in ticks(n)]
-    labels = {js_number(v): str(i) for i, v in zip(ticks(n), values, strict=True)}
-    return {"tick_values": values, "tick_labels": labels}
+def heatmap_side(n: int, ticks) -> tuple:
+    """The scale, cell positions (None: bqplot's own) and axis ticks of a heatmap side of
+    ``n`` cells; ``ticks(n)`` picks the labelled cells.
+
+    A side of one cell has a blank second one (``padded``): on a linear scale whose cell
+    boundaries are 0, 1 and 1 that one has no width, and the side shows its single cell.
+    """
+    if n == 1:
+        scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
+        return scale, np.array([0.0, 1.0, 1.0]), {"tick_values": [0.5], "tick_labels": {"0.5": "0"}}
+    return OrdinalScale(), None, {"tick_values": ticks(n)}
+
+
+def padded(W: np.ndarray) -> np.ndarray:
+    """``W`` with a blank (zero, drawn white) row or column where a side has length 1.
+
+    bqplot squeezes arrays, which would turn an (n, 1) matrix into a vector.
+    """
+    if W.shape[0] == 1:
+        W = np.vstack([W, np.zeros((1, W.shape[1]))])
+    if W.shape[1] == 1:
+        W = np.hstack([W, np.zeros((W.shape[0], 1))])
+    return W
