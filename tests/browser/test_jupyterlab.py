@@ -248,6 +248,39 @@ def test_a_click_on_a_weight_cell_follows_that_weight(dashboard, page):
     assert "Traceback" not in page.locator(".jp-OutputArea").last.inner_text()
 
 
+NETWORK_SOURCE = """\
+import nnwidgets as nw
+ds = nw.datasets.moons(n_samples=200, noise=0.15, seed=0)
+model = nw.MLP([2, 6, 4, 1], activation="tanh", seed=0)
+tr = nw.Trainer(model, ds, optimizer=nw.optim.SGD(lr=0.1), batch_size=10, seed=0)
+dash = nw.Dashboard(tr, views=("loss", "boundary", "network"))
+dash"""
+
+
+def test_a_click_on_a_neuron_shows_it_in_the_boundary_view(lab_notebook, page):
+    """The network view's neurons take clicks in a real page: the third dot is hidden
+    layer 1's first neuron, which the neuron list then shows."""
+    nb = lab_notebook(NETWORK_SOURCE)
+    nb.run_all_and_wait()
+    dashboard_rendered(page, views=("loss", "boundary", "network"))
+    figure = page.locator(".nnw-view-network .bqplot.figure").first
+    figure.scroll_into_view_if_needed()
+    dots = figure.locator(".dot")
+    assert dots.count() >= 13  # 2 + 6 + 4 + 1 neurons (and the edges' midpoints)
+    picker = page.locator(".nnw-neuron-pick select").first
+    before = picker.input_value()
+    # the neurons' dots come last (their mark is drawn over the edges' midpoints)
+    box = dots.nth(dots.count() - 13 + 2).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("([el, old]) => el.value !== old", arg=[picker.element_handle(), before])
+    chosen = picker.locator("option:checked").inner_text()
+    assert "1" in chosen, chosen
+    nb.add_and_run_cell(
+        "print('picked', dash.views['network'].nodes.selected)", expect="picked [2]"
+    )
+    assert page_errors(page) == []
+
+
 def test_reset_returns_to_step_zero(dashboard, page):
     page.locator(".nnw-epoch").click()
     wait_status(page, r"^epoch 1 · step 16 ·")
