@@ -636,6 +636,16 @@ def breakdown_markdown(b: dict) -> list[str]:
             "against 21.5 (medians of 6), the round trip growing from 115 to 150 ms: the",
             "fourth waits in the page.",
             "",
+            "The weights view's heatmaps as kernel-made pictures, as the boundary's is",
+            "(2026-12-07, `bench/pace.py`'s demo, the weights view at every refresh and the",
+            'other slow views left out, medians of 3 to 4 plays at "max"): 58.4 and 54.0',
+            "ms of renderer CPU per render against 37.2 and 28.5 with no heatmaps drawn at",
+            "all, while the `GridHeatMap`s cost about 6 ms a draw over no heatmaps. Each",
+            "picture costs the page about as much as the boundary's (6 to 7 ms a draw) at",
+            "any size, and the view has one per layer: three pictures of the demo's 88",
+            "cells cost more than 88 SVG rectangles recoloured. In interleaved plays of the",
+            "whole demo they drew 20.8 against 22.3 renders/s (medians of 6). Not made.",
+            "",
         ]
     return lines
 

@@ -119,8 +119,9 @@ class WeightsView(View):
                 scales={"row": row_scale, "column": col_scale, "color": cs},
                 **({} if rows is None else {"row": rows}),
                 **({} if cols is None else {"column": cols}),
-                # the followed cells are framed; the kernel sets ``selected`` (bqplot's
-                # own click selection reaches the kernel as lists it cannot send back)
+                # the followed cells are framed; the kernel sets ``selected``: bqplot's
+                # own click selection reaches the kernel as lists it cannot send back
+                # (ValueError before any observer runs, bqplot issue #1632)
                 selected_style={"stroke": "black", "stroke-width": "3"},
                 stroke=BACKGROUND if n_in * n_out <= 400 else None,  # gaps between cells
                 null_color=BACKGROUND,
