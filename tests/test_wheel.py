@@ -162,6 +162,24 @@ def test_wheel_ships_the_lessons(wheel_venv: WheelVenv) -> None:
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
+def test_wheel_installs_the_voila_template_where_voila_finds_it(wheel_venv: WheelVenv) -> None:
+    """The class pages' template: in the wheel as shared data, and after the install in
+    the new venv's ``share/jupyter/voila/templates/nnwidgets``, the same files as here.
+    (This test's Voila also sees the editable copy through JUPYTER_PATH, so pages served
+    from the wheel's venv would not show a missing one.)"""
+    source = REPO / "nnwidgets" / "classroom" / "voila_template"
+    files = sorted(p.name for p in source.iterdir() if p.is_file())
+    assert files == ["conf.json", "index.html.j2"]
+    names = zipfile.ZipFile(wheel_venv.wheel).namelist()
+    data = "data/share/jupyter/voila/templates/nnwidgets/"
+    for name in files:
+        assert [n for n in names if n.endswith(".data/" + data + name)], (name, names[-10:])
+    prefix = Path(wheel_venv.python).parent.parent
+    installed = prefix / "share" / "jupyter" / "voila" / "templates" / "nnwidgets"
+    for name in files:
+        assert (installed / name).read_bytes() == (source / name).read_bytes(), name
+
+
 def test_installed_package_is_the_wheel(wheel_venv: WheelVenv) -> None:
     out = wheel_venv.run_python("-c", "import nnwidgets.lessons as m; print(m.__file__)").strip()
     assert Path(out).resolve().is_relative_to(wheel_venv.site_packages.resolve()), out
