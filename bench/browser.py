@@ -644,7 +644,13 @@ def breakdown_markdown(b: dict) -> list[str]:
             "picture costs the page about as much as the boundary's (6 to 7 ms a draw) at",
             "any size, and the view has one per layer: three pictures of the demo's 88",
             "cells cost more than 88 SVG rectangles recoloured. In interleaved plays of the",
-            "whole demo they drew 20.8 against 22.3 renders/s (medians of 6). Not made.",
+            "whole demo they drew 20.8 against 22.3 renders/s (medians of 6). Not made for",
+            "small maps; for big ones it was: a 64-64-10 network (lesson 06's `digits`,",
+            "4,736 weights) with its weights view at every refresh drew 4.0 renders/s, at",
+            "240.7 ms of renderer CPU per render against 33.5 with no heatmaps (medians of",
+            "3), so a map of more than `weights.PICTURE_CELLS` (400) cells is a picture.",
+            "With its two maps as pictures the same play drew 15.7 renders/s at 50.4 ms",
+            "(against 32.8 with no heatmaps, medians of 3).",
             "",
         ]
     return lines

@@ -1,47 +1,26 @@
 """The boundary's picture: colours and PNG made in the kernel, shown by bqplot's Image."""
 
-import struct
-import zlib
-
 import numpy as np
 import pytest
 from bqplot import LinearScale
+from pngs import decode_png
 
 import nnwidgets as nw
 from nnwidgets.views.field_image import ColorRamp, FieldImage, png_bytes
 
 
-def decode_png(data: bytes) -> np.ndarray:
-    """A PNG written by ``png_bytes`` (8-bit RGB, no filters) read back, checking each
-    chunk's CRC."""
-    data = bytes(data)
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, chunks = 8, {}
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
-        assert crc == zlib.crc32(kind + body), kind
-        chunks[kind] = chunks.get(kind, b"") + body
-        pos += 12 + length
-    width, height, depth, color_type = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
-    assert (depth, color_type) == (8, 2) and b"IEND" in chunks
-    rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), np.uint8).reshape(height, -1)
-    assert (rows[:, 0] == 0).all()  # filter type "none" on every row
-    return rows[:, 1:].reshape(height, width, 3)
-
-
-def test_png_bytes_round_trips_the_pixels():
+@pytest.mark.parametrize("channels", [3, 4])
+def test_png_bytes_round_trips_the_pixels(channels):
     rng = np.random.default_rng(0)
-    rgb = rng.integers(0, 256, size=(7, 5, 3), dtype=np.uint8)
-    np.testing.assert_array_equal(decode_png(png_bytes(rgb)), rgb)
+    pixels = rng.integers(0, 256, size=(7, 5, channels), dtype=np.uint8)
+    np.testing.assert_array_equal(decode_png(png_bytes(pixels)), pixels)
 
 
 @pytest.mark.parametrize(
-    "bad", [np.zeros((4, 4)), np.zeros((4, 4, 4), np.uint8), np.zeros((4, 4, 3), np.float32)]
+    "bad", [np.zeros((4, 4)), np.zeros((4, 4, 2), np.uint8), np.zeros((4, 4, 3), np.float32)]
 )
-def test_png_bytes_refuses_what_is_not_rgb_bytes(bad):
-    with pytest.raises(ValueError, match="rgb"):
+def test_png_bytes_refuses_what_is_not_rgb_or_rgba_bytes(bad):
+    with pytest.raises(ValueError, match="pixels"):
         png_bytes(bad)
 
 

@@ -204,6 +204,52 @@ def test_the_page_s_cell_selection_is_not_what_follows(dash):
     assert np.asarray(weights.heatmaps[0].selected).dtype == np.int32
 
 
+def test_a_big_weight_matrix_is_one_picture_that_follows_clicks():
+    """A 40x20 matrix (800 cells, over PICTURE_CELLS) is a picture made in the kernel;
+    the small ones stay SVG cells. The picture shows W's colours cell by cell (row 0 at
+    the bottom, as the SVG maps draw it), a click on it follows the weight under it, and
+    the followed cell gets a frame."""
+    from pngs import decode_png
+
+    from nnwidgets.views.cell_image import FRAME_RGBA, CellImage
+    from nnwidgets.views.field_image import RDBU, ColorRamp
+    from nnwidgets.views.weights import PICTURE_CELLS
+
+    ds = nw.datasets.moons(n_samples=60, noise=0.2, seed=0)
+    tr = nw.Trainer(nw.MLP([2, 40, 20, 1], seed=0), ds, batch_size=10, seed=0)
+    dash = nw.Dashboard(tr, views=("weights",))
+    weights = dash.views["weights"]
+    assert [isinstance(hm, CellImage) for hm in weights.heatmaps] == [False, True, False]
+    assert 2 * 40 <= PICTURE_CELLS < 40 * 20
+    # the 40 columns of the small W0 map: at most 8 labels, at cell centres (an ordinal
+    # axis labelled all 40, overlapping)
+    col_axis = weights.heat_figs[0].axes[0]
+    assert list(col_axis.tick_values) == [0.5, 5.5, 10.5, 15.5, 20.5, 25.5, 30.5, 35.5]
+    assert col_axis.tick_labels["35.5"] == "35" and list(weights.heatmaps[0].column)[-1] == 40
+    dash.step()
+    picture, W = weights.heatmaps[1], tr.model.params["W1"]
+    np.testing.assert_allclose(picture.values, W)
+    png = decode_png(picture.mark.image.value)
+    assert png.shape[:2] == picture.size_px[::-1]
+    rows = (picture.row_edges[:-1] + picture.row_edges[1:]) // 2
+    cols = (picture.col_edges[:-1] + picture.col_edges[1:]) // 2
+    limit = weights.limits[1]
+    ramp = ColorRamp(np.linspace(-limit, limit, len(RDBU)), RDBU)
+    np.testing.assert_array_equal(png[np.ix_(rows, cols)][..., :3], ramp(W)[::-1])
+    assert weights.heat_figs[1].title == f"W1 (40→20), |w| ≤ {limit:.2g}"
+    content = {"event": "element_click", "data": {"click_x": 3.5, "click_y": 12.2}}
+    picture.mark._handle_custom_msgs(None, content)
+    assert weights.followed == [(1, 12, 3)] and picture.marked == ((12, 3),)
+    png = decode_png(picture.mark.image.value)
+    top = picture.row_edges[40 - 1 - 12]  # the picture's rows run from the last row down
+    assert tuple(png[top, cols[3]]) == FRAME_RGBA
+    outside = {"event": "element_click", "data": {"click_x": 20.5, "click_y": 3.0}}
+    picture.mark._handle_custom_msgs(None, outside)  # right of the last column
+    assert weights.followed == [(1, 12, 3)]
+    weights.unfollow_all()
+    assert picture.marked == ()
+
+
 def test_one_wide_weight_matrix_is_drawn_without_a_blank_column(dash):
     """W2 of a 5->1 layer: one column, labelled 0, the full width of its heatmap (the
     padding bqplot needs has cell boundaries 1 and 1, so no width)."""

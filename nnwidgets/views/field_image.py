@@ -79,28 +79,54 @@ class ColorRamp:
         return out
 
 
-def png_bytes(rgb: np.ndarray) -> bytes:
-    """An RGB image (rows from the top, shape ``(height, width, 3)``, uint8) as PNG bytes."""
-    rgb = np.asarray(rgb)
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """An RGB or RGBA image (rows from the top, shape ``(height, width, 3 or 4)``, uint8)
+    as PNG bytes."""
+    pixels = np.asarray(pixels)
+    if pixels.ndim != 3 or pixels.shape[2] not in (3, 4) or pixels.dtype != np.uint8:
         raise ValueError(
-            f"rgb must be a (height, width, 3) uint8 array, not {rgb.shape} {rgb.dtype}"
+            "pixels must be a (height, width, 3) RGB or (height, width, 4) RGBA uint8 "
+            f"array, not {pixels.shape} {pixels.dtype}"
         )
-    height, width = rgb.shape[:2]
+    height, width, channels = pixels.shape
     # each row starts with its filter type: 0, the bytes as they are
-    rows = np.concatenate([np.zeros((height, 1), np.uint8), rgb.reshape(height, -1)], axis=1)
+    rows = np.concatenate([np.zeros((height, 1), np.uint8), pixels.reshape(height, -1)], axis=1)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    color_type = 2 if channels == 3 else 6  # 8-bit RGB or RGBA
+    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
         + chunk(b"IEND", b"")
     )
+
+
+class PictureMark:
+    """bqplot's ``Image`` mark (``mark``) showing one PNG picture at a time, each new one
+    sent whole by ``put``.
+
+    bqplot redraws an ``Image`` when its image widget is replaced, not when that widget's
+    bytes change. So two image widgets take turns: the next picture goes into the one not
+    shown, which then replaces it (the page handles the two messages in order).
+    """
+
+    def __init__(self, png: bytes, x, y, scales: dict, pixelated: bool) -> None:
+        self._buffers = [ImageWidget(value=png, format="png") for _ in range(2)]
+        self.mark = Image(image=self._buffers[0], x=x, y=y, scales=scales, pixelated=pixelated)
+
+    def put(self, png: bytes) -> bool:
+        """Show ``png``; False (and no message) when it is the picture shown already."""
+        if png == self.mark.image.value:
+            return False
+        back = self._buffers[1] if self.mark.image is self._buffers[0] else self._buffers[0]
+        back.value = png
+        self.mark.image = back
+        return True
 
 
 class FieldImage:
@@ -116,17 +142,10 @@ class FieldImage:
         self.ramp = ramp
         self._set_grid(x, y)
         blank = png_bytes(ramp(self.values)[::-1])
-        # two images taking turns: bqplot's Image redraws when its image widget is
-        # replaced, not when that widget's bytes change, so the next picture goes into the
-        # one not shown and then replaces it (the page handles the two messages in order)
-        self._buffers = [ImageWidget(value=blank, format="png") for _ in range(2)]
-        self.mark = Image(
-            image=self._buffers[0],
-            x=self._edges(self.x),
-            y=self._edges(self.y),
-            scales=scales,
-            pixelated=False,
+        self.picture = PictureMark(
+            blank, self._edges(self.x), self._edges(self.y), scales, pixelated=False
         )
+        self.mark = self.picture.mark
 
     def _set_grid(self, x: np.ndarray, y: np.ndarray) -> None:
         self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
@@ -150,9 +169,4 @@ class FieldImage:
         if values.shape != self.values.shape:
             raise ValueError(f"values must have shape {self.values.shape}, not {values.shape}")
         self.values = values
-        png = png_bytes((ramp or self.ramp)(values)[::-1])  # PNG rows run from the top
-        if png == self.mark.image.value:
-            return  # the same picture: no message
-        back = self._buffers[1] if self.mark.image is self._buffers[0] else self._buffers[0]
-        back.value = png
-        self.mark.image = back
+        self.picture.put(png_bytes((ramp or self.ramp)(values)[::-1]))  # PNG rows from the top

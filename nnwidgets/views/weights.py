@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from bqplot import ColorScale, GridHeatMap, Label, LinearScale, Lines, OrdinalScale
+from bqplot import ColorScale, GridHeatMap, Label, LinearScale, Lines
 from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
 from .alt_text import number, spread
+from .axis_ticks import js_number
 from .base import (
     MIN_STEPS,
     PALETTE,
@@ -27,12 +28,19 @@ from .base import (
     set_changed,
     update_symmetric_histogram,
 )
+from .cell_image import CellImage
+from .field_image import RDBU, ColorRamp
 from .follow_picker import FollowPicker
+from .protocol import FIG_MARGIN
 from .theme import BACKGROUND, CAPTION
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
 TRACE_MARKER_MAX = 30  # traces up to this many points show a marker at each
+#: a weight matrix with more cells than this is drawn as one picture made in the kernel:
+#: SVG cells cost the page about 0.04 ms each per draw, a picture about 7 ms at any size
+#: (bench/RESULTS-browser.md); at this size the SVG cells have no gaps either
+PICTURE_CELLS = 400
 FOLLOW_HINT = "click a heatmap cell, or pick one below"
 # the colour scheme RdBu's colours for negative, zero and positive weights (the key's)
 NEGATIVE, ZERO, POSITIVE = "#b2182b", "#f7f7f7", "#2166ac"
@@ -100,8 +108,10 @@ class WeightsView(View):
         self.fixed.add_class("nnw-weights-fixed")
         self.fixed.observe(self.context.on_main(lambda _: self._on_fixed()), names="value")
         self._fixed_limit: float | None = None
-        self.heatmaps: list[GridHeatMap] = []
-        self.color_scales: list[ColorScale] = []
+        #: each weight layer's map: SVG cells for a small matrix, a picture for a big one
+        self.heatmaps: list[GridHeatMap | CellImage] = []
+        self.color_scales: list[ColorScale | None] = []  # None for a picture
+        self.limits: list[float] = []  # each map's colour range, -limit to +limit
         self.hists: list[StepHistogram] = []
         self.hist_axes = []
         self._last_params: dict[str, np.ndarray] = {}
@@ -109,35 +119,16 @@ class WeightsView(View):
         self.heat_figs = []
         for i, layer in enumerate(self.context.weight_layers):
             n_in, n_out = layer.shape
-            cs = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
-            (row_scale, rows, row_ticks), (col_scale, cols, col_ticks) = (
-                heatmap_side(n_in, self._ticks),
-                heatmap_side(n_out, self._ticks),
-            )
-            hm = GridHeatMap(
-                color=padded(np.zeros((n_in, n_out))),
-                scales={"row": row_scale, "column": col_scale, "color": cs},
-                **({} if rows is None else {"row": rows}),
-                **({} if cols is None else {"column": cols}),
-                # the followed cells are framed; the kernel sets ``selected``: bqplot's
-                # own click selection reaches the kernel as lists it cannot send back
-                # (ValueError before any observer runs, bqplot issue #1632)
-                selected_style={"stroke": "black", "stroke-width": "3"},
-                stroke=BACKGROUND if n_in * n_out <= 400 else None,  # gaps between cells
-                null_color=BACKGROUND,
-            )
-            hm.on_element_click(
-                self.context.on_main(lambda _mark, content, i=i: self._on_click(i, content))
-            )
             width, height = self._heatmap_size(n_in, n_out)
             width = max(width, 8 * len(self._heat_title(i, 0.55)) + 30)  # the title fits
+            if n_in * n_out > PICTURE_CELLS:
+                hm, cs, axes = self._picture_map(i, width, height)
+            else:
+                hm, cs, axes = self._grid_map(i)
             hm_fig = figure(
                 self._heat_title(i, 1.0),
-                [hm],
-                [
-                    axis(col_scale, layer.columns, **col_ticks),
-                    axis(row_scale, layer.rows, orientation="vertical", **row_ticks),
-                ],
+                [hm.mark if isinstance(hm, CellImage) else hm],
+                axes,
                 width=f"{width}px",
                 height=f"{height}px",
             )
@@ -152,6 +143,7 @@ class WeightsView(View):
             self.hist_axes.append(hist_x_axis)
             self.heatmaps.append(hm)
             self.color_scales.append(cs)
+            self.limits.append(1.0)
             self.hists.append(hist)
             self.heat_figs.append(hm_fig)
             heat_figs.append(hm_fig)
@@ -225,6 +217,53 @@ class WeightsView(View):
             shape = layer.size_text
         return f"{layer.name} ({shape}), |w| ≤ {limit:.2g}"
 
+    def _grid_map(self, i: int) -> tuple[GridHeatMap, ColorScale, list]:
+        """Weight layer ``i``'s map as SVG cells (a small matrix), its colour scale and
+        axes."""
+        layer = self.context.weight_layers[i]
+        n_in, n_out = layer.shape
+        cs = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
+        (row_scale, rows, row_ticks), (col_scale, cols, col_ticks) = (
+            heatmap_side(n_in, self._ticks),
+            heatmap_side(n_out, self._ticks),
+        )
+        hm = GridHeatMap(
+            color=padded(np.zeros((n_in, n_out))),
+            scales={"row": row_scale, "column": col_scale, "color": cs},
+            row=rows,
+            column=cols,
+            # the followed cells are framed; the kernel sets ``selected``: bqplot's
+            # own click selection reaches the kernel as lists it cannot send back
+            # (ValueError before any observer runs, bqplot issue #1632)
+            selected_style={"stroke": "black", "stroke-width": "3"},
+            stroke=BACKGROUND,  # gaps between cells
+            null_color=BACKGROUND,
+        )
+        hm.on_element_click(self.context.on_main(lambda _mark, content: self._on_click(i, content)))
+        axes = [
+            axis(col_scale, layer.columns, **col_ticks),
+            axis(row_scale, layer.rows, orientation="vertical", **row_ticks),
+        ]
+        return hm, cs, axes
+
+    def _picture_map(self, i: int, width: int, height: int) -> tuple[CellImage, None, list]:
+        """Weight layer ``i``'s map as one kernel-made picture (a big matrix) and its axes."""
+        layer = self.context.weight_layers[i]
+        n_in, n_out = layer.shape
+        plot_px = (
+            width - FIG_MARGIN["left"] - FIG_MARGIN["right"],
+            height - FIG_MARGIN["top"] - FIG_MARGIN["bottom"],
+        )
+        hm = CellImage((n_in, n_out), plot_px)
+        hm.mark.on_element_click(
+            self.context.on_main(lambda _mark, content: self._on_picture_click(i, content))
+        )
+        axes = [
+            axis(hm.x_scale, layer.columns, **cell_ticks(n_out, self._ticks)),
+            axis(hm.y_scale, layer.rows, orientation="vertical", **cell_ticks(n_in, self._ticks)),
+        ]
+        return hm, None, axes
+
     @staticmethod
     def _heatmap_size(n_in: int, n_out: int) -> tuple[int, int]:
         cell = max(3, min(26, 260 // max(n_in, n_out, 1)))
@@ -267,10 +306,23 @@ class WeightsView(View):
         if isinstance(row, int) and isinstance(col, int) and 0 <= row < n_in and 0 <= col < n_out:
             self.follow(layer, row, col)  # not the blank padding of a one-wide matrix
 
+    def _on_picture_click(self, layer: int, content: dict) -> None:
+        """A click on the picture of heatmap ``layer`` (bqplot's ``Image`` sends the data
+        coordinates): follow the weight under it."""
+        data = content.get("data") or {}
+        cell = self.heatmaps[layer].cell_at(data.get("click_x"), data.get("click_y"))
+        if cell is not None:
+            self.follow(layer, *cell)
+
     def _frame_followed(self) -> None:
-        """Frame the followed cells in their heatmaps (``selected_style``)."""
+        """Frame the followed cells in their heatmaps (``selected_style``, or drawn into
+        a picture)."""
         for i, hm in enumerate(self.heatmaps):
             cells = [(row, col) for layer, row, col in self.followed if layer == i]
+            if isinstance(hm, CellImage):
+                if tuple(cells) != hm.marked:
+                    hm.show(hm.values, self._ramp(i), cells)
+                continue
             selected = np.array(cells, dtype=np.int32) if cells else None
             if not np.array_equal(hm.selected, selected):
                 hm.selected = selected
@@ -346,13 +398,21 @@ class WeightsView(View):
                 self._fixed_limit = max(limits)
             limits = [self._fixed_limit] * len(limits)
         for i, hm in enumerate(self.heatmaps):
-            W = mats[i]
-            with self.color_scales[i].hold_sync():
-                self.color_scales[i].min = -limits[i]
-                self.color_scales[i].max = limits[i]
-            with hm.hold_sync():
-                hm.color = padded(np.nan_to_num(W, nan=0.0, posinf=limits[i], neginf=-limits[i]))
+            W = np.nan_to_num(mats[i], nan=0.0, posinf=limits[i], neginf=-limits[i])
+            self.limits[i] = limits[i]
+            if isinstance(hm, CellImage):
+                hm.show(W, self._ramp(i), hm.marked)
+            else:
+                with self.color_scales[i].hold_sync():
+                    self.color_scales[i].min = -limits[i]
+                    self.color_scales[i].max = limits[i]
+                with hm.hold_sync():
+                    hm.color = padded(W)
             self.heat_figs[i].title = self._heat_title(i, limits[i])
+
+    def _ramp(self, i: int) -> ColorRamp:
+        """Map ``i``'s colours as a picture draws them: RdBu from -limit to +limit."""
+        return ColorRamp(np.linspace(-self.limits[i], self.limits[i], len(RDBU)), RDBU)
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         self._last_params = dict(snapshot.params)
@@ -390,17 +450,26 @@ class WeightsView(View):
         return [*heat, *hist, trace]
 
 
-def heatmap_side(n: int, ticks) -> tuple:
-    """The scale, cell positions (None: bqplot's own) and axis ticks of a heatmap side of
-    ``n`` cells; ``ticks(n)`` picks the labelled cells.
+def cell_ticks(n: int, ticks) -> dict:
+    """Axis ticks of a picture's side of ``n`` cells, each labelled with its index at the
+    cell's centre (``i + 0.5``); ``ticks(n)`` picks the labelled cells."""
+    values = [i + 0.5 for i in ticks(n)]
+    labels = {js_number(v): str(i) for i, v in zip(ticks(n), values, strict=True)}
+    return {"tick_values": values, "tick_labels": labels}
 
-    A side of one cell has a blank second one (``padded``): on a linear scale whose cell
-    boundaries are 0, 1 and 1 that one has no width, and the side shows its single cell.
+
+def heatmap_side(n: int, ticks) -> tuple:
+    """The scale, cell boundaries and axis ticks of a heatmap side of ``n`` cells, on a
+    linear scale from 0 to ``n`` (cell ``i`` from ``i`` to ``i + 1``, labelled at its
+    centre); ``ticks(n)`` picks the labelled cells. An ordinal scale would label every
+    cell whatever ``tick_values`` says, and 40 labels overlap.
+
+    A side of one cell has a blank second one (``padded``): its boundaries are 0, 1 and
+    1, so that the blank one has no width and the side shows its single cell.
     """
-    if n == 1:
-        scale = LinearScale(min=0.0, max=1.0, allow_padding=False)
-        return scale, np.array([0.0, 1.0, 1.0]), {"tick_values": [0.5], "tick_labels": {"0.5": "0"}}
-    return OrdinalScale(), None, {"tick_values": ticks(n)}
+    scale = LinearScale(min=0.0, max=float(n), allow_padding=False)
+    bounds = np.array([0.0, 1.0, 1.0]) if n == 1 else np.arange(n + 1.0)
+    return scale, bounds, cell_ticks(n, ticks)
 
 
 def padded(W: np.ndarray) -> np.ndarray:

@@ -281,6 +281,35 @@ def test_a_click_on_a_neuron_shows_it_in_the_boundary_view(lab_notebook, page):
     assert page_errors(page) == []
 
 
+BIG_WEIGHTS_SOURCE = """\
+import nnwidgets as nw
+ds = nw.datasets.moons(n_samples=100, noise=0.15, seed=0)
+model = nw.MLP([2, 40, 20, 1], activation="tanh", seed=0)
+tr = nw.Trainer(model, ds, optimizer=nw.optim.SGD(lr=0.1), batch_size=10, seed=0)
+dash = nw.Dashboard(tr, views=("loss", "weights"))
+dash"""
+
+
+def test_a_big_weight_matrix_is_a_picture_shown_one_to_one_that_takes_clicks(lab_notebook, page):
+    """W1 (40x20, over PICTURE_CELLS) is a kernel-made picture: as many pixels as its
+    plot, and a click on row 12, column 3 follows that weight."""
+    nb = lab_notebook(BIG_WEIGHTS_SOURCE)
+    nb.run_all_and_wait()
+    dashboard_rendered(page, views=("loss", "weights"))
+    image = page.locator(".nnw-view-weights .bqplot.figure").nth(1).locator("image")
+    image.scroll_into_view_if_needed()
+    natural = image.evaluate(
+        """async (im) => { const img = new Image(); img.src = im.getAttribute('href');
+           await img.decode(); return [img.naturalWidth, img.naturalHeight]; }"""
+    )
+    box = image.bounding_box()
+    assert abs(box["width"] - natural[0]) <= 1 and abs(box["height"] - natural[1]) <= 1
+    page.mouse.click(box["x"] + box["width"] * 3.5 / 20, box["y"] + box["height"] * 27.5 / 40)
+    legend = page.locator(".nnw-view-weights .nnw-legend").last
+    legend.filter(has_text="W1[12,3]").wait_for(timeout=15_000)
+    assert page_errors(page) == []
+
+
 def test_reset_returns_to_step_zero(dashboard, page):
     page.locator(".nnw-epoch").click()
     wait_status(page, r"^epoch 1 · step 16 ·")
