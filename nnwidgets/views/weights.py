@@ -451,8 +451,9 @@ class WeightsView(View):
 
 
 def cell_ticks(n: int, ticks) -> dict:
-    """Axis ticks of a picture's side of ``n`` cells, each labelled with its index at the
-    cell's centre (``i + 0.5``); ``ticks(n)`` picks the labelled cells."""
+    """Axis ticks of a map's side of ``n`` cells on a linear scale from 0 to ``n``, each
+    labelled with its index at the cell's centre (``i + 0.5``); ``ticks(n)`` picks the
+    labelled cells."""
     values = [i + 0.5 for i in ticks(n)]
     labels = {js_number(v): str(i) for i, v in zip(ticks(n), values, strict=True)}
     return {"tick_values": values, "tick_labels": labels}
