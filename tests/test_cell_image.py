@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from pngs import decode_png
 
-from nnwidgets.views.cell_image import FRAME_RGBA, CellImage, cell_edges, cell_of_pixel
+from nnwidgets.views.cell_image import FRAME_RGB, CellImage, cell_edges, cell_of_pixel
 from nnwidgets.views.field_image import ColorRamp
 
 GREY = ColorRamp([0.0, 10.0], ["#000000", "#0a0a0a"])  # value v drawn as (v, v, v)
@@ -17,23 +17,19 @@ def test_cell_edges_share_the_pixels_evenly():
     assert sizes.sum() == 100 and sizes.max() - sizes.min() <= 1
 
 
-def test_cell_of_pixel_leaves_a_gap_between_cells_only():
-    edges = cell_edges(3, 12)  # 0 4 8 12
-    assert list(cell_of_pixel(edges, gap=False)) == [0] * 4 + [1] * 4 + [2] * 4
-    assert list(cell_of_pixel(edges, gap=True)) == [0, 0, 0, -1, 1, 1, 1, -1, 2, 2, 2, 2]
+def test_cell_of_pixel_gives_each_pixel_its_cell():
+    assert list(cell_of_pixel(cell_edges(3, 12))) == [0] * 4 + [1] * 4 + [2] * 4
+    assert list(cell_of_pixel(cell_edges(3, 10))) == [0] * 3 + [1] * 4 + [2] * 3
 
 
-def test_the_picture_has_the_plot_area_pixels_row_zero_at_the_bottom_and_clear_gaps():
+def test_the_picture_has_the_plot_area_pixels_and_row_zero_at_the_bottom():
     img = CellImage((2, 3), (30, 20))
     values = np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])
     img.show(values, GREY)
     png = decode_png(img.mark.image.value)
-    assert png.shape == (20, 30, 4)
-    assert tuple(png[17, 2]) == (0, 0, 0, 255)  # row 0, column 0: bottom left
-    assert tuple(png[17, 25]) == (2, 2, 2, 255)  # row 0, column 2: bottom right
-    assert tuple(png[2, 12]) == (4, 4, 4, 255)  # row 1, column 1: top middle
-    assert png[9, :, 3].max() == 0 and png[:, 9, 3].max() == 0  # the gaps: transparent
-    assert png[19, 25, 3] == 255 and png[15, 29, 3] == 255  # no gap at the outer edges
+    assert png.shape == (20, 30, 3)
+    expected = np.repeat(np.repeat(values[::-1], 10, axis=0), 10, axis=1)  # cells of 10 px
+    np.testing.assert_array_equal(png, np.repeat(expected[..., None], 3, axis=-1))
     assert not img.y_scale.reverse and list(img.mark.y) == [0.0, 2.0]
     assert list(img.mark.x) == [0.0, 3.0] and img.mark.pixelated
     np.testing.assert_array_equal(img.values, values)
@@ -45,22 +41,22 @@ def test_marked_cells_are_framed_and_the_frame_goes_with_the_mark():
     img.show(values, GREY, marked=[(0, 2)])  # the bottom right cell
     png = decode_png(img.mark.image.value)
     frame = png[10:20, 20:30]
-    assert (frame[0] == FRAME_RGBA).all() and (frame[:, 0] == FRAME_RGBA).all()
-    assert (frame[-1] == FRAME_RGBA).all() and (frame[:, -1] == FRAME_RGBA).all()
-    assert tuple(frame[4, 4]) == (5, 5, 5, 255)  # inside: the cell's colour
-    assert tuple(png[4, 4]) == (5, 5, 5, 255)  # another cell: no frame
+    assert (frame[0] == FRAME_RGB).all() and (frame[:, 0] == FRAME_RGB).all()
+    assert (frame[-1] == FRAME_RGB).all() and (frame[:, -1] == FRAME_RGB).all()
+    assert tuple(frame[4, 4]) == (5, 5, 5)  # inside: the cell's colour
+    assert tuple(png[4, 4]) == (5, 5, 5)  # another cell: no frame
     img.show(values, GREY)
-    assert (decode_png(img.mark.image.value)[10:20, 20:30] != FRAME_RGBA).any(axis=-1).any()
+    assert (decode_png(img.mark.image.value) == 5).all()
     assert img.marked == ()
 
 
-def test_big_matrices_have_no_gaps():
-    img = CellImage((30, 20), (80, 120))  # 600 cells
-    img.show(np.zeros((30, 20)), GREY)
-    assert decode_png(img.mark.image.value)[..., 3].min() == 255
-    tiny = CellImage((4, 4), (12, 12))  # cells of 3 px: a gap would eat a third
-    tiny.show(np.zeros((4, 4)), GREY)
-    assert decode_png(tiny.mark.image.value)[..., 3].min() == 255
+def test_a_frame_is_two_pixels_on_cells_of_eight_and_one_on_smaller_ones():
+    for size_px, width in [((80, 40), 2), ((21, 14), 1)]:  # cells of 10 px; of 3 px
+        img = CellImage((4, 7), size_px)
+        img.show(np.full((4, 7), 5.0), GREY, marked=[(3, 0)])  # the top left cell
+        middle = img.col_edges[1] // 2
+        column = decode_png(img.mark.image.value)[:, middle, 0]  # down the cell's middle
+        assert list(column[:3]) == [0] * width + [5] * (3 - width)
 
 
 def test_cell_at_maps_click_coordinates_to_cells_and_outside_to_none():

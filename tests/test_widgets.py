@@ -211,7 +211,7 @@ def test_a_big_weight_matrix_is_one_picture_that_follows_clicks():
     the followed cell gets a frame."""
     from pngs import decode_png
 
-    from nnwidgets.views.cell_image import FRAME_RGBA, CellImage
+    from nnwidgets.views.cell_image import FRAME_RGB, CellImage
     from nnwidgets.views.field_image import RDBU, ColorRamp
     from nnwidgets.views.weights import PICTURE_CELLS
 
@@ -235,14 +235,14 @@ def test_a_big_weight_matrix_is_one_picture_that_follows_clicks():
     cols = (picture.col_edges[:-1] + picture.col_edges[1:]) // 2
     limit = weights.limits[1]
     ramp = ColorRamp(np.linspace(-limit, limit, len(RDBU)), RDBU)
-    np.testing.assert_array_equal(png[np.ix_(rows, cols)][..., :3], ramp(W)[::-1])
+    np.testing.assert_array_equal(png[np.ix_(rows, cols)], ramp(W)[::-1])
     assert weights.heat_figs[1].title == f"W1 (40→20), |w| ≤ {limit:.2g}"
     content = {"event": "element_click", "data": {"click_x": 3.5, "click_y": 12.2}}
     picture.mark._handle_custom_msgs(None, content)
     assert weights.followed == [(1, 12, 3)] and picture.marked == ((12, 3),)
     png = decode_png(picture.mark.image.value)
     top = picture.row_edges[40 - 1 - 12]  # the picture's rows run from the last row down
-    assert tuple(png[top, cols[3]]) == FRAME_RGBA
+    assert tuple(png[top, cols[3]]) == FRAME_RGB
     outside = {"event": "element_click", "data": {"click_x": 20.5, "click_y": 3.0}}
     picture.mark._handle_custom_msgs(None, outside)  # right of the last column
     assert weights.followed == [(1, 12, 3)]
