@@ -648,7 +648,7 @@ def breakdown_markdown(b: dict) -> list[str]:
             "small maps; for big ones it was: a 64-64-10 network (lesson 06's `digits`,",
             "4,736 weights) with its weights view at every refresh drew 4.0 renders/s, at",
             "240.7 ms of renderer CPU per render against 33.5 with no heatmaps (medians of",
-            "3), so a map of more than `weights.PICTURE_CELLS` (400) cells is a picture.",
+            "3), so a map of more than `weight_maps.PICTURE_CELLS` (400) cells is a picture.",
             "With its two maps as pictures the same play drew 15.7 renders/s at 50.4 ms",
             "(against 32.8 with no heatmaps, medians of 3).",
             "",

@@ -68,7 +68,7 @@ def test_dashboard_watches_a_torch_trainer():
         dash.controls.step.click()
     assert "step 3" in dash.controls.status.value
     np.testing.assert_allclose(
-        np.asarray(dash.views["weights"].heatmaps[0].color)[:2, :6],
+        np.asarray(dash.views["weights"].heatmaps[0].mark.color)[:2, :6],
         net[0].weight.detach().numpy().T,
     )
     dash.controls.lr.value = 0.05
@@ -168,10 +168,10 @@ def test_dashboard_watches_a_module_with_batchnorm_and_dropout():
     assert [fig.title.split(" ")[0] for fig in weights.heat_figs] == names
     snap = tt.snapshot()
     np.testing.assert_allclose(
-        np.asarray(weights.heatmaps[0].color), net[0].weight.detach().numpy()
+        np.asarray(weights.heatmaps[0].mark.color), net[0].weight.detach().numpy()
     )  # (out, in): torch's own layout
     np.testing.assert_allclose(  # the BatchNorm gain: one row (and a blank one)
-        np.asarray(weights.heatmaps[1].color)[0], net[1].weight.detach().numpy()
+        np.asarray(weights.heatmaps[1].mark.color)[0], net[1].weight.detach().numpy()
     )
     assert dash.views["gradients"].flow.labels == names
     ratio_axis = dash.views["gradients"].ratio_fig.axes[0]  # names under the sticks

@@ -239,11 +239,11 @@ def check_weights(view, snap) -> None:
     for i, hm in enumerate(view.heatmaps):
         W = np.asarray(snap.params[f"W{i}"])
         n_in, n_out = W.shape
-        C = drawn(hm.color)
+        C = drawn(hm.mark.color)
         same(C[:n_in, :n_out], W)
         assert not C[n_in:].any() and not C[:, n_out:].any()  # blank padding only
-        lim = view.color_scales[i].max
-        assert view.color_scales[i].min == -lim
+        lim = hm.color_scale.max
+        assert hm.color_scale.min == -lim and view.limits[i] == lim
         assert 1.0 <= lim / np.abs(W).max() <= 1.25 + 1e-9  # a round range just covering |W|
         assert view.heat_figs[i].title == f"W{i} ({n_in}→{n_out}), |w| ≤ {lim:.2g}"
         check_histogram(view.hists[i], W)
@@ -614,14 +614,14 @@ def test_weights_view_fixed_range_is_shared_and_holds():
     view.update(s1, h1)
     view.fixed.value = True
     biggest = max(np.abs(s1.params[f"W{i}"]).max() for i in range(3))
-    limits = {cs.max for cs in view.color_scales}
+    limits = {hm.color_scale.max for hm in view.heatmaps}
     assert len(limits) == 1 and 1.0 <= limits.pop() / biggest <= 1.25 + 1e-9
-    held = view.color_scales[0].max
+    held = view.heatmaps[0].color_scale.max
     view.update(s2, h2)  # the weights grew: the fixed range holds, the maps clip
-    assert all(cs.max == held for cs in view.color_scales)
+    assert all(hm.color_scale.max == held for hm in view.heatmaps)
     for i, hm in enumerate(view.heatmaps):
         W = np.asarray(s2.params[f"W{i}"])
-        same(drawn(hm.color)[: W.shape[0], : W.shape[1]], W)
+        same(drawn(hm.mark.color)[: W.shape[0], : W.shape[1]], W)
         assert view.heat_figs[i].title.endswith(f"|w| ≤ {held:.2g}")
     view.fixed.value = False
     check_weights(view, s2)

@@ -12,7 +12,7 @@ from ipywidgets import Widget
 import nnwidgets as nw
 from nnwidgets.views import VIEWS, ViewContext
 from nnwidgets.views.base import figures
-from nnwidgets.views.weights import padded
+from nnwidgets.views.weight_maps import padded
 
 
 def make_trainer(**kw):
@@ -58,7 +58,7 @@ def test_step_button_steps_and_refreshes_every_view(dash):
     weights = dash.views["weights"]
     for i, hm in enumerate(weights.heatmaps):
         W = tr.model.params[f"W{i}"]
-        np.testing.assert_allclose(np.asarray(hm.color)[: W.shape[0], : W.shape[1]], W)
+        np.testing.assert_allclose(np.asarray(hm.mark.color)[: W.shape[0], : W.shape[1]], W)
     grads = dash.views["gradients"]
     assert np.asarray(grads.flow.y).shape == (3, 5)
 
@@ -170,14 +170,14 @@ def test_views_update_from_hand_made_snapshot():
 def click_cell(weights, layer: int, row: int, col: int) -> None:
     """A click on a heatmap cell, as bqplot's page sends it (the cell's numbers)."""
     content = {"event": "element_click", "data": {"rowNum": row, "columnNum": col}}
-    weights.heatmaps[layer]._handle_custom_msgs(None, content)
+    weights.heatmaps[layer].mark._handle_custom_msgs(None, content)
 
 
 def test_weight_following_records_values(dash):
     weights = dash.views["weights"]
     click_cell(weights, 1, 2, 3)
     assert weights.followed == [(1, 2, 3)]
-    assert np.asarray(weights.heatmaps[1].selected).tolist() == [[2, 3]]  # framed
+    assert np.asarray(weights.heatmaps[1].mark.selected).tolist() == [[2, 3]]  # framed
     assert weights.trace_lines.marker == "circle"  # one point so far: drawn as a dot
     for _ in range(4):
         dash.step()
@@ -186,12 +186,12 @@ def test_weight_following_records_values(dash):
     assert xs.size == 5  # at selection time, then four steps
     assert ys.ravel()[-1] == pytest.approx(dash.trainer.model.params["W1"][2, 3], rel=1e-6)
     click_cell(weights, 2, 0, 1)  # the blank padding cell of a 5x1 matrix
-    weights.heatmaps[2]._handle_custom_msgs(None, {"event": "element_click", "data": None})
+    weights.heatmaps[2].mark._handle_custom_msgs(None, {"event": "element_click", "data": None})
     assert len(weights.followed) == 1
     click_cell(weights, 1, 0, 0)
-    assert np.asarray(weights.heatmaps[1].selected).tolist() == [[2, 3], [0, 0]]
+    assert np.asarray(weights.heatmaps[1].mark.selected).tolist() == [[2, 3], [0, 0]]
     weights.unfollow_all()
-    assert weights.heatmaps[1].selected is None and weights.followed == []
+    assert weights.heatmaps[1].mark.selected is None and weights.followed == []
 
 
 def test_the_page_s_cell_selection_is_not_what_follows(dash):
@@ -199,9 +199,9 @@ def test_the_page_s_cell_selection_is_not_what_follows(dash):
     cannot serialize back (ValueError before any observer runs): the view takes clicks
     as element clicks instead and sets ``selected`` itself, as int32."""
     weights = dash.views["weights"]
-    assert "click" not in weights.heatmaps[0].interactions
+    assert "click" not in weights.heatmaps[0].mark.interactions
     weights.follow(0, 1, 2)
-    assert np.asarray(weights.heatmaps[0].selected).dtype == np.int32
+    assert np.asarray(weights.heatmaps[0].mark.selected).dtype == np.int32
 
 
 def test_a_big_weight_matrix_is_one_picture_that_follows_clicks():
@@ -211,23 +211,23 @@ def test_a_big_weight_matrix_is_one_picture_that_follows_clicks():
     the followed cell gets a frame."""
     from pngs import decode_png
 
-    from nnwidgets.views.cell_image import FRAME_RGB, CellImage
+    from nnwidgets.views.cell_image import FRAME_RGB
     from nnwidgets.views.field_image import RDBU, ColorRamp
-    from nnwidgets.views.weights import PICTURE_CELLS
+    from nnwidgets.views.weight_maps import PICTURE_CELLS, GridMap, PictureMap
 
     ds = nw.datasets.moons(n_samples=60, noise=0.2, seed=0)
     tr = nw.Trainer(nw.MLP([2, 40, 20, 1], seed=0), ds, batch_size=10, seed=0)
     dash = nw.Dashboard(tr, views=("weights",))
     weights = dash.views["weights"]
-    assert [isinstance(hm, CellImage) for hm in weights.heatmaps] == [False, True, False]
+    assert [type(hm) for hm in weights.heatmaps] == [GridMap, PictureMap, GridMap]
     assert 2 * 40 <= PICTURE_CELLS < 40 * 20
     # the 40 columns of the small W0 map: at most 8 labels, at cell centres (an ordinal
     # axis labelled all 40, overlapping)
     col_axis = weights.heat_figs[0].axes[0]
     assert list(col_axis.tick_values) == [0.5, 5.5, 10.5, 15.5, 20.5, 25.5, 30.5, 35.5]
-    assert col_axis.tick_labels["35.5"] == "35" and list(weights.heatmaps[0].column)[-1] == 40
+    assert col_axis.tick_labels["35.5"] == "35" and list(weights.heatmaps[0].mark.column)[-1] == 40
     dash.step()
-    picture, W = weights.heatmaps[1], tr.model.params["W1"]
+    picture, W = weights.heatmaps[1].image, tr.model.params["W1"]
     np.testing.assert_allclose(picture.values, W)
     png = decode_png(picture.mark.image.value)
     assert png.shape[:2] == picture.size_px[::-1]
@@ -256,7 +256,7 @@ def test_one_wide_weight_matrix_is_drawn_without_a_blank_column(dash):
     from bqplot import LinearScale
 
     weights = dash.views["weights"]
-    hm = weights.heatmaps[2]
+    hm = weights.heatmaps[2].mark
     assert isinstance(hm.scales["column"], LinearScale)
     assert list(hm.column) == [0.0, 1.0, 1.0]
     col_axis = next(a for a in weights.heat_figs[2].axes if a.scale is hm.scales["column"])

@@ -2,7 +2,7 @@
 
 The weights view draws a small matrix as a bqplot ``GridHeatMap``: one SVG rectangle per
 weight, recoloured in the page at each draw, which is cheap for the demo's 88 cells. A
-big one is a picture instead (``weights.PICTURE_CELLS``): the rectangles of a
+big one is a picture instead (``weight_maps.PICTURE_CELLS``): the rectangles of a
 64-64-10 network's 4,736 weights cost the page about 200 ms a draw, a picture about
 7 ms whatever its size (``bench/RESULTS-browser.md``). The kernel paints the cells into
 exactly as many pixels as the plot area, which the browser shows 1:1 (``pixelated``:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from bqplot import ColorScale, GridHeatMap, Label, LinearScale, Lines
+from bqplot import Label, LinearScale, Lines
 from ipywidgets import HTML, Checkbox, HBox, Layout, VBox
 
 from ..core.history import History
 from ..core.snapshot import Snapshot
 from .alt_text import number, spread
-from .axis_ticks import js_number
 from .base import (
     MIN_STEPS,
     PALETTE,
@@ -28,19 +27,13 @@ from .base import (
     set_changed,
     update_symmetric_histogram,
 )
-from .cell_image import CellImage
-from .field_image import RDBU, ColorRamp
 from .follow_picker import FollowPicker
-from .protocol import FIG_MARGIN
-from .theme import BACKGROUND, CAPTION
+from .theme import CAPTION
+from .weight_maps import GridMap, PictureMap, weight_map
 
 MAX_FOLLOWED = 8
 MAX_TRACE = 4000  # points kept per followed weight
 TRACE_MARKER_MAX = 30  # traces up to this many points show a marker at each
-#: a weight matrix with more cells than this is drawn as one picture made in the kernel:
-#: SVG cells cost the page about 0.04 ms each per draw, a picture about 7 ms at any size
-#: (bench/RESULTS-browser.md); at this size the SVG cells have no gaps either
-PICTURE_CELLS = 400
 FOLLOW_HINT = "click a heatmap cell, or pick one below"
 # the colour scheme RdBu's colours for negative, zero and positive weights (the key's)
 NEGATIVE, ZERO, POSITIVE = "#b2182b", "#f7f7f7", "#2166ac"
@@ -109,8 +102,7 @@ class WeightsView(View):
         self.fixed.observe(self.context.on_main(lambda _: self._on_fixed()), names="value")
         self._fixed_limit: float | None = None
         #: each weight layer's map: SVG cells for a small matrix, a picture for a big one
-        self.heatmaps: list[GridHeatMap | CellImage] = []
-        self.color_scales: list[ColorScale | None] = []  # None for a picture
+        self.heatmaps: list[GridMap | PictureMap] = []
         self.limits: list[float] = []  # each map's colour range, -limit to +limit
         self.hists: list[StepHistogram] = []
         self.hist_axes = []
@@ -121,14 +113,12 @@ class WeightsView(View):
             n_in, n_out = layer.shape
             width, height = self._heatmap_size(n_in, n_out)
             width = max(width, 8 * len(self._heat_title(i, 0.55)) + 30)  # the title fits
-            if n_in * n_out > PICTURE_CELLS:
-                hm, cs, axes = self._picture_map(i, width, height)
-            else:
-                hm, cs, axes = self._grid_map(i)
+            hm = weight_map(layer.shape, (width, height))
+            hm.on_click(self.context.on_main(lambda row, col, i=i: self.follow(i, row, col)))
             hm_fig = figure(
                 self._heat_title(i, 1.0),
-                [hm.mark if isinstance(hm, CellImage) else hm],
-                axes,
+                [hm.mark],
+                hm.axes(layer.columns, layer.rows),
                 width=f"{width}px",
                 height=f"{height}px",
             )
@@ -142,7 +132,6 @@ class WeightsView(View):
             )
             self.hist_axes.append(hist_x_axis)
             self.heatmaps.append(hm)
-            self.color_scales.append(cs)
             self.limits.append(1.0)
             self.hists.append(hist)
             self.heat_figs.append(hm_fig)
@@ -217,62 +206,10 @@ class WeightsView(View):
             shape = layer.size_text
         return f"{layer.name} ({shape}), |w| ≤ {limit:.2g}"
 
-    def _grid_map(self, i: int) -> tuple[GridHeatMap, ColorScale, list]:
-        """Weight layer ``i``'s map as SVG cells (a small matrix), its colour scale and
-        axes."""
-        layer = self.context.weight_layers[i]
-        n_in, n_out = layer.shape
-        cs = ColorScale(scheme="RdBu", mid=0.0, min=-1.0, max=1.0)
-        (row_scale, rows, row_ticks), (col_scale, cols, col_ticks) = (
-            heatmap_side(n_in, self._ticks),
-            heatmap_side(n_out, self._ticks),
-        )
-        hm = GridHeatMap(
-            color=padded(np.zeros((n_in, n_out))),
-            scales={"row": row_scale, "column": col_scale, "color": cs},
-            row=rows,
-            column=cols,
-            # the followed cells are framed; the kernel sets ``selected``: bqplot's
-            # own click selection reaches the kernel as lists it cannot send back
-            # (ValueError before any observer runs, bqplot issue #1632)
-            selected_style={"stroke": "black", "stroke-width": "3"},
-            stroke=BACKGROUND,  # gaps between cells
-            null_color=BACKGROUND,
-        )
-        hm.on_element_click(self.context.on_main(lambda _mark, content: self._on_click(i, content)))
-        axes = [
-            axis(col_scale, layer.columns, **col_ticks),
-            axis(row_scale, layer.rows, orientation="vertical", **row_ticks),
-        ]
-        return hm, cs, axes
-
-    def _picture_map(self, i: int, width: int, height: int) -> tuple[CellImage, None, list]:
-        """Weight layer ``i``'s map as one kernel-made picture (a big matrix) and its axes."""
-        layer = self.context.weight_layers[i]
-        n_in, n_out = layer.shape
-        plot_px = (
-            width - FIG_MARGIN["left"] - FIG_MARGIN["right"],
-            height - FIG_MARGIN["top"] - FIG_MARGIN["bottom"],
-        )
-        hm = CellImage((n_in, n_out), plot_px)
-        hm.mark.on_element_click(
-            self.context.on_main(lambda _mark, content: self._on_picture_click(i, content))
-        )
-        axes = [
-            axis(hm.x_scale, layer.columns, **cell_ticks(n_out, self._ticks)),
-            axis(hm.y_scale, layer.rows, orientation="vertical", **cell_ticks(n_in, self._ticks)),
-        ]
-        return hm, None, axes
-
     @staticmethod
     def _heatmap_size(n_in: int, n_out: int) -> tuple[int, int]:
         cell = max(3, min(26, 260 // max(n_in, n_out, 1)))
         return (max(170, cell * max(n_out, 2) + 90), max(150, cell * max(n_in, 2) + 90))
-
-    @staticmethod
-    def _ticks(n: int) -> list[int]:
-        step = max(1, int(np.ceil(n / 8)))
-        return list(range(0, n, step))
 
     # ------------------------------------------------------------- following
     def follow(self, layer: int, row: int, col: int) -> None:
@@ -297,35 +234,10 @@ class WeightsView(View):
         self._frame_followed()
         self._draw_traces()
 
-    def _on_click(self, layer: int, content: dict) -> None:
-        """A click on a cell of heatmap ``layer`` (bqplot sends the cell's row and
-        column numbers): follow that weight."""
-        n_in, n_out = self.context.weight_layers[layer].shape
-        data = content.get("data") or {}
-        row, col = data.get("rowNum"), data.get("columnNum")
-        if isinstance(row, int) and isinstance(col, int) and 0 <= row < n_in and 0 <= col < n_out:
-            self.follow(layer, row, col)  # not the blank padding of a one-wide matrix
-
-    def _on_picture_click(self, layer: int, content: dict) -> None:
-        """A click on the picture of heatmap ``layer`` (bqplot's ``Image`` sends the data
-        coordinates): follow the weight under it."""
-        data = content.get("data") or {}
-        cell = self.heatmaps[layer].cell_at(data.get("click_x"), data.get("click_y"))
-        if cell is not None:
-            self.follow(layer, *cell)
-
     def _frame_followed(self) -> None:
-        """Frame the followed cells in their heatmaps (``selected_style``, or drawn into
-        a picture)."""
+        """Frame the followed cells in their maps."""
         for i, hm in enumerate(self.heatmaps):
-            cells = [(row, col) for layer, row, col in self.followed if layer == i]
-            if isinstance(hm, CellImage):
-                if tuple(cells) != hm.marked:
-                    hm.show(hm.values, self._ramp(i), cells)
-                continue
-            selected = np.array(cells, dtype=np.int32) if cells else None
-            if not np.array_equal(hm.selected, selected):
-                hm.selected = selected
+            hm.frame([(row, col) for layer, row, col in self.followed if layer == i])
 
     def _record(self, key, step: int, W: np.ndarray) -> None:
         xs, ys = self._traces[key]
@@ -400,19 +312,8 @@ class WeightsView(View):
         for i, hm in enumerate(self.heatmaps):
             W = np.nan_to_num(mats[i], nan=0.0, posinf=limits[i], neginf=-limits[i])
             self.limits[i] = limits[i]
-            if isinstance(hm, CellImage):
-                hm.show(W, self._ramp(i), hm.marked)
-            else:
-                with self.color_scales[i].hold_sync():
-                    self.color_scales[i].min = -limits[i]
-                    self.color_scales[i].max = limits[i]
-                with hm.hold_sync():
-                    hm.color = padded(W)
+            hm.show(W, limits[i])
             self.heat_figs[i].title = self._heat_title(i, limits[i])
-
-    def _ramp(self, i: int) -> ColorRamp:
-        """Map ``i``'s colours as a picture draws them: RdBu from -limit to +limit."""
-        return ColorRamp(np.linspace(-self.limits[i], self.limits[i], len(RDBU)), RDBU)
 
     def update(self, snapshot: Snapshot, history: History) -> None:
         self._last_params = dict(snapshot.params)
@@ -448,38 +349,3 @@ class WeightsView(View):
             trace = "Followed weights: none; click a heatmap cell or use the layer, row and "
             trace += "column fields below to follow one"
         return [*heat, *hist, trace]
-
-
-def cell_ticks(n: int, ticks) -> dict:
-    """Axis ticks of a map's side of ``n`` cells on a linear scale from 0 to ``n``, each
-    labelled with its index at the cell's centre (``i + 0.5``); ``ticks(n)`` picks the
-    labelled cells."""
-    values = [i + 0.5 for i in ticks(n)]
-    labels = {js_number(v): str(i) for i, v in zip(ticks(n), values, strict=True)}
-    return {"tick_values": values, "tick_labels": labels}
-
-
-def heatmap_side(n: int, ticks) -> tuple:
-    """The scale, cell boundaries and axis ticks of a heatmap side of ``n`` cells, on a
-    linear scale from 0 to ``n`` (cell ``i`` from ``i`` to ``i + 1``, labelled at its
-    centre); ``ticks(n)`` picks the labelled cells. An ordinal scale would label every
-    cell whatever ``tick_values`` says, and 40 labels overlap.
-
-    A side of one cell has a blank second one (``padded``): its boundaries are 0, 1 and
-    1, so that the blank one has no width and the side shows its single cell.
-    """
-    scale = LinearScale(min=0.0, max=float(n), allow_padding=False)
-    bounds = np.array([0.0, 1.0, 1.0]) if n == 1 else np.arange(n + 1.0)
-    return scale, bounds, cell_ticks(n, ticks)
-
-
-def padded(W: np.ndarray) -> np.ndarray:
-    """``W`` with a blank (zero, drawn white) row or column where a side has length 1.
-
-    bqplot squeezes arrays, which would turn an (n, 1) matrix into a vector.
-    """
-    if W.shape[0] == 1:
-        W = np.vstack([W, np.zeros((1, W.shape[1]))])
-    if W.shape[1] == 1:
-        W = np.hstack([W, np.zeros((W.shape[0], 1))])
-    return W
