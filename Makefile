@@ -56,13 +56,14 @@ demo: venv
 
 # Side-by-side ratios (no timed assertions in tests): trainer vs PyTorch, dashboard
 # overhead and refresh cost, latency in a real browser, the cost of play at a lesson pace
-# (pace.py adds its section to RESULTS-browser.md, so it runs after browser.py), and a class
-# server's capacity.
+# (pace.py and weight_maps.py add their sections to RESULTS-browser.md, so they run after
+# browser.py), and a class server's capacity.
 bench: venv browser
 	$(PY) bench/trainer.py --write bench/RESULTS.md
 	$(PY) bench/dashboard.py --write bench/RESULTS-dashboard.md
 	$(PY) bench/browser.py --write bench/RESULTS-browser.md
 	$(PY) bench/pace.py --write bench/RESULTS-browser.md
+	$(PY) bench/weight_maps.py --write bench/RESULTS-browser.md
 	$(PY) bench/classroom.py --write bench/RESULTS-classroom.md
 
 clean:

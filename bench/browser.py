@@ -770,14 +770,17 @@ def markdown(rows, info, r, command: str, started: datetime.datetime, elapsed: f
     return "\n".join(lines)
 
 
-def keep_pace_section(report: str, path: Path) -> str:
-    """``report`` with the pace section that ``bench/pace.py`` wrote into ``path`` kept
-    (this benchmark rewrites the rest of the file)."""
-    from bench import pace  # pace imports this module
+def keep_written_sections(report: str, path: Path) -> str:
+    """``report`` with the sections that ``bench/pace.py`` and ``bench/weight_maps.py``
+    wrote into ``path`` kept (this benchmark rewrites the rest of the file)."""
+    from bench import pace, weight_maps  # both import this module
 
     old = path.read_text() if path.exists() else ""
-    section = pace.section_of(old)
-    return report if section is None else pace.replace_section(report, section)
+    for heading in (pace.HEADING, weight_maps.HEADING):
+        section = pace.section_of(old, heading)
+        if section is not None:
+            report = pace.replace_section(report, section)
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -822,7 +825,7 @@ def main(argv: list[str] | None = None) -> int:
         command = shlex.join([Path(sys.executable).name, *sys.argv])
         info.append(("load average after", ", ".join(f"{v:.2f}" for v in os.getloadavg())))
         report = markdown(rows, info, r, command, started, elapsed)
-        Path(args.write).write_text(keep_pace_section(report, Path(args.write)))
+        Path(args.write).write_text(keep_written_sections(report, Path(args.write)))
         print(f"wrote {args.write}")
     return 0
 

@@ -135,11 +135,13 @@ class Demo:
         steps0 = int(self.cell_text("tr.step_count"))
         page.locator(".nnw-dashboard").first.evaluate("(d) => d.scrollIntoView()")
         page.evaluate(RAF_JS)
+        roles0 = bench_browser.process_cpu()
         cpu0, t0 = cpu_seconds(self.pid), time.monotonic()
         page.locator("button.nnw-play").click()
         time.sleep(seconds)
         counted = page.evaluate(RAF_READ_JS)
         cpu1, t1 = cpu_seconds(self.pid), time.monotonic()
+        roles1 = bench_browser.process_cpu()
         bench_browser.pause(page)
         t2 = time.monotonic()
         steps = int(self.cell_text("tr.step_count")) - steps0
@@ -147,6 +149,8 @@ class Demo:
             "renders_per_s": counted["changed"] * 1000 / counted["ms"],
             "raf_per_s": counted["ticks"] * 1000 / counted["ms"],
             "kernel_cpu": (cpu1 - cpu0) / (t1 - t0),
+            # Chromium's renderers (all pages), as a share of one core
+            "renderer_cpu": (roles1.get("renderer", 0.0) - roles0.get("renderer", 0.0)) / (t1 - t0),
             "steps_per_s": steps / (t2 - t0),
         }
 
@@ -404,26 +408,26 @@ def busy_note(load_before: str, nproc: int, flat_out: dict | None) -> list[str]:
     ]
 
 
-def section_span(text: str) -> tuple[int, int] | None:
-    """Where the pace section sits in ``text`` (start, end), or None."""
-    start = text.find(HEADING + "\n")
+def section_span(text: str, heading: str = HEADING) -> tuple[int, int] | None:
+    """Where the section under ``heading`` sits in ``text`` (start, end), or None."""
+    start = text.find(heading + "\n")
     if start < 0:
         return None
-    nxt = re.search(r"^## ", text[start + len(HEADING) :], flags=re.M)
-    return start, len(text) if nxt is None else start + len(HEADING) + nxt.start()
+    nxt = re.search(r"^## ", text[start + len(heading) :], flags=re.M)
+    return start, len(text) if nxt is None else start + len(heading) + nxt.start()
 
 
-def section_of(text: str) -> str | None:
-    """The pace section of a report ``text``, or None: ``bench/browser.py`` keeps it when
-    it rewrites the rest of the report."""
-    span = section_span(text)
+def section_of(text: str, heading: str = HEADING) -> str | None:
+    """The section under ``heading`` (the pace's by default) of a report ``text``, or
+    None: ``bench/browser.py`` keeps it when it rewrites the rest of the report."""
+    span = section_span(text, heading)
     return None if span is None else text[span[0] : span[1]].rstrip("\n") + "\n"
 
 
 def replace_section(text: str, section: str) -> str:
-    """``text`` with the pace section replaced by ``section`` (appended when absent);
-    the rest of the file untouched."""
-    span = section_span(text)
+    """``text`` with the section under ``section``'s heading (its first line) replaced by
+    ``section`` (appended when absent); the rest of the file untouched."""
+    span = section_span(text, section.split("\n", 1)[0])
     if span is None:
         return text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
     start, end = span

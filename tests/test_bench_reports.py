@@ -18,7 +18,7 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from bench import classroom, pace, report, tables  # noqa: E402
+from bench import classroom, pace, report, tables, weight_maps  # noqa: E402
 from bench.rows import Row, StepRow  # noqa: E402
 from nnwidgets.widgets.pacing import FrameCounter  # noqa: E402
 
@@ -210,17 +210,71 @@ def test_the_pace_section_replaces_its_old_self_and_leaves_the_rest():
     assert pace.replace_section(replaced, new) == replaced
 
 
-def test_the_browser_report_keeps_the_pace_section_it_does_not_write(tmp_path):
+def test_the_browser_report_keeps_the_sections_it_does_not_write(tmp_path):
     path = tmp_path / "RESULTS-browser.md"
     new_report = "# Browser benchmark\n\n## Results\n\nnew browser numbers\n"
-    assert browser.keep_pace_section(new_report, path) == new_report  # no file yet
+    assert browser.keep_written_sections(new_report, path) == new_report  # no file yet
     section = pace.HEADING + "\n\npace numbers\n"
-    path.write_text("# Browser benchmark\n\n## Results\n\nold\n\n" + section)
-    kept = browser.keep_pace_section(new_report, path)
-    assert kept == new_report + "\n" + section
+    maps = weight_maps.HEADING + "\n\nmap numbers\n"
+    path.write_text("# Browser benchmark\n\n## Results\n\nold\n\n" + section + "\n" + maps)
+    kept = browser.keep_written_sections(new_report, path)
+    assert kept == new_report + "\n" + section + "\n" + maps
     assert pace.section_of(kept) == section
-    path.write_text(new_report)  # a report without a pace section stays without one
-    assert browser.keep_pace_section(new_report, path) == new_report
+    assert pace.section_of(kept, weight_maps.HEADING) == maps
+    path.write_text(new_report)  # a report without those sections stays without them
+    assert browser.keep_written_sections(new_report, path) == new_report
+
+
+def test_the_weight_maps_report_gives_each_case_s_medians_and_ranges():
+    plays = {
+        "2-12-12-1 (180 cells), all SVG": [(20.0, 30.0), (22.0, 28.0), (18.0, 35.0)],
+        "digits 64-64-10, maps pictures": [(15.0, 50.0), (16.0, 49.0), (14.5, 52.0)],
+    }
+    r = {
+        "nproc": 2,
+        "chromium": "156",
+        "cases": {
+            name: [{"renders_per_s": a, "renderer_ms": b} for a, b in rows]
+            for name, rows in plays.items()
+        },
+    }
+    text = weight_maps.section(r, "python bench/weight_maps.py", "today", ("1", "2"), 8.0)
+    assert text.startswith(weight_maps.HEADING + "\n")
+    assert "| 2-12-12-1 (180 cells), all SVG | 20.0 | 18.0-22.0 | 30.0 | 28.0-35.0 |" in text
+    assert "| digits 64-64-10, maps pictures | 15.0 | 14.5-16.0 | 50.0 | 49.0-52.0 |" in text
+    assert "3 repeats" in text and "a shared 2-core machine" in text
+
+
+def test_every_weight_maps_case_is_a_notebook_that_builds_its_dashboard():
+    import nnwidgets.views.weight_maps as maps
+
+    sources = weight_maps.cases([3])
+    assert len(sources) == 6
+    for name, source in sources.items():
+        if "digits" in name:
+            pytest.importorskip("sklearn")
+        scope: dict = {}
+        try:
+            exec(source.rsplit("\n", 1)[0], scope)  # all but the last line, the display
+            dash, weights = scope["dash"], scope["weights"]
+            kinds = [type(hm).__name__ for hm in weights.heatmaps]
+        finally:
+            maps.PICTURE_CELLS = weight_maps.PICTURE_CELLS
+        assert weights.play_hz == 1e6
+        assert all(v.play_hz in (None, 1e-6) for n, v in dash.views.items() if n != "weights")
+        if name.startswith("2-3-3-1"):
+            middle = "PictureMap" if "a picture" in name else None
+            kind = {"all SVG": "GridMap", "all pictures": "PictureMap"}.get(name.split(", ")[-1])
+            assert kinds == ([kind] * 3 if middle is None else ["GridMap", middle, "GridMap"])
+        elif "SVG" in name:
+            assert kinds == ["GridMap", "GridMap"]
+        else:
+            assert kinds == ["PictureMap", "PictureMap"]
+        pictures = [hm.image for hm in weights.heatmaps if hasattr(hm, "image")]
+        before = [p.values for p in pictures]
+        dash.step()
+        redrawn = [p.values is not b for p, b in zip(pictures, before, strict=True)]
+        assert redrawn == [("not drawn" not in name)] * len(pictures)
 
 
 # ------------------------------------------------------------------ bench/classroom.py
