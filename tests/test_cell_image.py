@@ -17,22 +17,40 @@ def test_cell_edges_share_the_pixels_evenly():
     assert sizes.sum() == 100 and sizes.max() - sizes.min() <= 1
 
 
-def test_cell_of_pixel_gives_each_pixel_its_cell():
-    assert list(cell_of_pixel(cell_edges(3, 12))) == [0] * 4 + [1] * 4 + [2] * 4
+def test_cell_of_pixel_leaves_a_gap_between_cells_only():
+    edges = cell_edges(3, 12)  # 0 4 8 12
+    assert list(cell_of_pixel(edges)) == [0] * 4 + [1] * 4 + [2] * 4
+    assert list(cell_of_pixel(edges, gap=True)) == [0, 0, 0, -1, 1, 1, 1, -1, 2, 2, 2, 2]
     assert list(cell_of_pixel(cell_edges(3, 10))) == [0] * 3 + [1] * 4 + [2] * 3
 
 
-def test_the_picture_has_the_plot_area_pixels_and_row_zero_at_the_bottom():
+def test_a_small_matrix_has_the_plot_area_pixels_row_zero_at_the_bottom_and_clear_gaps():
     img = CellImage((2, 3), (30, 20))
     values = np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])
     img.show(values, GREY)
     png = decode_png(img.mark.image.value)
-    assert png.shape == (20, 30, 3)
-    expected = np.repeat(np.repeat(values[::-1], 10, axis=0), 10, axis=1)  # cells of 10 px
-    np.testing.assert_array_equal(png, np.repeat(expected[..., None], 3, axis=-1))
+    assert img.gapped and png.shape == (20, 30, 4)
+    assert tuple(png[17, 2]) == (0, 0, 0, 255)  # row 0, column 0: bottom left
+    assert tuple(png[17, 25]) == (2, 2, 2, 255)  # row 0, column 2: bottom right
+    assert tuple(png[2, 12]) == (4, 4, 4, 255)  # row 1, column 1: top middle
+    assert png[9, :, 3].max() == 0 and png[:, 9, 3].max() == 0  # the gaps: transparent
+    assert png[19, 25, 3] == 255 and png[15, 29, 3] == 255  # no gap at the outer edges
     assert not img.y_scale.reverse and list(img.mark.y) == [0.0, 2.0]
     assert list(img.mark.x) == [0.0, 3.0] and img.mark.pixelated
     np.testing.assert_array_equal(img.values, values)
+
+
+def test_a_big_matrix_or_tiny_cells_are_one_rgb_texture():
+    values = np.arange(21 * 20.0).reshape(21, 20) % 11  # 420 cells, over MAX_GAPPED_CELLS
+    img = CellImage((21, 20), (40, 42))  # cells of 2 x 2 px
+    img.show(values, GREY)
+    expected = np.repeat(np.repeat(values[::-1], 2, axis=0), 2, axis=1)
+    png = decode_png(img.mark.image.value)
+    assert not img.gapped and png.shape == (42, 40, 3)
+    np.testing.assert_array_equal(png, np.repeat(expected[..., None], 3, axis=-1))
+    tiny = CellImage((4, 4), (12, 12))  # cells of 3 px: a gap would eat a third
+    tiny.show(np.zeros((4, 4)), GREY)
+    assert not tiny.gapped and decode_png(tiny.mark.image.value).shape == (12, 12, 3)
 
 
 def test_marked_cells_are_framed_and_the_frame_goes_with_the_mark():
@@ -41,12 +59,13 @@ def test_marked_cells_are_framed_and_the_frame_goes_with_the_mark():
     img.show(values, GREY, marked=[(0, 2)])  # the bottom right cell
     png = decode_png(img.mark.image.value)
     frame = png[10:20, 20:30]
-    assert (frame[0] == FRAME_RGB).all() and (frame[:, 0] == FRAME_RGB).all()
-    assert (frame[-1] == FRAME_RGB).all() and (frame[:, -1] == FRAME_RGB).all()
-    assert tuple(frame[4, 4]) == (5, 5, 5)  # inside: the cell's colour
-    assert tuple(png[4, 4]) == (5, 5, 5)  # another cell: no frame
+    black = (*FRAME_RGB, 255)
+    assert (frame[0] == black).all() and (frame[:, 0] == black).all()
+    assert (frame[-1] == black).all() and (frame[:, -1] == black).all()
+    assert tuple(frame[4, 4]) == (5, 5, 5, 255)  # inside: the cell's colour
+    assert tuple(png[4, 4]) == (5, 5, 5, 255)  # another cell: no frame
     img.show(values, GREY)
-    assert (decode_png(img.mark.image.value) == 5).all()
+    assert (decode_png(img.mark.image.value)[10:20, 20:30] != black).any(axis=-1).any()
     assert img.marked == ()
 
 

@@ -9,9 +9,10 @@ import nnwidgets as nw
 from nnwidgets.views.field_image import ColorRamp, FieldImage, png_bytes
 
 
-def test_png_bytes_round_trips_the_pixels():
+@pytest.mark.parametrize("channels", [3, 4])
+def test_png_bytes_round_trips_the_pixels(channels):
     rng = np.random.default_rng(0)
-    pixels = rng.integers(0, 256, size=(7, 5, 3), dtype=np.uint8)
+    pixels = rng.integers(0, 256, size=(7, 5, channels), dtype=np.uint8)
     np.testing.assert_array_equal(decode_png(png_bytes(pixels)), pixels)
 
 
@@ -20,11 +21,11 @@ def test_png_bytes_round_trips_the_pixels():
     [
         np.zeros((4, 4)),
         np.zeros((4, 4, 2), np.uint8),
-        np.zeros((4, 4, 4), np.uint8),
+        np.zeros((4, 4, 5), np.uint8),
         np.zeros((4, 4, 3), np.float32),
     ],
 )
-def test_png_bytes_refuses_what_is_not_rgb_bytes(bad):
+def test_png_bytes_refuses_what_is_not_rgb_or_rgba_bytes(bad):
     with pytest.raises(ValueError, match="pixels"):
         png_bytes(bad)
 

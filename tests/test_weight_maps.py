@@ -17,15 +17,16 @@ from nnwidgets.views.weight_maps import (
 
 
 def test_the_map_kind_changes_above_picture_cells():
-    assert PICTURE_CELLS == 400
-    assert type(weight_map((20, 20), (300, 300))) is GridMap
-    big = weight_map((20, 21), (300, 250))
+    assert PICTURE_CELLS == 100
+    assert type(weight_map((10, 10), (300, 300))) is GridMap
+    big = weight_map((10, 11), (300, 250))
     assert type(big) is PictureMap
     plot = (
         300 - FIG_MARGIN["left"] - FIG_MARGIN["right"],
         250 - FIG_MARGIN["top"] - FIG_MARGIN["bottom"],
     )
     assert big.image.size_px == plot
+    assert big.image.gapped  # 110 cells: gaps between them, as SVG cells have
 
 
 @pytest.mark.parametrize(

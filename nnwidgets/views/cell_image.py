@@ -2,14 +2,15 @@
 
 The weights view draws a small matrix as a bqplot ``GridHeatMap``: one SVG rectangle per
 weight, recoloured in the page at each draw, which is cheap for the demo's 88 cells. A
-big one is a picture instead (``weight_maps.PICTURE_CELLS``): the rectangles of a
-64-64-10 network's 4,736 weights cost the page about 200 ms a draw, a picture about
-7 ms whatever its size (``bench/RESULTS-browser.md``). The kernel paints the cells into
-exactly as many pixels as the plot area, which the browser shows 1:1 (``pixelated``:
-crisp cell edges when a screen scales it), with a frame round each marked cell. It
-has no gaps between cells: at more than 400 cells the SVG map has none either. A click
-on the picture comes back as the data coordinates bqplot's ``Image`` sends; ``cell_at``
-turns them into a cell.
+bigger one is a picture instead (``weight_maps.PICTURE_CELLS``): the page's cost of SVG
+cells grows with their number (a 64-64-10 network's 4,736 weights cost it about 250 ms
+a draw), a picture's hardly at all (``bench/RESULTS-browser.md``). The kernel paints the
+cells into exactly as many pixels as the plot area, which the browser shows 1:1
+(``pixelated``: crisp cell edges when a screen scales it), with a frame round each
+marked cell. Up to 400 cells of 4 pixels or more have a transparent gap between them,
+as SVG cells do; bigger matrices are one texture, and an RGB picture. A click on the
+picture comes back as the data coordinates bqplot's ``Image`` sends; ``cell_at`` turns
+them into a cell.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from bqplot import LinearScale
 from .field_image import ColorRamp, PictureMark, png_bytes
 
 FRAME_RGB = (0, 0, 0)  # the frame round a marked cell
+GAP_MIN_PX = 4  # cells narrower than this get no gap (the gap would eat them)
+MAX_GAPPED_CELLS = 400  # bigger matrices are drawn without gaps, as one texture
 
 
 def cell_edges(n: int, pixels: int) -> np.ndarray:
@@ -28,9 +31,13 @@ def cell_edges(n: int, pixels: int) -> np.ndarray:
     return np.rint(np.linspace(0, pixels, n + 1)).astype(int)
 
 
-def cell_of_pixel(edges: np.ndarray) -> np.ndarray:
-    """For each pixel along one side, the index of its cell."""
-    return np.searchsorted(edges, np.arange(int(edges[-1])), side="right") - 1
+def cell_of_pixel(edges: np.ndarray, gap: bool = False) -> np.ndarray:
+    """For each pixel along one side, the index of its cell, or -1 in a gap (the last
+    pixel of every cell but the last, when ``gap``)."""
+    index = np.searchsorted(edges, np.arange(int(edges[-1])), side="right") - 1
+    if gap:
+        index[edges[1:-1] - 1] = -1
+    return index
 
 
 class CellImage:
@@ -57,7 +64,10 @@ class CellImage:
         self.y_scale = LinearScale(min=0.0, max=float(rows), allow_padding=False)
         self.col_edges, self.row_edges = cell_edges(cols, width), cell_edges(rows, height)
         smallest = min(np.diff(self.col_edges).min(), np.diff(self.row_edges).min())
-        self._row_of, self._col_of = cell_of_pixel(self.row_edges), cell_of_pixel(self.col_edges)
+        #: whether the cells have gaps between them (then the picture is RGBA)
+        self.gapped = rows * cols <= MAX_GAPPED_CELLS and smallest >= GAP_MIN_PX
+        self._row_of = cell_of_pixel(self.row_edges, self.gapped)
+        self._col_of = cell_of_pixel(self.col_edges, self.gapped)
         self._frame_px = 2 if smallest >= 8 else 1
         self.values = np.zeros(self.shape)
         self.marked: tuple[tuple[int, int], ...] = ()
@@ -84,7 +94,15 @@ class CellImage:
         # painted in the picture's row order, top down: the matrix's last row first
         last = self.shape[0] - 1
         values, marked = values[::-1], [(last - r, c) for r, c in marked]
-        pixels = ramp(values)[self._row_of[:, None], self._col_of[None, :]]
+        colours = ramp(values)
+        rows, cols = self._row_of[:, None], self._col_of[None, :]
+        if self.gapped:  # RGBA: the gaps transparent, the plot shows through
+            opaque = np.full((*self.shape, 1), 255, np.uint8)
+            pixels = np.concatenate([colours, opaque], -1)[rows.clip(0), cols.clip(0)]
+            pixels[(rows < 0) | (cols < 0)] = 0
+            frame = (*FRAME_RGB, 255)
+        else:
+            pixels, frame = colours[rows, cols], FRAME_RGB
         f = self._frame_px
         for r, c in marked:
             top, bottom = self.row_edges[r], self.row_edges[r + 1]
@@ -95,7 +113,7 @@ class CellImage:
                 pixels[top:bottom, left : left + f],
                 pixels[top:bottom, right - f : right],
             ):
-                part[...] = FRAME_RGB
+                part[...] = frame
         return png_bytes(pixels)
 
     def cell_at(self, x: float, y: float) -> tuple[int, int] | None:

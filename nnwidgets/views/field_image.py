@@ -80,14 +80,15 @@ class ColorRamp:
 
 
 def png_bytes(pixels: np.ndarray) -> bytes:
-    """An RGB image (rows from the top, shape ``(height, width, 3)``, uint8) as PNG bytes."""
+    """An RGB or RGBA image (rows from the top, shape ``(height, width, 3 or 4)``, uint8)
+    as PNG bytes."""
     pixels = np.asarray(pixels)
-    if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
+    if pixels.ndim != 3 or pixels.shape[2] not in (3, 4) or pixels.dtype != np.uint8:
         raise ValueError(
-            "pixels must be a (height, width, 3) uint8 RGB array, "
-            f"not {pixels.shape} {pixels.dtype}"
+            "pixels must be a (height, width, 3) RGB or (height, width, 4) RGBA uint8 "
+            f"array, not {pixels.shape} {pixels.dtype}"
         )
-    height, width, _ = pixels.shape
+    height, width, channels = pixels.shape
     # each row starts with its filter type: 0, the bytes as they are
     rows = np.concatenate([np.zeros((height, 1), np.uint8), pixels.reshape(height, -1)], axis=1)
 
@@ -95,7 +96,8 @@ def png_bytes(pixels: np.ndarray) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    color_type = 2 if channels == 3 else 6  # 8-bit RGB or RGBA
+    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)

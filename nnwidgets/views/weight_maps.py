@@ -21,9 +21,9 @@ from .protocol import FIG_MARGIN, axis
 from .theme import BACKGROUND
 
 #: a weight matrix with more cells than this is drawn as one picture made in the kernel:
-#: SVG cells cost the page about 0.04 ms each per draw, a picture about 7 ms at any size
-#: (bench/RESULTS-browser.md); at this size the SVG cells have no gaps either
-PICTURE_CELLS = 400
+#: a picture costs the page about as much per draw as the 8x8 map's 64 SVG cells, and
+#: less from about 144 cells on (bench/weight_maps.py, in bench/RESULTS-browser.md)
+PICTURE_CELLS = 100
 MAX_SIDE_LABELS = 8
 
 Cell = tuple[int, int]
@@ -154,7 +154,8 @@ class GridMap(CellMap):
 
 class PictureMap(CellMap):
     """A big matrix as one kernel-made picture (``CellImage``) at the plot area's pixel
-    size; it looks as a ``GridMap`` does at that size (no gaps), at a fixed cost per draw."""
+    size: the cells of a ``GridMap`` without the gaps between them, at a fixed cost per
+    draw whatever the matrix's size."""
 
     def __init__(self, shape: tuple[int, int], plot_px: tuple[int, int]) -> None:
         self.shape = shape
