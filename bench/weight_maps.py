@@ -6,7 +6,8 @@ slow views not at all, so that the maps are most of what the page draws:
 
 - a moons network 2-k-k-1 for each ``--sides`` k (8, the demo's, 16 and 24): its three
   maps (2 x k, k x k and k x 1) as SVG cells (``GridMap``), the k x k as a picture
-  (``PictureMap``) and the others SVG, and all three as pictures;
+  (``PictureMap``) and the others SVG, and all three as pictures; up to 400 cells the
+  k x k picture also without its gaps (RGB instead of RGBA);
 - lesson 06's digits network 64-64-10 (4,736 weights): both maps as SVG cells, as
   pictures, and not drawn at all (the view's other parts still are).
 
@@ -41,6 +42,7 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import servers  # noqa: E402
 
 from bench import pace  # noqa: E402
+from nnwidgets.views.cell_image import MAX_GAPPED_CELLS  # noqa: E402
 from nnwidgets.views.weight_maps import PICTURE_CELLS  # noqa: E402
 
 HEADING = "## Weight maps: SVG cells or a picture"
@@ -72,13 +74,19 @@ def cases(sides: list[int]) -> dict[str, str]:
     out = {}
     for k in sides:
         trainer = MOONS.format(k=k)
-        for kind, threshold in (
-            ("all SVG", NEVER),
-            (f"the {k}x{k} a picture", k * k - 1),
-            ("all pictures", 0),
-        ):
+        variants = [
+            ("all SVG", NEVER, ""),
+            (f"the {k}x{k} a picture", k * k - 1, ""),
+            ("all pictures", 0, ""),
+        ]
+        if k * k <= MAX_GAPPED_CELLS:  # the same picture as one RGB texture, no gaps
+            no_gaps = "import nnwidgets.views.cell_image as cell_image\n"
+            no_gaps += "cell_image.MAX_GAPPED_CELLS = 0\n"
+            variants.insert(2, (f"the {k}x{k} a picture without gaps", k * k - 1, no_gaps))
+        for kind, threshold, setup in variants:
             name = f"2-{k}-{k}-1 ({k * k + 3 * k} cells), {kind}"
-            out[name] = NOTEBOOK.format(threshold=threshold, trainer=trainer, no_maps="")
+            source = NOTEBOOK.format(threshold=threshold, trainer=trainer, no_maps="")
+            out[name] = setup + source
     for kind, threshold, no_maps in (
         ("SVG", NEVER, ""),
         ("pictures", PICTURE_CELLS, ""),

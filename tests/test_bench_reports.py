@@ -246,10 +246,11 @@ def test_the_weight_maps_report_gives_each_case_s_medians_and_ranges():
 
 
 def test_every_weight_maps_case_is_a_notebook_that_builds_its_dashboard():
+    import nnwidgets.views.cell_image as cell_image
     import nnwidgets.views.weight_maps as maps
 
     sources = weight_maps.cases([3])
-    assert len(sources) == 6
+    assert len(sources) == 7
     for name, source in sources.items():
         if "digits" in name:
             pytest.importorskip("sklearn")
@@ -260,9 +261,12 @@ def test_every_weight_maps_case_is_a_notebook_that_builds_its_dashboard():
             kinds = [type(hm).__name__ for hm in weights.heatmaps]
         finally:
             maps.PICTURE_CELLS = weight_maps.PICTURE_CELLS
+            cell_image.MAX_GAPPED_CELLS = weight_maps.MAX_GAPPED_CELLS
         assert weights.play_hz == 1e6
         assert all(v.play_hz in (None, 1e-6) for n, v in dash.views.items() if n != "weights")
         if name.startswith("2-3-3-1"):
+            gapped = [hm.image.gapped for hm in weights.heatmaps if hasattr(hm, "image")]
+            assert gapped == [("without gaps" not in name)] * len(gapped)
             middle = "PictureMap" if "a picture" in name else None
             kind = {"all SVG": "GridMap", "all pictures": "PictureMap"}.get(name.split(", ")[-1])
             assert kinds == ([kind] * 3 if middle is None else ["GridMap", middle, "GridMap"])
