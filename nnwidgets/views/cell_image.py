@@ -3,7 +3,7 @@
 The weights view draws a small matrix as a bqplot ``GridHeatMap``: one SVG rectangle per
 weight, recoloured in the page at each draw, which is cheap for the demo's 88 cells. A
 bigger one is a picture instead (``weight_maps.PICTURE_CELLS``): the page's cost of SVG
-cells grows with their number (a 64-64-10 network's 4,736 weights cost it about 250 ms
+cells grows with their number (a 64-64-10 network's 4,736 weights cost it about 300 ms
 a draw), a picture's hardly at all (``bench/RESULTS-browser.md``). The kernel paints the
 cells into exactly as many pixels as the plot area, which the browser shows 1:1
 (``pixelated``: crisp cell edges when a screen scales it), with a frame round each
