@@ -96,3 +96,17 @@ def test_bad_shapes_and_sizes_are_refused():
     img = CellImage((2, 3), (30, 20))
     with pytest.raises(ValueError, match="values must have shape"):
         img.show(np.zeros((3, 2)), GREY)
+
+
+def test_frame_changes_only_the_frames_of_the_matrix_drawn_last():
+    img = CellImage((2, 3), (30, 20))
+    values = np.full((2, 3), 5.0)
+    img.show(values, GREY)
+    drawn = img.mark.image
+    img.frame([])  # framed already (none): the picture shown stays
+    assert img.mark.image is drawn
+    img.frame([(0, 2)])
+    framed = decode_png(img.mark.image.value)
+    img.show(values, GREY, marked=[(0, 2)])
+    np.testing.assert_array_equal(framed, decode_png(img.mark.image.value))
+    assert img.ramp is GREY and img.marked == ((0, 2),)

@@ -48,7 +48,8 @@ class CellImage:
     ``(r, c)`` covers ``[c, c + 1] x [r, r + 1]``. ``size_px`` is the
     plot area's ``(width, height)``: the picture has exactly that many pixels.
     ``show(values, ramp, marked)`` draws the matrix and frames the ``marked`` cells;
-    ``values`` keeps the matrix drawn last.
+    ``values``, ``ramp`` and ``marked`` keep what was drawn last, and ``frame`` changes
+    only the frames.
     """
 
     def __init__(self, shape: tuple[int, int], size_px: tuple[int, int]) -> None:
@@ -70,9 +71,10 @@ class CellImage:
         self._col_of = cell_of_pixel(self.col_edges, self.gapped)
         self._frame_px = 2 if smallest >= 8 else 1
         self.values = np.zeros(self.shape)
+        self.ramp = ColorRamp([-1.0, 1.0], ["#ffffff", "#ffffff"])
         self.marked: tuple[tuple[int, int], ...] = ()
         self.picture = PictureMark(
-            self._png(self.values, ColorRamp([-1.0, 1.0], ["#ffffff", "#ffffff"]), ()),
+            self._png(self.values, self.ramp, ()),
             x=np.array([0.0, cols]),
             y=np.array([0.0, float(rows)]),  # the picture's top row is the last row
             scales={"x": self.x_scale, "y": self.y_scale},
@@ -87,8 +89,14 @@ class CellImage:
         if values.shape != self.shape:
             raise ValueError(f"values must have shape {self.shape}, not {values.shape}")
         marked = tuple((int(r), int(c)) for r, c in marked)
-        self.values, self.marked = values, marked
+        self.values, self.ramp, self.marked = values, ramp, marked
         self.picture.put(self._png(values, ramp, marked))
+
+    def frame(self, marked) -> None:
+        """Frame the ``marked`` cells, and only those, in the matrix drawn last (nothing
+        is drawn when they are framed already)."""
+        if tuple((int(r), int(c)) for r, c in marked) != self.marked:
+            self.show(self.values, self.ramp, marked)
 
     def _png(self, values: np.ndarray, ramp: ColorRamp, marked) -> bytes:
         # painted in the picture's row order, top down: the matrix's last row first

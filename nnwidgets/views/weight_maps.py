@@ -130,8 +130,7 @@ class GridMap(CellMap):
         """Draw ``W`` coloured from ``-limit`` to ``+limit``."""
         with self.color_scale.hold_sync():
             self.color_scale.min, self.color_scale.max = -limit, limit
-        with self.mark.hold_sync():
-            self.mark.color = padded(W)
+        self.mark.color = padded(W)
 
     def frame(self, cells: list[Cell]) -> None:
         """Frame ``cells`` (``selected_style``), and only those."""
@@ -162,17 +161,14 @@ class PictureMap(CellMap):
         self.image = CellImage(shape, plot_px)
         self.mark = self.image.mark
         self.x_scale, self.y_scale = self.image.x_scale, self.image.y_scale
-        self.limit = 1.0
 
     def show(self, W: np.ndarray, limit: float) -> None:
         """Draw ``W`` coloured from ``-limit`` to ``+limit``, keeping the frames."""
-        self.limit = limit
         self.image.show(W, diverging_ramp(limit), self.image.marked)
 
     def frame(self, cells: list[Cell]) -> None:
         """Frame ``cells`` (drawn into the picture), and only those."""
-        if tuple(cells) != self.image.marked:
-            self.image.show(self.image.values, diverging_ramp(self.limit), cells)
+        self.image.frame(cells)
 
     def on_click(self, callback: Callable[[int, int], None]) -> None:
         """Call ``callback(row, col)`` when the picture is clicked on a cell (bqplot's
