@@ -82,11 +82,10 @@ def percentile(values: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
-def process_cpu() -> dict[str, float]:
-    """CPU seconds so far of this script's descendants, by role: the Chromium renderers
-    (where the page runs), the rest of Chromium, the kernel, the Jupyter server."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parent, cpu, role = {}, {}, {}
+def descendant_roles() -> dict[int, str]:
+    """This script's descendants by role: the Chromium renderers (where the page runs),
+    the rest of Chromium, the kernel, the Jupyter server; {pid: role}."""
+    parent, role = {}, {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -94,7 +93,6 @@ def process_cpu() -> dict[str, float]:
         except OSError:
             continue
         parent[pid] = stat[1]
-        cpu[pid] = (int(stat[11]) + int(stat[12])) / tick
         if "chromium" in cmd:
             role[pid] = "renderer" if "--type=renderer" in cmd else "chromium, other"
         elif "ipykernel" in cmd:
@@ -107,7 +105,20 @@ def process_cpu() -> dict[str, float]:
         while p in parent and p != me and p != "0":
             p = parent[p]
         if p == me:
-            out[r] = out.get(r, 0.0) + cpu[pid]
+            out[int(pid)] = r
+    return out
+
+
+def process_cpu() -> dict[str, float]:
+    """CPU seconds so far of this script's descendants, by role (``descendant_roles``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for pid, r in descendant_roles().items():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[r] = out.get(r, 0.0) + (int(stat[11]) + int(stat[12])) / tick
     return out
 
 
