@@ -29,6 +29,10 @@ ours, including custom (anywidget) controls:
 - ``nnw-status`` and ``nnw-message`` (the classes of the status and message lines) get
   the ordinary text colour.
 
+What a click acts on shows a pointer: the weights maps' cells (bqplot's
+``heatmapcell``, or the picture of a big map) and the network view's neurons and edge
+midpoints (bqplot's ``dot``).
+
 bqplot marks take the variables directly (``GUIDE``, ``TEXT``, ``BACKGROUND``): bqplot
 sets mark colours as inline styles, where ``var(...)`` works.
 """
@@ -82,6 +86,8 @@ CSS = f"""
 }}
 .nnw-status, .jupyter-widgets.nnw-status,
 .nnw-message, .jupyter-widgets.nnw-message {{ color: {TEXT}; }}
+.nnw-view-weights .heatmapcell, .nnw-view-weights image,
+.nnw-view-network .dot {{ cursor: pointer; }}
 .bqplot .svg-figure {{ --nnw-mark-colours: {" ".join(MARK_COLOURS)}; }}
 """
 

@@ -222,6 +222,7 @@ def test_a_click_on_a_weight_cell_follows_that_weight(dashboard, page):
     figure.scroll_into_view_if_needed()
     cells = figure.locator("rect.heatmapcell")
     assert cells.count() == 64
+    assert cells.first.evaluate("(c) => getComputedStyle(c).cursor") == "pointer"
     boxes = [cells.nth(i).bounding_box() for i in range(cells.count())]
     left, top = min(b["x"] for b in boxes), min(b["y"] for b in boxes)
     width = max(b["x"] + b["width"] for b in boxes) - left
@@ -267,6 +268,8 @@ def test_a_click_on_a_neuron_shows_it_in_the_boundary_view(lab_notebook, page):
     figure.scroll_into_view_if_needed()
     dots = figure.locator(".dot")
     assert dots.count() >= 13  # 2 + 6 + 4 + 1 neurons (and the edges' midpoints)
+    cursors = dots.evaluate_all("(ds) => ds.map((d) => getComputedStyle(d).cursor)")
+    assert set(cursors) == {"pointer"}
     picker = page.locator(".nnw-neuron-pick select").first
     before = picker.input_value()
     # the neurons' dots come last (their mark is drawn over the edges' midpoints)
@@ -304,6 +307,7 @@ def test_a_big_weight_matrix_is_a_picture_shown_one_to_one_that_takes_clicks(lab
     )
     box = image.bounding_box()
     assert abs(box["width"] - natural[0]) <= 1 and abs(box["height"] - natural[1]) <= 1
+    assert image.evaluate("(im) => getComputedStyle(im).cursor") == "pointer"
     page.mouse.click(box["x"] + box["width"] * 3.5 / 20, box["y"] + box["height"] * 27.5 / 40)
     legend = page.locator(".nnw-view-weights .nnw-legend").last
     legend.filter(has_text="W1[12,3]").wait_for(timeout=15_000)
