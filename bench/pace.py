@@ -191,8 +191,13 @@ class Demo:
             "renders_per_s": counted["changed"] * 1000 / counted["ms"],
             "raf_per_s": counted["ticks"] * 1000 / counted["ms"],
             "kernel_cpu": (cpu1 - cpu0) / (t1 - t0),
-            # Chromium's renderers (all pages), as a share of one core
+            # Chromium's renderers (all pages), and all of Chromium, as a share of one core
             "renderer_cpu": (roles1.get("renderer", 0.0) - roles0.get("renderer", 0.0)) / (t1 - t0),
+            "chromium_cpu": sum(
+                roles1.get(role, 0.0) - roles0.get(role, 0.0)
+                for role in ("renderer", "chromium, other")
+            )
+            / (t1 - t0),
             "steps_per_s": steps / (t2 - t0),
         }
 
@@ -272,7 +277,8 @@ def measure(args) -> dict:
                     print(
                         f"  {i + 1}. {case}: {r['renders_per_s']:.1f} renders/s "
                         f"({r['raf_per_s']:.0f} rAF/s), kernel {100 * r['kernel_cpu']:.1f}% "
-                        f"of a core, {r['steps_per_s']:,.0f} steps/s"
+                        f"of a core, Chromium {100 * r['chromium_cpu']:.0f}%, "
+                        f"{r['steps_per_s']:,.0f} steps/s"
                     )
             for d in demos.values():
                 d.close()
@@ -296,6 +302,7 @@ def summary(repeats: list[dict]) -> dict:
         "renders_max": max(rates),
         "raf_per_s": statistics.median(r["raf_per_s"] for r in repeats),
         "kernel_cpu": statistics.median(r["kernel_cpu"] for r in repeats),
+        "chromium_cpu": statistics.median(r["chromium_cpu"] for r in repeats),
         "steps_per_s": statistics.median(r["steps_per_s"] for r in repeats),
         "n": len(repeats),
     }
@@ -432,7 +439,9 @@ def pace_section(r: dict, command: str, date: str, loads: tuple[str, str], secon
         f"`nw.demo()` played {seconds:g} s per repeat, {n} repeats taking turns case by case",
         "(max, max before, lesson pace, ...); medians. Renders/s counts the",
         "`requestAnimationFrame` ticks in which the loss view's batch-loss path changed.",
-        "Kernel CPU is the ipykernel process's utime + stime over the play, per second.",
+        "Kernel CPU is the ipykernel process's utime + stime over the play, per second;",
+        "Chromium CPU the same for all of Chromium's processes (the page's renderer, the",
+        "browser, its GPU and other helpers).",
         f'"Before" is commit {r["before"].split("(")[-1].rstrip(")")}, whose demo always '
         "played flat out, served",
         "by a second JupyterLab from a temporary `git worktree`.",
@@ -448,14 +457,15 @@ def pace_section(r: dict, command: str, date: str, loads: tuple[str, str], secon
             else []
         ),
         "",
-        "| case | renders/s (median) | range | rAF ticks/s | kernel CPU, % of a core | steps/s |",
-        "| --- | --: | --: | --: | --: | --: |",
+        "| case | renders/s (median) | range | rAF ticks/s | kernel CPU, % of a core "
+        "| Chromium CPU, % of a core | steps/s |",
+        "| --- | --: | --: | --: | --: | --: | --: |",
     ]
     for case, v in s.items():
         lines.append(
             f"| {case} | {v['renders_per_s']:.1f} | {v['renders_min']:.1f}-"
             f"{v['renders_max']:.1f} | {v['raf_per_s']:.0f} | {100 * v['kernel_cpu']:.1f} | "
-            f"{v['steps_per_s']:,.0f} |"
+            f"{100 * v['chromium_cpu']:.0f} | {v['steps_per_s']:,.0f} |"
         )
     lines += ["", "Verdicts:", ""]
     if LESSON in s:

@@ -141,9 +141,9 @@ def test_the_trainer_report_keeps_its_sections_and_adds_the_public_step():
     assert "public step, case (a)" in targets and "of a possible 2.62x" in targets
 
 
-def _repeats(rates, cpu=0.03, steps=60.0):
-    return [{"renders_per_s": r, "raf_per_s": 60.0, "kernel_cpu": cpu, "steps_per_s": steps}
-            for r in rates]  # fmt: skip
+def _repeats(rates, cpu=0.03, steps=60.0, chromium=0.5):
+    return [{"renders_per_s": r, "raf_per_s": 60.0, "kernel_cpu": cpu, "chromium_cpu": chromium,
+             "steps_per_s": steps} for r in rates]  # fmt: skip
 
 
 def _pace_results(lesson_cpu, now_rates, before_rates):
@@ -169,8 +169,8 @@ def test_the_pace_report_meets_both_targets_with_its_numbers():
     assert text.startswith("## Pace (lesson pace and max)\n")
     assert "- command: `python bench/pace.py`" in text
     assert "load average (1, 5, 15 min) before: 1.0; after: 2.0" in text
-    assert "| lesson pace (60 steps/s) | 18.0 | 17.5-19.0 | 60 | 3.1 | 60 |" in text
-    assert '| "max" | 15.0 | 14.0-16.0 | 60 | 95.0 | 4,500 |' in text
+    assert "| lesson pace (60 steps/s) | 18.0 | 17.5-19.0 | 60 | 3.1 | 50 | 60 |" in text
+    assert '| "max" | 15.0 | 14.0-16.0 | 60 | 95.0 | 50 | 4,500 |' in text
     assert "<= 5% of a core: **met** (3.1%, median of 3)" in text
     assert 'renders/s at "max" not lower than before: **met** (15.0 now' in text
     assert "at least the median before" in text
