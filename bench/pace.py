@@ -16,7 +16,8 @@ played flat out), served by a second JupyterLab whose kernels import that commit
 is also played with the kernel and the Jupyter server held to one core and Chromium to
 the others (``separate_cores``), as in a class where the kernel runs on the server and
 the page on the student's laptop: a kernel training flat out then no longer takes the
-page's CPU. The repeats take turns case by case and the report gives medians.
+page's CPU. The repeats take turns case by case, each play alone in a new page and
+kernel (as a student's), and the report gives medians.
 
     python bench/pace.py
     python bench/pace.py --write bench/RESULTS-browser.md   # its section only
@@ -250,7 +251,7 @@ def measure(args) -> dict:
     cases = [MAX_NOW, before, LESSON] + ([MAX_SPLIT] if split else [])
     results: dict = {"cases": {case: [] for case in cases}, "before": before}
     results["nproc"] = os.cpu_count() or 1
-    labs, demos, tree = [], {}, None
+    labs, tree = [], None
     with tempfile.TemporaryDirectory(prefix="nnw-bench-pace-") as tmp:
         tmp = Path(tmp)
         pw = sync_playwright().start()
@@ -258,30 +259,37 @@ def measure(args) -> dict:
         try:
             results["chromium"] = browser.version
             labs.append(start_lab(ROOT, tmp / "now"))
-            demos["now"] = Demo(browser, labs[-1], "pace.ipynb", ROOT, can_pace=True)
             tree = baseline_tree(args.baseline, tmp)
             labs.append(start_lab(tree, tmp / "before"))
-            demos["before"] = Demo(browser, labs[-1], "pace.ipynb", tree, can_pace=False)
-            results["nnwidgets"] = {k: d.nnwidgets for k, d in demos.items()}
+            served = {"now": (labs[0], ROOT, True), "before": (labs[1], tree, False)}
             plan = [
                 (MAX_NOW, "now", "max"),
                 (before, "before", None),
                 (LESSON, "now", LESSON_SPEED),
             ] + ([(MAX_SPLIT, "now", "max")] if split else [])
+            results["nnwidgets"] = {}
             for i in range(args.repeats):
                 for case, which, speed in plan:
+                    # each play alone in a new page and kernel, as a student's: an idle
+                    # JupyterLab page costs the machine a few per cent of a core, and the
+                    # cells each play adds would pile up in one notebook
+                    lab, where, can_pace = served[which]
+                    demo = Demo(browser, lab, "pace.ipynb", where, can_pace=can_pace)
+                    results["nnwidgets"][which] = demo.nnwidgets
                     held = separate_cores() if case == MAX_SPLIT else contextlib.nullcontext()
-                    with held:
-                        r = demos[which].play(speed, args.seconds)
+                    try:
+                        with held:
+                            r = demo.play(speed, args.seconds)
+                    finally:
+                        demo.close()
                     results["cases"][case].append(r)
                     print(
                         f"  {i + 1}. {case}: {r['renders_per_s']:.1f} renders/s "
                         f"({r['raf_per_s']:.0f} rAF/s), kernel {100 * r['kernel_cpu']:.1f}% "
                         f"of a core, Chromium {100 * r['chromium_cpu']:.0f}%, "
-                        f"{r['steps_per_s']:,.0f} steps/s"
+                        f"{r['steps_per_s']:,.0f} steps/s",
+                        flush=True,
                     )
-            for d in demos.values():
-                d.close()
         finally:
             browser.close()
             pw.stop()
@@ -437,7 +445,8 @@ def pace_section(r: dict, command: str, date: str, loads: tuple[str, str], secon
         f"- chromium: {r.get('chromium', '?')}, viewport 1280x800",
         "",
         f"`nw.demo()` played {seconds:g} s per repeat, {n} repeats taking turns case by case",
-        "(max, max before, lesson pace, ...); medians. Renders/s counts the",
+        "(max, max before, lesson pace, ...), each play alone in a new page and kernel;",
+        "medians. Renders/s counts the",
         "`requestAnimationFrame` ticks in which the loss view's batch-loss path changed.",
         "Kernel CPU is the ipykernel process's utime + stime over the play, per second;",
         "Chromium CPU the same for all of Chromium's processes (the page's renderer, the",
