@@ -688,6 +688,9 @@ def targets_markdown(r: dict) -> list[str]:
         f"- at least {RENDER_TARGET:.0f} renders per second while playing the demo: "
         f"**{'met' if rate >= RENDER_TARGET else 'not met'}** ({rate:.1f} /s in the median "
         "play; plays: " + ", ".join(f"{p['renders_per_s']:.1f}" for p in r["plays"]) + ").",
+        "  These plays follow one another in one page. The Pace section below judges the",
+        "  same goal as #14 asks: frames counted with `requestAnimationFrame`, each play",
+        "  alone in a new page and kernel, as a student's.",
     ]
     plays = r.get("breakdown", {}).get("plays", {})
     floor, default = plays.get(FLOOR), plays.get(DEFAULT_PLAY)
