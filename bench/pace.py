@@ -207,6 +207,23 @@ class Demo:
         self.context.close()
 
 
+def play_alone(
+    browser, server, path: str, tree: Path, speed, seconds: float, can_pace: bool = True, held=None
+) -> dict:
+    """Open ``path`` in a new page and kernel, play it ``seconds`` at ``speed`` (inside the
+    context manager ``held``, when given), close both: ``Demo.play``'s measures and the
+    ``nnwidgets`` the kernel imported. One page at a time, as a student's: an idle
+    JupyterLab page costs the machine a few per cent of a core, and the cells each play
+    adds would pile up in one notebook."""
+    demo = Demo(browser, server, path, tree, can_pace=can_pace)
+    try:
+        with held or contextlib.nullcontext():
+            r = demo.play(speed, seconds)
+    finally:
+        demo.close()
+    return {**r, "nnwidgets": demo.nnwidgets}
+
+
 def baseline_tree(rev: str, parent: Path) -> Path:
     """A detached ``git worktree`` of ``rev`` under ``parent``."""
     tree = parent / f"baseline-{re.sub(r'[^A-Za-z0-9]', '-', rev)}"
@@ -267,21 +284,13 @@ def measure(args) -> dict:
                 (before, "before", None),
                 (LESSON, "now", LESSON_SPEED),
             ] + ([(MAX_SPLIT, "now", "max")] if split else [])
-            results["nnwidgets"] = {}
             for i in range(args.repeats):
                 for case, which, speed in plan:
-                    # each play alone in a new page and kernel, as a student's: an idle
-                    # JupyterLab page costs the machine a few per cent of a core, and the
-                    # cells each play adds would pile up in one notebook
                     lab, where, can_pace = served[which]
-                    demo = Demo(browser, lab, "pace.ipynb", where, can_pace=can_pace)
-                    results["nnwidgets"][which] = demo.nnwidgets
-                    held = separate_cores() if case == MAX_SPLIT else contextlib.nullcontext()
-                    try:
-                        with held:
-                            r = demo.play(speed, args.seconds)
-                    finally:
-                        demo.close()
+                    held = separate_cores() if case == MAX_SPLIT else None
+                    r = play_alone(
+                        browser, lab, "pace.ipynb", where, speed, args.seconds, can_pace, held
+                    )
                     results["cases"][case].append(r)
                     print(
                         f"  {i + 1}. {case}: {r['renders_per_s']:.1f} renders/s "
@@ -314,6 +323,15 @@ def summary(repeats: list[dict]) -> dict:
         "steps_per_s": statistics.median(r["steps_per_s"] for r in repeats),
         "n": len(repeats),
     }
+
+
+def rate_pairs(cases: dict, first: str, second: str) -> list[tuple[float, float]]:
+    """Renders/s of ``first``'s and ``second``'s repeats, pair by pair as they were played
+    one after the other (none when ``second`` was not measured)."""
+    return [
+        (a["renders_per_s"], b["renders_per_s"])
+        for a, b in zip(cases[first], cases.get(second, []), strict=False)
+    ]
 
 
 def cpu_verdict(lesson: dict) -> str:
@@ -482,15 +500,11 @@ def pace_section(r: dict, command: str, date: str, loads: tuple[str, str], secon
         if s[LESSON]["kernel_cpu"] > CPU_TARGET:
             lines += KERNEL_TIME
     if MAX_NOW in s and r["before"] in s:
-        pairs = [
-            (a["renders_per_s"], b["renders_per_s"])
-            for a, b in zip(r["cases"][MAX_NOW], r["cases"][r["before"]], strict=False)
-        ]
+        pairs = rate_pairs(r["cases"], MAX_NOW, r["before"])
         lines.append(renders_verdict(s[MAX_NOW], s[r["before"]], pairs))
     if MAX_NOW in s:
-        split_pairs = list(zip(r["cases"][MAX_NOW], r["cases"].get(MAX_SPLIT, []), strict=False))
-        split_pairs = [(a["renders_per_s"], b["renders_per_s"]) for a, b in split_pairs]
-        lines.append(goal_verdict(s[MAX_NOW], s.get(MAX_SPLIT), split_pairs))
+        pairs = rate_pairs(r["cases"], MAX_NOW, MAX_SPLIT)
+        lines.append(goal_verdict(s[MAX_NOW], s.get(MAX_SPLIT), pairs))
     lines.append("")
     lines += busy_note(loads[0], nproc, s.get(MAX_NOW))
     return "\n".join(lines)

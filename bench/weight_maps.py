@@ -117,13 +117,7 @@ def measure(args) -> dict:
             results["chromium"] = browser.version
             for i in range(args.repeats):
                 for name in sources:
-                    # one page at a time: an idle JupyterLab page costs the machine a few
-                    # per cent of a core, which would count as renderer time here
-                    demo = pace.Demo(browser, lab, paths[name], ROOT, can_pace=True)
-                    try:
-                        r = demo.play("max", args.seconds)
-                    finally:
-                        demo.close()
+                    r = pace.play_alone(browser, lab, paths[name], ROOT, "max", args.seconds)
                     r["renderer_ms"] = r["renderer_cpu"] * 1000 / max(r["renders_per_s"], 1e-9)
                     results["cases"][name].append(r)
                     print(

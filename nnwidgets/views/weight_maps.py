@@ -153,8 +153,9 @@ class GridMap(CellMap):
 
 class PictureMap(CellMap):
     """A big matrix as one kernel-made picture (``CellImage``) at the plot area's pixel
-    size: the cells of a ``GridMap`` without the gaps between them, at a fixed cost per
-    draw whatever the matrix's size."""
+    size: the cells of a ``GridMap`` (with gaps between them up to
+    ``cell_image.MAX_GAPPED_CELLS``), at a cost per draw that hardly grows with the
+    matrix's size."""
 
     def __init__(self, shape: tuple[int, int], plot_px: tuple[int, int]) -> None:
         self.shape = shape
